@@ -1,0 +1,31 @@
+/**
+ * `siamstream doctor` (and `--version`): says which ffmpeg and which TensorFlow.js backend
+ * would be used, and where they come from.
+ */
+import { createRequire } from 'node:module';
+import type { Command } from 'commander';
+import { initBackend } from '../backend/backend.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../../package.json') as { version: string };
+
+export const VERSION: string = pkg.version;
+
+export function registerDoctor(program: Command): void {
+  program.version(VERSION, '-V, --version-only', 'print the version number alone');
+  program
+    .command('doctor')
+    .alias('version')
+    .description('print the version, the ffmpeg binary and the TensorFlow.js backend that would be used')
+    .option('--backend <name>', 'backend to try: auto, node-gpu, node, wasm, cpu')
+    .option('--json', 'print JSON')
+    .action(async (opts: { backend?: string; json?: boolean }) => {
+      const backend = await initBackend(opts.backend);
+      const report = { version: VERSION, node: process.version, backend };
+      if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else {
+        process.stdout.write(`siamstream ${VERSION} (node ${process.version})\n`);
+        process.stdout.write(`backend: ${backend.name} (${backend.packageName}; tfjs "${backend.tfBackend}")\n`);
+      }
+    });
+}

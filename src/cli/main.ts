@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `siamstream` command line. One file per command under src/cli/; each exports a
+ * `register…(program)` that adds its command. Machine-readable output goes to stdout only;
+ * progress, logs and errors go to stderr.
+ */
+import { Command, CommanderError } from 'commander';
+import { isSiamError } from '../errors.js';
+import { registerDoctor } from './doctor.js';
+
+export function buildProgram(): Command {
+  const program = new Command('siamstream')
+    .description('Real-time video object tracking and clip classification on TensorFlow.js + ffmpeg.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDoctor(program);
+  return program;
+}
+
+/** Prints a SiamError as `ERR_CODE: message (hint: …)` on stderr and sets the exit code. */
+export function reportError(e: unknown): void {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode;
+    return;
+  }
+  if (isSiamError(e)) {
+    process.stderr.write(`siamstream: ${e.toString()}\n`);
+    if (process.env.SIAMSTREAM_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.stderr.write(`siamstream: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exitCode = 1;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+const isEntry = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/main.ts');
+if (isEntry) void main();
