@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'out/', 'artifacts/', 'samples/generated/'] },
+  { ignores: ['.scratch*/', 'dist/', 'node_modules/', 'coverage/', 'out/', 'artifacts/', 'samples/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -40,6 +40,14 @@ export default tseslint.config(
     files: ['src/decode/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['../track/*', '../classify/*', '../stream/*', '../cli/*', '../eval/*'] }],
+    },
+  },
+  {
+    // The dashboard is plain browser JS (not compiled by tsc): browser globals only.
+    files: ['src/stream/dashboard/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { createImageBitmap: 'readonly', TextDecoder: 'readonly', URLSearchParams: 'readonly', DataView: 'readonly' },
     },
   },
   {

@@ -5,11 +5,32 @@
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { initBackend } from '../backend/backend.js';
+import { ffmpegCapabilities, resolveFfmpeg } from '../decode/index.js';
+import { isSiamError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 
 export const VERSION: string = pkg.version;
+
+/** Which ffmpeg decode() would run: path, where it was found, its version line, and ffprobe. */
+export interface FfmpegReport {
+  path?: string;
+  source?: 'FFMPEG_PATH' | 'system' | 'packaged';
+  version?: string;
+  ffprobePath?: string;
+  /** Set when no usable ffmpeg was found (the `ERR_…: message` text). */
+  error?: string;
+}
+
+export function ffmpegReport(): FfmpegReport {
+  try {
+    const loc = resolveFfmpeg();
+    return { path: loc.path, source: loc.source, version: ffmpegCapabilities(loc.path).versionLine, ffprobePath: loc.ffprobePath };
+  } catch (e) {
+    return { error: isSiamError(e) ? e.toString() : String(e) };
+  }
+}
 
 export function registerDoctor(program: Command): void {
   program.version(VERSION, '-V, --version-only', 'print the version number alone');
@@ -21,10 +42,16 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { backend?: string; json?: boolean }) => {
       const backend = await initBackend(opts.backend);
-      const report = { version: VERSION, node: process.version, backend };
+      const ffmpeg = ffmpegReport();
+      const report = { version: VERSION, node: process.version, ffmpeg, backend };
       if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(`siamstream ${VERSION} (node ${process.version})\n`);
+        process.stdout.write(
+          ffmpeg.error
+            ? `ffmpeg: not found (${ffmpeg.error})\n`
+            : `ffmpeg: ${ffmpeg.path} (${ffmpeg.source}; ${ffmpeg.version}; ffprobe: ${ffmpeg.ffprobePath ?? 'none'})\n`,
+        );
         process.stdout.write(`backend: ${backend.name} (${backend.packageName}; tfjs "${backend.tfBackend}")\n`);
       }
     });

@@ -7,6 +7,9 @@
 import { Command, CommanderError } from 'commander';
 import { isSiamError } from '../errors.js';
 import { registerDoctor } from './doctor.js';
+import { registerEval } from './eval.js';
+import { registerServe } from './serve.js';
+import { registerTrack } from './track.js';
 
 export function buildProgram(): Command {
   const program = new Command('siamstream')
@@ -14,6 +17,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDoctor(program);
+  registerTrack(program);
+  registerEval(program);
+  registerServe(program);
   return program;
 }
 

@@ -1,0 +1,101 @@
+/**
+ * End-to-end latency of the live server: frame decoded (the server's `decodedAt` stamp, taken when
+ * decode hands it over) → `track` message received by a local ws client; also → preview frame
+ * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
+ * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
+ *
+ *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--json out.json]
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lastValueFrom, take, toArray } from 'rxjs';
+import WebSocket from 'ws';
+import { decode } from '../src/decode/index.js';
+import { encodeJpegPreview } from '../src/stream/jpeg.js';
+import { decodeFrameMessage, serve, type ServerMessage, type TrackerLike } from '../src/stream/index.js';
+import type { Box, Frame } from '../src/types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const VIDEO = path.resolve(here, '../samples/tracking/video.mp4');
+const args = process.argv.slice(2);
+const arg = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const seconds = Number(arg('--seconds') ?? 15);
+const trackerKind = arg('--tracker') ?? 'real';
+const backend = arg('--backend') ?? 'wasm';
+const W = 640;
+const H = 360;
+const WARMUP_MS = 3000;
+
+if (!existsSync(VIDEO)) {
+  console.error(`[skip] ${VIDEO} is absent (npm run samples): nothing to measure.`);
+  process.exit(0);
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number) : NaN;
+};
+
+// 1. jpeg-js at preview size, on real frames of the sample (main thread, as the worker runs it).
+const frames: Frame[] = await lastValueFrom(decode(VIDEO, { width: W, height: H }).pipe(take(20), toArray()));
+const jpegMs: number[] = [];
+let jpegBytes = 0;
+for (let r = 0; r < 3; r++) {
+  for (const f of frames) {
+    const t0 = performance.now();
+    jpegBytes = encodeJpegPreview(f.data, f.width, f.height, { maxSide: 640, quality: 70 }).jpeg.length;
+    if (r > 0) jpegMs.push(performance.now() - t0);
+  }
+}
+
+// 2. The server, a live-mode source, one client.
+const identity = (): TrackerLike => {
+  let box: Box | null = null;
+  return {
+    init: (_f: Frame, b: Box) => void (box = b),
+    update: (f: Frame) => ({ frameIndex: f.index, timestampMs: f.timestampMs, box: box as Box, score: 1, psr: 0, lost: false, timings: {} }),
+    dispose: () => undefined,
+  };
+};
+const initBox = { x: 18 * 2, y: 102 * 1.5, width: 44 * 2, height: 36 * 1.5 }; // the sample's first box, scaled
+const server = await serve({
+  port: 0,
+  live: true,
+  box: initBox,
+  frames: (hooks) => decode(VIDEO, { width: W, height: H, realtime: true, loop: true, backpressure: 'latest', onInfo: hooks.onInfo, onDropped: hooks.onDropped, onStart: hooks.onStart }),
+  ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend } }),
+});
+const trackLat: number[] = [];
+const frameLat: number[] = [];
+let firstAt = 0;
+const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+ws.on('message', (data: Buffer, isBinary: boolean) => {
+  const at = now();
+  firstAt ||= at;
+  if (at - firstAt < WARMUP_MS) return;
+  if (isBinary) frameLat.push(at - decodeFrameMessage(data).header.decodedAt);
+  else {
+    const m = JSON.parse(data.toString('utf8')) as ServerMessage;
+    if (m.type === 'track') trackLat.push(at - m.decodedAt);
+  }
+});
+await new Promise((r) => setTimeout(r, WARMUP_MS + seconds * 1000));
+const stats = server.stats;
+ws.terminate();
+await server.close();
+
+const rows = [
+  { what: `decoded → track received (${trackerKind} tracker)`, n: trackLat.length, p50: pct(trackLat, 50), p95: pct(trackLat, 95), rate: trackLat.length / seconds },
+  { what: 'decoded → preview frame received', n: frameLat.length, p50: pct(frameLat, 50), p95: pct(frameLat, 95), rate: frameLat.length / seconds },
+  { what: `jpeg-js encode ${W}x${H} q70 (${(jpegBytes / 1024).toFixed(0)} kB)`, n: jpegMs.length, p50: pct(jpegMs, 50), p95: pct(jpegMs, 95), rate: 1000 / pct(jpegMs, 50) },
+];
+console.log(`latency bench: ${W}x${H} live-mode source (sample, -re, latest), ${seconds} s after ${WARMUP_MS / 1000} s warm-up`);
+console.log(`${'measure'.padEnd(46)} ${'n'.padStart(5)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'per s'.padStart(7)}`);
+for (const r of rows) {
+  console.log(`${r.what.padEnd(46)} ${String(r.n).padStart(5)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.rate.toFixed(1).padStart(7)}`);
+}
+console.log(`server stats at the end: ${JSON.stringify(stats)}`);
+const out = arg('--json');
+if (out) writeFileSync(out, `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, rows, stats }, null, 2)}\n`);

@@ -1,0 +1,90 @@
+/**
+ * Tuning and accuracy benchmark of the tracker on the shared tracking sequences (OTB one-pass).
+ *
+ *   npx tsx bench/track-tune.ts [--data DIR] [--seq a,b] [--preset fast] [--workers 1]
+ *                                [--config '{"lambda":0.02}' …] [--json out.json]
+ *
+ * Each sequence is decoded once (ffmpeg → RGB24 in memory) and every `--config` (hyper-parameter
+ * overrides, JSON) is run on it; prints per-sequence success AUC, P@20, tracker-only fps and
+ * frames reported lost, then the means. Speed is noisy on a shared machine: compare it with
+ * `opencv_peers.py --trackers CSRT` run beside it.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createTracker, type TrackerOptions } from '../src/track/index.js';
+import { precisionAt, successAuc } from '../src/eval/metrics.js';
+import { parseGroundTruth } from '../src/eval/groundtruth.js';
+import type { Box, Frame } from '../src/types.js';
+
+function arg(name: string): string[] {
+  const out: string[] = [];
+  process.argv.forEach((a, i) => {
+    if (a === `--${name}` && process.argv[i + 1] !== undefined) out.push(process.argv[i + 1]);
+  });
+  return out;
+}
+
+/** Decodes a whole video into RGB24 frames with ffmpeg. */
+async function decodeAll(file: string, width: number, height: number): Promise<Frame[]> {
+  const child = spawn('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  for await (const c of child.stdout) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  const size = width * height * 3;
+  const frames: Frame[] = [];
+  for (let i = 0; (i + 1) * size <= all.length; i++) {
+    frames.push({ index: i, timestampMs: 0, width, height, data: new Uint8Array(all.buffer, all.byteOffset + i * size, size) });
+  }
+  return frames;
+}
+
+interface Row {
+  config: string;
+  seq: string;
+  auc: number;
+  p20: number;
+  fps: number;
+  lost: number;
+  frames: number;
+}
+
+const dataDir = arg('data')[0] ?? path.resolve(import.meta.dirname, '../../shared/data/tracking');
+const seqs = (arg('seq')[0]?.split(',') ?? readdirSync(dataDir).filter((d) => existsSync(path.join(dataDir, d, 'video.mp4')))).sort();
+const configs = arg('config').length ? arg('config') : ['{}'];
+const base: TrackerOptions = { preset: arg('preset')[0], workers: arg('workers')[0] ? Number(arg('workers')[0]) : undefined, backend: arg('backend')[0] };
+const rows: Row[] = [];
+const trackers = await Promise.all(configs.map((c) => createTracker({ ...base, ...(JSON.parse(c) as TrackerOptions) })));
+
+for (const seq of seqs) {
+  const dir = path.join(dataDir, seq);
+  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { width: number; height: number };
+  const gt = parseGroundTruth(readFileSync(path.join(dir, 'groundtruth.txt'), 'utf8'));
+  const frames = await decodeAll(path.join(dir, 'video.mp4'), meta.width, meta.height);
+  for (const [ci, tracker] of trackers.entries()) {
+    const pred: Box[] = [];
+    let lost = 0;
+    const first = gt[0] as Box;
+    const t0 = performance.now();
+    pred.push((await tracker.init(frames[0], first)).box);
+    for (let i = 1; i < gt.length; i++) {
+      const r = await tracker.update(frames[Math.min(i, frames.length - 1)]);
+      pred.push(r.box);
+      if (r.lost) lost++;
+    }
+    const ms = performance.now() - t0;
+    rows.push({ config: configs[ci], seq, auc: successAuc(pred, gt), p20: precisionAt(pred, gt), fps: (gt.length / ms) * 1000, lost, frames: gt.length });
+    const r = rows[rows.length - 1];
+    console.log(`${seq.padEnd(11)} ${configs[ci].slice(0, 60).padEnd(60)} AUC ${r.auc.toFixed(3)}  P@20 ${r.p20.toFixed(3)}  ${r.fps.toFixed(1)} fps  lost ${lost}`);
+  }
+}
+for (const t of trackers) t.dispose();
+
+console.log('\nconfig'.padEnd(62) + ' mean AUC  mean P@20  min AUC  mean fps');
+for (const c of configs) {
+  const mine = rows.filter((r) => r.config === c);
+  const m = (f: (r: Row) => number): number => mine.reduce((s, r) => s + f(r), 0) / mine.length;
+  console.log(`${c.slice(0, 60).padEnd(61)} ${m((r) => r.auc).toFixed(3).padStart(8)} ${m((r) => r.p20).toFixed(3).padStart(10)} ${Math.min(...mine.map((r) => r.auc)).toFixed(3).padStart(8)} ${m((r) => r.fps).toFixed(1).padStart(9)}`);
+}
+const jsonOut = arg('json')[0];
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows, null, 1));

@@ -1,0 +1,148 @@
+/**
+ * Tracker benchmark: our tracker against OpenCV's CSRT on the same sequences, in the same run.
+ *
+ *   npx tsx bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--preset …]
+ *
+ * Runs the OTB evaluation of src/eval on DIR (default ../shared/data/tracking), then
+ * `/usr/bin/python3 ../shared/tools/opencv_peers.py --trackers CSRT` on the same sequences, one
+ * after the other (never side by side: they would share the two cores), and prints a table of
+ * AUC / P@20 / tracker fps per sequence for both, the fps ratio ours / peer (absolute fps move
+ * with the machine's load; the ratio in one run is the figure to quote), and the end-to-end
+ * (decode + track) fps on the 1280x720 sequences against the 30 fps target.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createProgress } from '../src/cli/progress.js';
+import { runEval, summaryJson, type EvalSummary } from '../src/eval/index.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const E2E_TARGET_FPS = 30;
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    seqs: { type: 'string' },
+    data: { type: 'string', default: path.resolve(repo, '../shared/data/tracking') },
+    peers: { type: 'string', default: 'CSRT' },
+    'peers-script': { type: 'string', default: path.resolve(repo, '../shared/tools/opencv_peers.py') },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    backend: { type: 'string' },
+    preset: { type: 'string' },
+  },
+});
+
+interface PeerScore {
+  auc: number;
+  p20: number;
+  fps: number;
+  frames: number;
+  fail_frames: number;
+}
+type PeerResults = Record<string, Record<string, PeerScore>>;
+
+/** Runs opencv_peers.py (its log goes to our stderr) and reads its JSON. */
+function runPeers(outDir: string, seqs: string[]): Promise<PeerResults> {
+  const out = path.join(outDir, 'opencv_results.json');
+  const argv = [args['peers-script']!, '--data', args.data!, '--trackers', args.peers!, '--seqs', seqs.join(','), '--out', out];
+  return new Promise((resolve, reject) => {
+    const child = spawn(args.python!, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (c: Buffer) => process.stderr.write(`  [peers] ${c.toString().replace(/\n(?=.)/g, '\n  [peers] ')}`));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) reject(new Error(`opencv_peers.py exited with code ${code}`));
+      else resolve(JSON.parse(readFileSync(out, 'utf8')) as PeerResults);
+    });
+  });
+}
+
+const fix = (v: number | undefined, d: number): string => (v !== undefined && Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+const avg = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+function overallFps(scores: { frames: number; fps: number }[]): number {
+  return scores.reduce((n, s) => n + s.frames, 0) / scores.reduce((t, s) => t + s.frames / s.fps, 0);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(args.data!)) throw new Error(`no data folder ${args.data} (the shared evaluation data)`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'siam-bench-track-'));
+  try {
+    const progress = createProgress({ label: 'ours', unit: 'frames' });
+    let ours: EvalSummary;
+    try {
+      ours = await runEval({
+        dataDir: args.data!,
+        outDir: path.join(tmp, 'ours'),
+        sequences: args.seqs?.split(',').filter(Boolean),
+        backend: args.backend,
+        preset: args.preset,
+        onProgress: (p) => {
+          progress.setTotal(p.total);
+          progress.tick();
+        },
+        onSequence: (name, s) =>
+          process.stderr.write(`  [ours]  ${name.padEnd(12)} AUC=${fix(s.auc, 3)} P@20=${fix(s.p20, 3)} fps=${fix(s.fps, 1)} e2e=${fix(s.e2eFps, 1)}\n`),
+      });
+    } finally {
+      progress.stop();
+    }
+    const seqs = Object.keys(ours.sequences);
+    const peerName = args.peers!.split(',')[0];
+    const peers = await runPeers(tmp, seqs);
+    const peer = peers[peerName];
+
+    const rows = [
+      `| sequence | size | frames | ours AUC / P@20 | ${peerName} AUC / P@20 | ours fps | ${peerName} fps | fps ratio | ours e2e fps |`,
+      '|---|---|---:|---|---|---:|---:|---:|---:|',
+    ];
+    const perSeq: Record<string, unknown> = {};
+    for (const name of seqs) {
+      const o = ours.sequences[name];
+      const p = peer[name];
+      const ratio = o.fps / p.fps;
+      perSeq[name] = { ours: { auc: o.auc, p20: o.p20, fps: o.fps, e2eFps: o.e2eFps }, peer: p, fpsRatio: ratio };
+      rows.push(
+        `| ${name} | ${o.width}x${o.height} | ${o.frames} | ${fix(o.auc, 3)} / ${fix(o.p20, 3)} | ${fix(p.auc, 3)} / ${fix(p.p20, 3)} | ${fix(o.fps, 1)} | ${fix(p.fps, 1)} | ${fix(ratio, 2)} | ${fix(o.e2eFps, 1)} |`,
+      );
+    }
+    const peerMean = { auc: avg(seqs.map((s) => peer[s].auc)), p20: avg(seqs.map((s) => peer[s].p20)) };
+    const peerFps = overallFps(seqs.map((s) => peer[s]));
+    rows.push(
+      `| **mean** | | ${ours.frames} | **${fix(ours.mean.auc, 3)} / ${fix(ours.mean.p20, 3)}** | **${fix(peerMean.auc, 3)} / ${fix(peerMean.p20, 3)}** | ${fix(ours.fps, 1)} | ${fix(peerFps, 1)} | ${fix(ours.fps / peerFps, 2)} | ${fix(ours.e2eFps, 1)} |`,
+    );
+    const hd = seqs.filter((s) => ours.sequences[s].width === 1280 && ours.sequences[s].height === 720);
+    const e2e = hd.map((s) => ({ sequence: s, e2eFps: ours.sequences[s].e2eFps, meetsTarget: ours.sequences[s].e2eFps >= E2E_TARGET_FPS }));
+    const e2eRows = ['| 1280x720 sequence | e2e fps (decode + track) | target |', '|---|---:|---|'];
+    for (const r of e2e) e2eRows.push(`| ${r.sequence} | ${fix(r.e2eFps, 1)} | ${r.meetsTarget ? 'ok' : 'below'} ≥ ${E2E_TARGET_FPS} |`);
+
+    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    process.stdout.write(`\n${rows.join('\n')}\n\n${hd.length ? `${e2eRows.join('\n')}\n\n` : ''}`);
+    process.stdout.write(`(${os.cpus().length} cores, load ${load}; fps ratio = ours / ${peerName}, measured one after the other in this run)\n`);
+
+    if (args.json) {
+      const report = {
+        createdAt: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
+        peer: peerName,
+        sequences: perSeq,
+        mean: { ours: ours.mean, peer: peerMean },
+        fps: { ours: ours.fps, peer: peerFps, ratio: ours.fps / peerFps, oursE2e: ours.e2eFps },
+        e2e1280x720: { targetFps: E2E_TARGET_FPS, sequences: e2e },
+        ours: JSON.parse(summaryJson(ours)) as unknown,
+        peers,
+      };
+      writeFileSync(args.json, `${JSON.stringify(report, null, 1)}\n`);
+      process.stderr.write(`wrote ${path.resolve(args.json)}\n`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench/track: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,117 @@
+/**
+ * Per-frame inputs of the two streams (Simonyan & Zisserman 2014, §2–3): appearance features from
+ * the frozen trunk, and the optical flow from the previous frame, pooled to a coarse grid. Computed
+ * once per frame (windows overlap), on whatever backend is active (wasm by default), and handed
+ * back as plain Float32Arrays so no tensor outlives a call.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { SiamError } from '../errors.js';
+import type { Frame } from '../types.js';
+import type { AppearanceTrunk } from './appearance.js';
+import { appearanceShape, motionShape, type StreamConfig } from './config.js';
+import { opticalFlow, type FlowOptions } from './flow.js';
+
+/** An augmentation view of a clip: a crop (normalised `[y1, x1, y2, x2]`) and a horizontal flip. */
+export interface View {
+  crop?: [number, number, number, number];
+  flip?: boolean;
+}
+
+/** The streams' inputs for a run of consecutive frames. */
+export interface FrameFeatures {
+  /** Per frame, `[H, W, 88]` trunk features. */
+  appearance: Float32Array[];
+  /** Per frame, `[H, W, 2]` pooled flow from the previous frame (zeros when there is none). */
+  motion: Float32Array[];
+  /** The last frame's grey image at flow size, to continue the flow on the next call. */
+  lastGray: Float32Array;
+  /** Milliseconds spent in the trunk and in the flow. */
+  timings: { trunkMs: number; flowMs: number };
+}
+
+/** Checks one frame's geometry (ERR_BAD_FRAME). */
+export function checkFrame(f: Frame, width: number, height: number): void {
+  if (f.width !== width || f.height !== height || f.data.length !== f.width * f.height * 3) {
+    throw new SiamError('ERR_BAD_FRAME', `Frame ${f.index} is ${f.width}x${f.height} with ${f.data.length} bytes; expected ${width}x${height} RGB24.`, {
+      hint: 'Frames of one clip must share one size; data must hold width*height*3 bytes.',
+    });
+  }
+}
+
+function stackFrames(frames: Frame[]): tf.Tensor4D {
+  const { width, height } = frames[0];
+  const size = width * height * 3;
+  const all = new Uint8Array(size * frames.length);
+  frames.forEach((f, i) => {
+    checkFrame(f, width, height);
+    all.set(f.data, i * size);
+  });
+  return tf.tensor4d(all, [frames.length, height, width, 3], 'int32');
+}
+
+function splitRows(data: Float32Array, rows: number): Float32Array[] {
+  const step = data.length / rows;
+  return Array.from({ length: rows }, (_, i) => data.slice(i * step, (i + 1) * step));
+}
+
+/**
+ * Computes both streams' inputs for consecutive `frames` (any size: resized to the model input).
+ * `previousGray` (from an earlier call's `lastGray`) gives the first frame its flow.
+ */
+export function extractFeatures(
+  trunk: AppearanceTrunk,
+  config: StreamConfig,
+  frames: Frame[],
+  options: { view?: View; previousGray?: Float32Array; flow?: FlowOptions } = {},
+): FrameFeatures {
+  if (frames.length === 0) throw new RangeError('Expected at least one frame');
+  const n = frames.length;
+  const { inputWidth: w, inputHeight: h, flowDownsample: fd } = config;
+  const [mh, mw] = motionShape(config);
+  const fh = Math.ceil(h / fd);
+  const fw = Math.ceil(w / fd);
+  const t0 = performance.now();
+  const { images, gray } = tf.tidy(() => {
+    const raw = tf.cast(stackFrames(frames), 'float32') as tf.Tensor4D;
+    const crop = options.view?.crop;
+    let x: tf.Tensor4D;
+    if (crop) {
+      const boxes = tf.tensor2d(Array.from({ length: n }, () => crop), [n, 4]);
+      x = tf.image.cropAndResize(raw, boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [h, w], 'bilinear');
+    } else if (raw.shape[1] !== h || raw.shape[2] !== w) {
+      x = tf.image.resizeBilinear(raw, [h, w], true);
+    } else {
+      x = raw;
+    }
+    if (options.view?.flip) x = tf.reverse(x, 2);
+    const g = tf.avgPool(tf.div(tf.mean(x, 3, true), 255) as tf.Tensor4D, fd, fd, 'same');
+    return { images: x, gray: g };
+  });
+  const appearanceT = trunk.embed(images);
+  const appearanceData = appearanceT.dataSync() as Float32Array;
+  const t1 = performance.now();
+  const grayData = gray.dataSync() as Float32Array;
+  const motionT = tf.tidy(() => {
+    const prevGray = options.previousGray;
+    const hasPrev = prevGray !== undefined && prevGray.length === fh * fw;
+    if (n === 1 && !hasPrev) return tf.zeros([1, mh, mw, 2]);
+    const firsts = hasPrev ? tf.concat([tf.tensor4d(prevGray, [1, fh, fw, 1]), tf.slice(gray, 0, n - 1)]) : tf.slice(gray, 0, n - 1);
+    const seconds = hasPrev ? gray : tf.slice(gray, 1, n - 1);
+    const flow = opticalFlow(firsts as tf.Tensor4D, seconds as tf.Tensor4D, options.flow);
+    const pooled = tf.div(tf.avgPool(flow, config.flowPool, config.flowPool, 'same'), config.flowScale);
+    return hasPrev ? pooled : tf.concat([tf.zeros([1, mh, mw, 2]), pooled]);
+  });
+  const motionData = motionT.dataSync() as Float32Array;
+  const t2 = performance.now();
+  tf.dispose([images, gray, appearanceT, motionT]);
+  const [ah, aw, ac] = appearanceShape(config);
+  if (appearanceData.length !== n * ah * aw * ac) {
+    throw new SiamError('ERR_MODEL_INVALID', `Trunk features have ${appearanceData.length / n} values per frame, expected ${ah * aw * ac}.`);
+  }
+  return {
+    appearance: splitRows(appearanceData, n),
+    motion: splitRows(motionData, n),
+    lastGray: grayData.slice((n - 1) * fh * fw),
+    timings: { trunkMs: t1 - t0, flowMs: t2 - t1 },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Dense optical flow by pyramidal Lucas–Kanade, written in TensorFlow.js ops so that it runs on the
+ * wasm backend, batched over many frame pairs at once.
+ *
+ * Lucas & Kanade, "An Iterative Image Registration Technique with an Application to Stereo Vision",
+ * IJCAI 1981; the coarse-to-fine iterative scheme of J.-Y. Bouguet, "Pyramidal Implementation of
+ * the Lucas Kanade Feature Tracker" (Intel, 2000), §2.2–2.4, evaluated at every pixel with a
+ * Gaussian window (the dense variant used as a baseline by Baker & Matthews 2004). The flow is the
+ * motion stream's input, as in Simonyan & Zisserman, "Two-Stream Convolutional Networks for Action
+ * Recognition in Videos", NeurIPS 2014, §3.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Flow options. Every field optional; defaults in {@link DEFAULT_FLOW_OPTIONS}. */
+export interface FlowOptions {
+  /** Pyramid levels (1 = no pyramid). Each level halves the size; the largest motion handled grows ×2 per level. @default 3 */
+  levels?: number;
+  /** Gauss–Newton iterations per level (Bouguet §2.4). @default 3 */
+  iterations?: number;
+  /** Standard deviation of the Gaussian window, in pixels of each level. @default 1.5 */
+  windowSigma?: number;
+  /** Tikhonov term added to the structure tensor's diagonal (intensities in 0..1): keeps flat regions at 0. @default 1e-4 */
+  regularization?: number;
+}
+
+export const DEFAULT_FLOW_OPTIONS: Required<FlowOptions> = {
+  levels: 3,
+  iterations: 3,
+  windowSigma: 1.5,
+  regularization: 1e-4,
+};
+
+/** Validates flow options (RangeError naming the field) and fills the defaults. */
+export function validateFlowOptions(options: FlowOptions = {}): Required<FlowOptions> {
+  const o = { ...DEFAULT_FLOW_OPTIONS, ...options };
+  if (!Number.isInteger(o.levels) || o.levels < 1 || o.levels > 6) throw new RangeError(`Expected \`levels\` to be an integer in 1..6, got ${o.levels}`);
+  if (!Number.isInteger(o.iterations) || o.iterations < 1) throw new RangeError(`Expected \`iterations\` to be an integer >= 1, got ${o.iterations}`);
+  if (!(o.windowSigma > 0)) throw new RangeError(`Expected \`windowSigma\` to be > 0, got ${o.windowSigma}`);
+  if (!(o.regularization >= 0)) throw new RangeError(`Expected \`regularization\` to be >= 0, got ${o.regularization}`);
+  return o;
+}
+
+function gaussianKernel(sigma: number, channels: number): tf.Tensor4D {
+  const radius = Math.max(1, Math.ceil(2 * sigma));
+  const k: number[] = [];
+  for (let i = -radius; i <= radius; i++) k.push(Math.exp((-i * i) / (2 * sigma * sigma)));
+  const sum = k.reduce((a, b) => a + b, 0);
+  const size = k.length;
+  const values: number[] = [];
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < channels; c++) values.push((k[y] * k[x]) / (sum * sum));
+  return tf.tensor4d(values, [size, size, channels, 1]);
+}
+
+/** Bilinear sampling of `image` `[N,H,W,1]` at `(x + u, y + v)`, edges clamped. */
+export function warpBilinear(image: tf.Tensor4D, flow: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w] = image.shape;
+    const gx = tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w]);
+    const gy = tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1]);
+    const [u, v] = tf.unstack(flow, 3);
+    const x = tf.clipByValue(tf.add(gx, u), 0, w - 1);
+    const y = tf.clipByValue(tf.add(gy, v), 0, h - 1);
+    const x0 = tf.floor(x);
+    const y0 = tf.floor(y);
+    const wx = tf.sub(x, x0);
+    const wy = tf.sub(y, y0);
+    const x1 = tf.minimum(tf.add(x0, 1), w - 1);
+    const y1 = tf.minimum(tf.add(y0, 1), h - 1);
+    const base = tf.reshape(tf.mul(tf.range(0, n, 1, 'float32'), h * w), [n, 1, 1]);
+    const flat = tf.reshape(image, [-1]);
+    const at = (yy: tf.Tensor, xx: tf.Tensor) =>
+      tf.gather(flat, tf.cast(tf.add(base, tf.add(tf.mul(yy, w), xx)), 'int32'));
+    const top = tf.add(tf.mul(at(y0, x0), tf.sub(1, wx)), tf.mul(at(y0, x1), wx));
+    const bottom = tf.add(tf.mul(at(y1, x0), tf.sub(1, wx)), tf.mul(at(y1, x1), wx));
+    return tf.reshape(tf.add(tf.mul(top, tf.sub(1, wy)), tf.mul(bottom, wy)), [n, h, w, 1]) as tf.Tensor4D;
+  });
+}
+
+/** Central-difference gradients (∂/∂x, ∂/∂y) of `[N,H,W,1]`, edge-replicated: `[N,H,W,2]`. */
+function gradients(image: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = image.shape;
+  const padded = tf.mirrorPad(image, [[0, 0], [1, 1], [1, 1], [0, 0]], 'symmetric');
+  const ix = tf.mul(tf.sub(tf.slice(padded, [0, 1, 2, 0], [-1, h, w, 1]), tf.slice(padded, [0, 1, 0, 0], [-1, h, w, 1])), 0.5);
+  const iy = tf.mul(tf.sub(tf.slice(padded, [0, 2, 1, 0], [-1, h, w, 1]), tf.slice(padded, [0, 0, 1, 0], [-1, h, w, 1])), 0.5);
+  return tf.concat([ix, iy], 3) as tf.Tensor4D;
+}
+
+function downsample(image: tf.Tensor4D): tf.Tensor4D {
+  return tf.avgPool(image, 2, 2, 'same');
+}
+
+/**
+ * Dense flow from `prev` to `next`, both `[N,H,W,1]` grey levels in 0..1: returns `[N,H,W,2]`
+ * (u = x, v = y, in pixels) such that `next(x + u, y + v) ≈ prev(x, y)`.
+ */
+export function opticalFlow(prev: tf.Tensor4D, next: tf.Tensor4D, options: FlowOptions = {}): tf.Tensor4D {
+  const o = validateFlowOptions(options);
+  return tf.tidy(() => {
+    const window = gaussianKernel(o.windowSigma, 3);
+    const flowWindow = tf.slice(window, [0, 0, 0, 0], [-1, -1, 2, 1]);
+    const pre = gaussianKernel(0.8, 1);
+    const smooth = (x: tf.Tensor4D) => tf.depthwiseConv2d(x, pre, 1, 'same');
+    const prevPyr: tf.Tensor4D[] = [smooth(prev)];
+    const nextPyr: tf.Tensor4D[] = [smooth(next)];
+    for (let l = 1; l < o.levels; l++) {
+      prevPyr.push(downsample(prevPyr[l - 1]));
+      nextPyr.push(downsample(nextPyr[l - 1]));
+    }
+    let flow: tf.Tensor4D | undefined;
+    for (let l = o.levels - 1; l >= 0; l--) {
+      const I = prevPyr[l];
+      const J = nextPyr[l];
+      const [n, h, w] = I.shape;
+      if (flow === undefined) {
+        flow = tf.zeros([n, h, w, 2]);
+      } else {
+        // Bouguet eq. (6): the guess for the finer level is twice the coarser flow.
+        const sx = w / flow.shape[2];
+        const sy = h / flow.shape[1];
+        flow = tf.mul(tf.image.resizeBilinear(flow, [h, w], true), tf.tensor1d([sx, sy])) as tf.Tensor4D;
+      }
+      const grad = gradients(I);
+      const [ix, iy] = tf.split(grad, 2, 3);
+      // Structure tensor G = Σ_window [Ix² IxIy; IxIy Iy²] (Bouguet eq. (24)), fixed per level.
+      const g = tf.depthwiseConv2d(tf.concat([tf.square(ix), tf.mul(ix, iy), tf.square(iy)], 3) as tf.Tensor4D, window, 1, 'same');
+      const [gxx0, gxy, gyy0] = tf.split(g, 3, 3);
+      const gxx = tf.add(gxx0, o.regularization);
+      const gyy = tf.add(gyy0, o.regularization);
+      const det = tf.sub(tf.mul(gxx, gyy), tf.square(gxy));
+      for (let k = 0; k < o.iterations; k++) {
+        // Image mismatch b = Σ_window [Ix·It; Iy·It] with It = J(x + flow) − I(x) (eq. (30)).
+        const it = tf.sub(warpBilinear(J, flow), I);
+        const b = tf.depthwiseConv2d(tf.mul(grad, it), flowWindow, 1, 'same');
+        const [bx, by] = tf.split(b, 2, 3);
+        // η = −G⁻¹ b (eq. (28)), the 2×2 inverse written out.
+        const du = tf.div(tf.sub(tf.mul(gxy, by), tf.mul(gyy, bx)), det);
+        const dv = tf.div(tf.sub(tf.mul(gxy, bx), tf.mul(gxx, by)), det);
+        flow = tf.add(flow, tf.concat([du, dv], 3)) as tf.Tensor4D;
+        // Smooth the field with the same window: the per-pixel solutions are coupled through the
+        // warp, and averaging them removes the noise that otherwise stalls the iteration.
+        flow = tf.depthwiseConv2d(flow, flowWindow, 1, 'same');
+      }
+    }
+    return flow as tf.Tensor4D;
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Drawing a tracking result into an RGB24 frame, in plain JS: the box outline (green while
+ * tracked, red while lost), and a small panel in the top-left corner with a score bar and the
+ * score (or LOST) in a 3×5 bitmap font. No canvas dependency: a rectangle, a bar and a dozen
+ * glyphs are a few loops over the byte buffer.
+ */
+import type { Box, TrackResult } from '../../types.js';
+
+export type Rgb = readonly [number, number, number];
+
+export const GREEN: Rgb = [0, 220, 0];
+export const RED: Rgb = [235, 30, 30];
+const WHITE: Rgb = [255, 255, 255];
+const DARK: Rgb = [20, 20, 20];
+const GREY: Rgb = [90, 90, 90];
+
+/** An RGB24 image we draw into (row-major, 3 bytes a pixel). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Fills the rectangle [x0, x1) × [y0, y1), clipped to the image. */
+export function fillRect(img: RgbImage, x0: number, y0: number, x1: number, y1: number, colour: Rgb): void {
+  const xa = Math.max(0, Math.round(x0));
+  const xb = Math.min(img.width, Math.round(x1));
+  const ya = Math.max(0, Math.round(y0));
+  const yb = Math.min(img.height, Math.round(y1));
+  for (let y = ya; y < yb; y++) {
+    let o = (y * img.width + xa) * 3;
+    for (let x = xa; x < xb; x++, o += 3) {
+      img.data[o] = colour[0];
+      img.data[o + 1] = colour[1];
+      img.data[o + 2] = colour[2];
+    }
+  }
+}
+
+/** Draws the outline of `box`, `thickness` pixels wide, inside the box edges, clipped to the image. */
+export function strokeBox(img: RgbImage, box: Box, colour: Rgb, thickness = 2): void {
+  if (![box.x, box.y, box.width, box.height].every(Number.isFinite)) return;
+  const x0 = box.x;
+  const y0 = box.y;
+  const x1 = box.x + box.width;
+  const y1 = box.y + box.height;
+  const t = Math.max(1, Math.min(thickness, box.width / 2, box.height / 2));
+  fillRect(img, x0, y0, x1, y0 + t, colour);
+  fillRect(img, x0, y1 - t, x1, y1, colour);
+  fillRect(img, x0, y0, x0 + t, y1, colour);
+  fillRect(img, x1 - t, y0, x1, y1, colour);
+}
+
+/** 3×5 glyphs, one string of 15 bits (row by row, top first) per character. */
+const GLYPHS: Record<string, string> = {
+  '0': '111101101101111',
+  '1': '010110010010111',
+  '2': '111001111100111',
+  '3': '111001111001111',
+  '4': '101101111001001',
+  '5': '111100111001111',
+  '6': '111100111101111',
+  '7': '111001001001001',
+  '8': '111101111101111',
+  '9': '111101111001111',
+  '.': '000000000000010',
+  '-': '000000111000000',
+  '#': '101111101111101',
+  L: '100100100100111',
+  O: '111101101101111',
+  S: '111100111001111',
+  T: '111010010010010',
+  ' ': '000000000000000',
+};
+
+/** Width in pixels of `text` at `scale` (4 columns a glyph: 3 + 1 spacing). */
+export function textWidth(text: string, scale: number): number {
+  return Math.max(0, text.length * 4 - 1) * scale;
+}
+
+/** Draws `text` (digits, `.`, `-`, `#`, space, and the letters of LOST) with its top-left at (x, y). */
+export function drawText(img: RgbImage, x: number, y: number, text: string, colour: Rgb, scale = 2): void {
+  let cx = x;
+  for (const ch of text.toUpperCase()) {
+    const glyph = GLYPHS[ch] ?? GLYPHS[' '];
+    for (let i = 0; i < 15; i++) {
+      if (glyph[i] === '1') {
+        const gx = cx + (i % 3) * scale;
+        const gy = y + Math.floor(i / 3) * scale;
+        fillRect(img, gx, gy, gx + scale, gy + scale, colour);
+      }
+    }
+    cx += 4 * scale;
+  }
+}
+
+/** The pixel scale of the panel for a frame size: 2 for SD, more for larger frames. */
+export function panelScale(height: number): number {
+  return Math.max(1, Math.round(height / 180));
+}
+
+/**
+ * Draws `result` into `img` (in place): the box, then a panel with a score bar (full width =
+ * score 1) and the score as text, `LOST` in red while the target is lost. The score shown is
+ * clamped to [0, 1].
+ */
+export function drawResult(img: RgbImage, result: TrackResult): void {
+  const colour = result.lost ? RED : GREEN;
+  const s = panelScale(img.height);
+  strokeBox(img, result.box, colour, Math.max(2, s));
+  const score = Number.isFinite(result.score) ? Math.min(1, Math.max(0, result.score)) : 0;
+  const label = `${result.lost ? 'LOST ' : ''}${score.toFixed(2)}`;
+  const pad = 2 * s;
+  const barW = 40 * s;
+  const barH = 5 * s;
+  const panelW = pad * 3 + barW + textWidth('LOST 0.00', s);
+  const panelH = pad * 2 + barH;
+  fillRect(img, 0, 0, panelW, panelH, DARK);
+  fillRect(img, pad, pad, pad + barW, pad + barH, GREY);
+  fillRect(img, pad, pad, pad + Math.round(barW * score), pad + barH, colour);
+  drawText(img, pad * 2 + barW, pad, label, result.lost ? RED : WHITE, s);
+}

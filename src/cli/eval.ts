@@ -1,0 +1,67 @@
+/**
+ * `siamstream eval --data DIR [--out DIR] [--seqs a,b] [--backend …] [--preset …] [--json]`:
+ * OTB one-pass evaluation over every sequence folder of DIR (see src/eval/run-eval.ts and
+ * docs/eval.md). Writes `<out>/<seq>.txt`, `<out>/summary.json` and `<out>/success.svg`; prints a
+ * table on stdout, or with `--json` the summary JSON on stdout and the table on stderr.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { formatSummaryTable, runEval, summaryJson } from '../eval/index.js';
+import { createProgress } from './progress.js';
+
+interface EvalCliOptions {
+  data: string;
+  out: string;
+  seqs?: string;
+  backend?: string;
+  preset?: string;
+  json?: boolean;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('OTB one-pass evaluation (success AUC, P@20, fps) over a folder of sequences')
+    .requiredOption('--data <dir>', 'folder of sequence folders, each with video.mp4 and groundtruth.txt (x,y,w,h, 0-based)')
+    .option('--out <dir>', 'where <seq>.txt, summary.json and success.svg go', 'out/eval')
+    .option('--seqs <names>', 'comma-separated sequence names (default: every sequence folder)')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
+    .option('--preset <name>', 'tracker preset')
+    .option('--json', 'print the summary JSON on stdout (the table goes to stderr)')
+    .action(async (opts: EvalCliOptions) => {
+      const sequences = opts.seqs
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const progress = createProgress({ label: 'eval', unit: 'frames' });
+      let started = false;
+      let summary;
+      try {
+        summary = await runEval({
+          dataDir: opts.data,
+          outDir: opts.out,
+          sequences,
+          backend: opts.backend,
+          preset: opts.preset,
+          onProgress: (p) => {
+            if (!started) progress.setTotal(p.total);
+            started = true;
+            progress.tick();
+          },
+        });
+      } finally {
+        progress.stop();
+      }
+      const table = formatSummaryTable(summary);
+      const outDir = path.resolve(opts.out);
+      if (opts.json) {
+        process.stderr.write(table);
+        process.stdout.write(summaryJson(summary));
+      } else {
+        process.stdout.write(table);
+      }
+      process.stderr.write(
+        `siamstream eval: ${Object.keys(summary.sequences).length} sequences; predictions, summary.json and success.svg in ${outDir}\n`,
+      );
+    });
+}

@@ -1,0 +1,96 @@
+/**
+ * `siamstream serve --source <file|camera|url> [--box x,y,w,h] [--model DIR] [--host 127.0.0.1]
+ * [--port 8080] [--token T] [--loop] …`: the live dashboard and its WebSocket endpoint (`/ws`).
+ * Logs go to stderr; with `--json`, one JSON line with the URLs goes to stdout once listening.
+ * Runs until SIGINT / SIGTERM (a file without `--loop` keeps serving its last state after it ends).
+ */
+import type { Command } from 'commander';
+import { SiamError } from '../errors.js';
+import { serve } from '../stream/index.js';
+import { parseBoxArg } from './track-box.js';
+
+interface ServeCliOptions {
+  source: string;
+  box?: string;
+  model?: string;
+  host: string;
+  port: string;
+  token?: string;
+  loop?: boolean;
+  maxSide?: string;
+  previewSide?: string;
+  previewFps?: string;
+  backend?: string;
+  preset?: string;
+  json?: boolean;
+}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new SiamError('ERR_BAD_OPTION', `Expected ${name} to be a number, got "${v}"`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the live tracking dashboard and its WebSocket endpoint (ws://host:port/ws)')
+    .requiredOption('--source <source>', 'video file, /dev/videoN, or rtsp/http(s)/udp URL')
+    .option('--box <x,y,w,h>', 'start tracking this box (pixels, top-left origin) on the first frame')
+    .option('--model <dir>', 'clip-classifier model folder (adds clip labels)')
+    .option('--host <address>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', '8080')
+    .option('--token <token>', 'token required by the page and the WebSocket (default: $SIAMSTREAM_TOKEN)')
+    .option('--loop', 'loop a file source')
+    .option('--max-side <px>', 'scale decoded frames so the long side is at most this')
+    .option('--preview-side <px>', 'long side of the JPEG preview', '640')
+    .option('--preview-fps <n>', 'preview frames per second at most', '15')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
+    .option('--preset <name>', 'tracker preset')
+    .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
+    .action(async (opts: ServeCliOptions) => {
+      const server = await serve({
+        source: opts.source,
+        box: opts.box === undefined ? undefined : parseBoxArg(opts.box),
+        model: opts.model,
+        host: opts.host,
+        port: int('--port', opts.port),
+        token: opts.token,
+        loop: Boolean(opts.loop),
+        maxSide: int('--max-side', opts.maxSide),
+        previewMaxSide: int('--preview-side', opts.previewSide),
+        previewMaxFps: int('--preview-fps', opts.previewFps),
+        tracker: { backend: opts.backend, preset: opts.preset },
+      });
+      const ws = `${server.url.replace(/^http/, 'ws')}ws`;
+      const tokenNote = opts.token || process.env.SIAMSTREAM_TOKEN ? ' (open it with ?token=…)' : '';
+      process.stderr.write(`siamstream: dashboard at ${server.url}${tokenNote}; WebSocket at ${ws}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ url: server.url, ws })}\n`);
+
+      const log = setInterval(() => {
+        const s = server.stats;
+        if (!s) return;
+        process.stderr.write(
+          `siamstream: ${s.fpsIn} fps in, ${s.fpsOut} fps out, latency p50 ${s.latencyMs.p50 ?? '–'} / p95 ${s.latencyMs.p95 ?? '–'} ms, ` +
+            `dropped ${s.dropped.decoder} (decoder) ${s.dropped.tracker} (tracker), ${s.clients} client(s)\n`,
+        );
+      }, 10_000);
+      log.unref();
+      void server.ended.then((e) => {
+        if (e !== undefined) process.stderr.write(`siamstream: source failed: ${String((e as Error)?.message ?? e)}\n`);
+        else process.stderr.write('siamstream: source ended; still serving (Ctrl-C to stop)\n');
+      });
+
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          clearInterval(log);
+          void server.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

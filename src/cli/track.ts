@@ -1,0 +1,180 @@
+/**
+ * `siamstream track <source> --box x,y,w,h | --box-from groundtruth.txt [--out results.csv|.jsonl|.txt]
+ * [--annotate out.mp4] [--backend …] [--preset …]`: follows one object through a file, a camera
+ * (`/dev/videoN`) or a network stream (decoded in `latest` mode: stale frames are dropped).
+ *
+ * Each result is written as soon as it is known (JSONL on stdout without `--out`). Ctrl-C
+ * (SIGINT) or SIGTERM stops decoding (the decoder's teardown kills its ffmpeg), finishes the
+ * annotated video so it stays playable, closes the results file and exits with 130 (143).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Subscription } from 'rxjs';
+import { createFrameDemand, decode, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
+import type { Tracker } from '../track/index.js';
+import type { Frame, TrackResult } from '../types.js';
+import { drawResult } from './annotate/draw.js';
+import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
+import { openResultSink, type ResultSink } from './outputs.js';
+import { createProgress } from './progress.js';
+import { checkBoxInFrame, initialBox, isLiveSource } from './track-box.js';
+
+interface TrackCliOptions {
+  box?: string;
+  boxFrom?: string;
+  out?: string;
+  annotate?: string;
+  backend?: string;
+  preset?: string;
+}
+
+const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+export function registerTrack(program: Command): void {
+  program
+    .command('track')
+    .description('track one object through a video file, camera (/dev/videoN) or network stream')
+    .argument('<source>', 'video file, /dev/videoN, or an rtsp/http(s)/udp URL')
+    .option('--box <x,y,w,h>', 'initial box in pixels (top-left corner, 0-based)')
+    .option('--box-from <file>', 'take the initial box from the first valid line of a groundtruth.txt')
+    .option('--out <file>', 'results file: .csv, .jsonl or .txt (OTB x,y,w,h); default: JSONL on stdout')
+    .option('--annotate <file.mp4>', 'write a video with the box, the score and the lost state drawn')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
+    .option('--preset <name>', 'tracker preset')
+    .action(async (source: string, opts: TrackCliOptions) => {
+      await runTrack(source, opts);
+    });
+}
+
+/** Runs the `track` command; resolves when the source ends or a signal stopped it. */
+export async function runTrack(source: string, opts: TrackCliOptions): Promise<void> {
+  const box = await initialBox(opts);
+  const live = isLiveSource(source);
+  // Files are probed first: a missing or unreadable file fails (ERR_SOURCE_NOT_FOUND,
+  // ERR_PROBE_FAILED) before a results file is created or a model loaded.
+  let info: VideoInfo | undefined = live || source === '-' ? undefined : await probeVideo(source);
+  const demand = createFrameDemand({ maxInFlight: 2 });
+  const progress = createProgress({ label: 'track', total: info?.frameCount, unit: 'frames' });
+  const frames$ = decode(source, {
+    backpressure: live ? 'latest' : 'all',
+    demand,
+    onInfo: (i) => {
+      info = { ...info, ...i };
+      if (i.frameCount) progress.setTotal(i.frameCount);
+    },
+  });
+  const ffmpegPath = opts.annotate ? resolveFfmpeg().path : undefined;
+  const sink: ResultSink = openResultSink(opts.out);
+  let encoder: VideoEncoder | undefined;
+  let tracker: Tracker | undefined;
+  let subscription: Subscription | undefined;
+  let pending: Promise<unknown> = Promise.resolve();
+  let stoppedBy: NodeJS.Signals | undefined;
+  let failure: unknown;
+
+  const handleFrame = async (frame: Frame): Promise<void> => {
+    let result: TrackResult;
+    if (sink.rows === 0) {
+      checkBoxInFrame(box, frame.width, frame.height);
+      result = await tracker!.init(frame, box);
+    } else {
+      result = await tracker!.update(frame);
+    }
+    if (stoppedBy) return;
+    sink.write(result);
+    if (opts.annotate) {
+      encoder ??= createVideoEncoder({
+        ffmpegPath: ffmpegPath!,
+        out: opts.annotate,
+        width: frame.width,
+        height: frame.height,
+        fps: info?.fps ?? 25,
+      });
+      const image = { width: frame.width, height: frame.height, data: new Uint8Array(frame.data) };
+      drawResult(image, result);
+      await encoder.write(image.data);
+    }
+    progress.tick();
+  };
+
+  const onEpipe = (e: NodeJS.ErrnoException): void => {
+    if (e.code === 'EPIPE') stop('SIGPIPE');
+  };
+  let finish: () => void = () => {};
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stoppedBy) return;
+    stoppedBy = signal;
+    subscription?.unsubscribe();
+    finish();
+  };
+  // `on`, not `once`: the decoder's child reaper re-raises the signal when it is the last
+  // listener. A second signal while stopping does that on purpose: it kills at once.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!stoppedBy) return stop(signal);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (!opts.out) process.stdout.on('error', onEpipe);
+
+  try {
+    // Loaded on demand, so that other commands start without TensorFlow.js.
+    const { createTracker } = await import('../track/index.js');
+    tracker = await createTracker({ backend: opts.backend, preset: opts.preset });
+    if (!stoppedBy) {
+      await new Promise<void>((resolve) => {
+        finish = resolve;
+        subscription = frames$
+          .pipe(
+            demand.mapAsync((frame: Frame) => {
+              pending = handleFrame(frame);
+              return pending;
+            }),
+          )
+          .subscribe({
+            complete: resolve,
+            error: (e: unknown) => {
+              failure = e;
+              resolve();
+            },
+          });
+      });
+    }
+    // An init()/update() cut short by a signal finishes before the tracker is disposed.
+    await pending.catch(() => undefined);
+  } catch (e) {
+    failure ??= e;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.stdout.removeListener('error', onEpipe);
+    progress.stop();
+    sink.close();
+    try {
+      await encoder?.finish();
+    } catch (e) {
+      failure ??= e;
+    }
+    tracker?.dispose();
+  }
+  report(sink, encoder, opts.annotate, stoppedBy);
+  if (failure) throw failure;
+  if (stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.exitCode = EXIT_ON_SIGNAL[stoppedBy];
+}
+
+/** Says on stderr where the results and the annotated video went. */
+function report(sink: ResultSink, encoder: VideoEncoder | undefined, annotate: string | undefined, stoppedBy?: string): void {
+  const lines: string[] = [];
+  if (stoppedBy && stoppedBy !== 'SIGPIPE') lines.push(`siamstream track: stopped by ${stoppedBy} after ${sink.rows} frames`);
+  lines.push(`siamstream track: ${sink.rows} results (${sink.format}) → ${sink.path ?? 'stdout'}`);
+  if (annotate) {
+    lines.push(
+      encoder
+        ? `siamstream track: annotated video (${encoder.frames} frames) → ${path.resolve(annotate)}`
+        : 'siamstream track: no annotated video (no frame was tracked)',
+    );
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

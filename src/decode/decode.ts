@@ -1,0 +1,152 @@
+/**
+ * `decode(source, options)`: a video file, a V4L2 camera, a network stream or stdin as an
+ * `Observable<Frame>` of RGB24 frames, decoded by ffmpeg (one child per subscription).
+ */
+import { concatWith, defer, Observable, throwError } from 'rxjs';
+import { SiamError } from '../errors.js';
+import type { Frame } from '../types.js';
+import { buildFfmpegArgs } from './args.js';
+import { ffmpegFrames, type CreditBridge } from './ffmpeg-frames.js';
+import { ffmpegCapabilities, resolveFfmpeg } from './ffmpeg-path.js';
+import type { RawFrame } from './frame-assembler.js';
+import { DEFAULT_DECODE_OPTIONS, validateDecodeOptions, type DecodeOptions, type ReconnectEvent, type VideoInfo } from './options.js';
+import { reconnectWithBackoff } from './reconnect.js';
+import { resolveSource } from './source.js';
+
+/** `rtsp://user:secret@host/…` → `rtsp://user:***@host/…`, for logs. */
+export function redactUrl(source: string): string {
+  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:***@');
+}
+
+/**
+ * Decodes `source` into RGB24 frames.
+ *
+ * - `source`: a file path (any container/codec ffmpeg reads), `/dev/videoN` (V4L2), an
+ *   `http(s)`, `rtsp(s)`, `rtmp(s)`, `rtp`, `srt`, `udp` or `tcp` URL, or `-` for stdin. Other
+ *   protocols (`file:`, `concat:` …) error with `ERR_UNSUPPORTED_SOURCE`.
+ * - Each subscription spawns one ffmpeg; unsubscribing stops it (SIGTERM, then SIGKILL).
+ * - `index` counts frames of the decoded stream (after `fps` resampling), so in `latest` mode
+ *   the dropped frames show as gaps; `timestampMs` is the frame's pts relative to the first frame.
+ *   After a live source reconnects, indices continue and timestamps continue on the wall clock.
+ * - Backpressure: pass a {@link FrameDemand} as `options.demand` when the consumer works
+ *   asynchronously on each frame (see demand.ts); without one, each frame is assumed handled
+ *   when `next()` returns.
+ *
+ * Errors (SiamError): `ERR_SOURCE_NOT_FOUND`, `ERR_UNSUPPORTED_SOURCE`, `ERR_FFMPEG_NOT_FOUND`,
+ * `ERR_FFMPEG_EXIT` (details: exitCode, signal, stderrTail), `ERR_SOURCE_LOST` (live sources,
+ * after the reconnect attempts), `ERR_BAD_OPTION` (thrown by this call for invalid options).
+ */
+export function decode(source: string, options: DecodeOptions = {}): Observable<Frame> {
+  validateDecodeOptions(options);
+  return new Observable<Frame>((subscriber) => {
+    let prepared;
+    try {
+      const resolved = resolveSource(source);
+      if (options.loop && resolved.kind !== 'file') {
+        throw new SiamError('ERR_BAD_OPTION', `\`loop\` needs a file source, got a ${resolved.kind} source`);
+      }
+      if (options.startMs && resolved.live) {
+        throw new SiamError('ERR_BAD_OPTION', `\`startMs\` needs a file source, got a ${resolved.kind} source`);
+      }
+      const ffmpegPath = resolveFfmpeg().path;
+      const args = buildFfmpegArgs(resolved, options, ffmpegCapabilities(ffmpegPath));
+      prepared = { resolved, ffmpegPath, args };
+    } catch (e) {
+      subscriber.error(e);
+      return undefined;
+    }
+    const { resolved, ffmpegPath, args } = prepared;
+    const mode = options.backpressure ?? (resolved.live ? 'latest' : 'all');
+    const bridge: CreditBridge = {};
+    const gate = options.demand?.attach(() => bridge.onCredit?.());
+
+    // Index and time bases, carried across the runs of a reconnecting live source.
+    let nextIndex = 0;
+    let lastTimestampMs = 0;
+    let runIndexBase = 0;
+    let runFirstPtsMs = 0;
+    let runTimeBaseMs = 0;
+    let firstFrameWallMs: number | undefined;
+    let infoSent = false;
+    let fps = options.fps ?? 0;
+    let dropped = 0;
+
+    const onFirstFrame = (header: { fps?: number; durationMs?: number; codec?: string }, first: RawFrame['meta']): void => {
+      runIndexBase = nextIndex;
+      runFirstPtsMs = Number.isFinite(first.ptsMs) ? first.ptsMs : 0;
+      const now = performance.now();
+      if (firstFrameWallMs === undefined) firstFrameWallMs = now;
+      else runTimeBaseMs = Math.max(lastTimestampMs + 1, now - firstFrameWallMs);
+      if (!fps) fps = header.fps ?? 0;
+      if (!infoSent) {
+        infoSent = true;
+        let durationMs = header.durationMs;
+        if (durationMs !== undefined && options.startMs) durationMs = Math.max(0, durationMs - options.startMs);
+        if (options.durationMs !== undefined) durationMs = Math.min(durationMs ?? Infinity, options.durationMs);
+        if (options.loop) durationMs = undefined;
+        const info: VideoInfo = { width: first.width, height: first.height, fps };
+        if (durationMs !== undefined && Number.isFinite(durationMs)) info.durationMs = durationMs;
+        if (header.codec) info.codec = header.codec;
+        options.onInfo?.(info);
+      }
+    };
+
+    const toFrame = (raw: RawFrame): Frame => {
+      const index = runIndexBase + raw.meta.n;
+      let timestampMs = runTimeBaseMs + raw.meta.ptsMs - runFirstPtsMs;
+      if (!Number.isFinite(timestampMs)) timestampMs = lastTimestampMs + (fps > 0 ? 1000 / fps : 0);
+      nextIndex = index + 1;
+      lastTimestampMs = timestampMs;
+      return { index, timestampMs, width: raw.meta.width, height: raw.meta.height, data: raw.data };
+    };
+
+    const run = defer(() =>
+      ffmpegFrames({
+        ffmpegPath,
+        input: resolved.ffmpegInput,
+        inputOptions: args.inputOptions,
+        outputOptions: args.outputOptions,
+        stdin: resolved.kind === 'stdin' ? (options.stdin ?? process.stdin) : undefined,
+        mode,
+        gate,
+        bridge,
+        killGraceMs: options.killGraceMs ?? DEFAULT_DECODE_OPTIONS.killGraceMs,
+        onFirstFrame,
+        onDrop: () => {
+          dropped += 1;
+          options.onDropped?.(dropped);
+        },
+        onStart: options.onStart,
+      }),
+    );
+
+    const logReconnects = options.logReconnects ?? DEFAULT_DECODE_OPTIONS.logReconnects;
+    const onReconnect = (e: ReconnectEvent): void => {
+      if (logReconnects) {
+        process.stderr.write(
+          `siamstream: decode: ${redactUrl(source)} dropped (${e.reason.split('\n')[0]}); ` +
+            `reconnecting in ${e.delayMs} ms (attempt ${e.attempt}/${e.attempts})\n`,
+        );
+      }
+      options.onReconnect?.(e);
+    };
+
+    const frames$ = resolved.live
+      ? run.pipe(
+          // A live stream that ends has dropped: make that an error so it is retried.
+          concatWith(throwError(() => new SiamError('ERR_FFMPEG_EXIT', 'the live stream ended'))),
+          reconnectWithBackoff<RawFrame>(options.reconnect, onReconnect),
+        )
+      : run;
+
+    const sub = frames$.subscribe({
+      next: (raw) => subscriber.next(toFrame(raw)),
+      error: (e) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    });
+    return () => {
+      sub.unsubscribe();
+      gate?.detach();
+    };
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * One ffmpeg run as an Observable of raw frames (STYLE.md §3): ffmpeg is spawned (through
+ * fluent-ffmpeg) on subscribe, its stdout is cut into frames, and the teardown stops it — SIGTERM,
+ * then SIGKILL after a grace period — and it is SIGKILLed anyway if this process exits first.
+ *
+ * Flow control, per mode:
+ * - `all`: decoded frames wait in a queue until the consumer has a credit (see demand.ts); while
+ *   any wait, our end of the stdout pipe is paused, so ffmpeg blocks on write() and stops decoding.
+ *   Memory: the waiting frames (at most those cut from one 64 KiB chunk) + one partial frame.
+ * - `latest`: stdout is never paused; a frame that arrives while the consumer has no credit
+ *   replaces the waiting one, which is dropped and counted. Memory: one waiting frame.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+import { Observable } from 'rxjs';
+import { SiamError } from '../errors.js';
+import { reapOnExit } from './child-reaper.js';
+import type { DemandGate } from './demand.js';
+import { FrameAssembler, type RawFrame } from './frame-assembler.js';
+import { HeaderParser, ShowinfoParser, StderrTail, type FrameMeta, type InputHeader } from './stderr-parser.js';
+
+/** Lets a `release()` on the demand reach whichever run is current. */
+export interface CreditBridge {
+  onCredit?: () => void;
+}
+
+/** Everything one run needs. */
+export interface FfmpegRunParams {
+  ffmpegPath: string;
+  input: string;
+  inputOptions: string[];
+  outputOptions: string[];
+  /** Stream piped to ffmpeg's stdin when `input` is `pipe:0`. */
+  stdin?: Readable;
+  mode: 'all' | 'latest';
+  gate?: DemandGate;
+  bridge: CreditBridge;
+  killGraceMs: number;
+  /** Called once per run, before its first frame is emitted. */
+  onFirstFrame?: (header: InputHeader, first: FrameMeta) => void;
+  /** `latest` mode: one stale frame was dropped. */
+  onDrop?: () => void;
+  onStart?: (child: { pid: number; args: string[] }) => void;
+}
+
+/** Past this many buffered bytes without a showinfo line to cut them, stdout is paused anyway. */
+const MAX_UNCUT_BYTES = 64 * 1024 * 1024;
+
+/** Sends SIGTERM, then SIGKILL after `graceMs` if the child is still alive. */
+export function terminate(child: ChildProcess, graceMs: number): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, graceMs);
+  timer.unref(); // child-reaper.ts kills it if this process exits before the timer fires
+  child.once('exit', () => clearTimeout(timer));
+}
+
+function spawnError(err: Error & { code?: string }, ffmpegPath: string): SiamError {
+  if (err.code === 'ENOENT' || err.code === 'EACCES' || /spawn/i.test(err.message)) {
+    return new SiamError('ERR_FFMPEG_NOT_FOUND', `could not start ${ffmpegPath}: ${err.message}`, {
+      hint: 'install ffmpeg or set FFMPEG_PATH to a working binary',
+      cause: err,
+    });
+  }
+  return new SiamError('ERR_FFMPEG_EXIT', `ffmpeg failed: ${err.message}`, { cause: err });
+}
+
+/** Runs ffmpeg once; emits every frame it writes (subject to the mode), then completes or errors. */
+export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
+  return new Observable<RawFrame>((subscriber) => {
+    let closed = false;
+    let child: ChildProcess | undefined;
+    let processDone = false;
+    let stdoutEnded = false;
+    let endError: SiamError | undefined;
+    let sawFirst = false;
+    let paused = false;
+    const assembler = new FrameAssembler();
+    const header = new HeaderParser();
+    const tail = new StderrTail();
+    const showinfo = new ShowinfoParser();
+    const queue: RawFrame[] = [];
+    let slot: RawFrame | undefined;
+    // Neither autoDestroy nor 'close': fluent-ffmpeg SIGKILLs ffmpeg 20 ms after its output
+    // stream closes, which would race with a normal exit.
+    const out = new PassThrough({ autoDestroy: false, emitClose: false });
+
+    const args = [
+      ...p.inputOptions,
+      '-i',
+      p.input,
+      ...p.outputOptions,
+      'pipe:1',
+    ];
+
+    const finishIfDone = (): void => {
+      if (closed || !processDone || !stdoutEnded || queue.length > 0 || slot) return;
+      closed = true;
+      if (endError) subscriber.error(endError);
+      else subscriber.complete();
+    };
+
+    let draining = false;
+    let again = false;
+    const drain = (): void => {
+      if (closed) return;
+      if (draining) {
+        again = true;
+        return;
+      }
+      draining = true;
+      do {
+        again = false;
+        if (p.mode === 'all') {
+          while (!closed && queue.length > 0 && (!p.gate || p.gate.tryTake())) subscriber.next(queue.shift() as RawFrame);
+        } else if (!closed && slot && (!p.gate || p.gate.tryTake())) {
+          const f = slot;
+          slot = undefined;
+          subscriber.next(f);
+        }
+      } while (again && !closed);
+      draining = false;
+      if (closed) return;
+      const shouldPause = (p.mode === 'all' && queue.length > 0) || assembler.bufferedBytes > MAX_UNCUT_BYTES;
+      if (shouldPause && !paused) {
+        paused = true;
+        out.pause();
+      } else if (!shouldPause && paused) {
+        paused = false;
+        out.resume();
+      }
+      finishIfDone();
+    };
+
+    const pump = (): void => {
+      for (let f = assembler.take(); f; f = assembler.take()) {
+        if (!sawFirst) {
+          sawFirst = true;
+          p.onFirstFrame?.(header.header, f.meta);
+        }
+        if (p.mode === 'all') queue.push(f);
+        else {
+          if (slot) p.onDrop?.();
+          slot = f;
+          drain(); // emit now if there is a credit: only a frame nobody was ready for is dropped
+        }
+      }
+      drain();
+    };
+
+    const onLine = (line: string): void => {
+      const meta = showinfo.push(line);
+      if (meta) {
+        assembler.pushMeta(meta);
+        if (!closed) pump();
+        return;
+      }
+      header.push(line);
+      tail.push(line);
+    };
+
+    const onEnd = (err: (Error & { code?: string }) | null): void => {
+      if (processDone) return;
+      processDone = true;
+      if (!child) stdoutEnded = true; // never spawned: nothing will come on stdout
+      // fluent-ffmpeg reports 'end'/'error' once the child exited and its stderr closed; the exit
+      // status is read from the child itself (set before its 'exit' event, whatever the order of listeners).
+      const exit = child ? { code: child.exitCode, signal: child.signalCode } : undefined;
+      if (!closed) {
+        if (!child && err) endError = spawnError(err, p.ffmpegPath);
+        else if (exit && (exit.code !== 0 || exit.signal)) {
+          const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+          endError = new SiamError('ERR_FFMPEG_EXIT', `ffmpeg ${how}: ${tail.summary() || '(no stderr)'}`, {
+            hint: 'the stderr tail is in error.details.stderrTail',
+            details: { exitCode: exit.code, signal: exit.signal, stderrTail: tail.toString(), args },
+          });
+        } else if (err && !exit) endError = spawnError(err, p.ffmpegPath);
+      }
+      pump();
+      finishIfDone();
+    };
+
+    out.on('data', (chunk: Buffer) => {
+      assembler.pushBytes(chunk);
+      pump();
+    });
+    out.on('end', () => {
+      stdoutEnded = true;
+      pump();
+      finishIfDone();
+    });
+
+    const command = ffmpeg({ stdoutLines: 50 })
+      .setFfmpegPath(p.ffmpegPath)
+      .input(p.stdin && p.input === 'pipe:0' ? p.stdin : p.input)
+      .inputOptions(p.inputOptions)
+      .outputOptions(p.outputOptions)
+      .output(out, { end: true });
+    command.on('stderr', onLine);
+    command.on('start', () => {
+      const proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
+      if (!proc || proc.pid === undefined) return; // spawn failed: 'error' follows
+      child = proc;
+      reapOnExit(proc);
+      p.onStart?.({ pid: proc.pid, args });
+      if (closed) terminate(proc, p.killGraceMs); // unsubscribed while fluent-ffmpeg was still preparing
+    });
+    command.on('end', () => onEnd(null));
+    command.on('error', (err: Error) => onEnd(err));
+    p.bridge.onCredit = drain;
+    command.run();
+
+    return () => {
+      const wasClosed = closed;
+      closed = true;
+      if (p.bridge.onCredit === drain) p.bridge.onCredit = undefined;
+      queue.length = 0;
+      slot = undefined;
+      // Discard whatever ffmpeg still writes, so one blocked on a full pipe sees the SIGTERM.
+      out.removeAllListeners('data');
+      out.resume();
+      if (p.stdin && child?.stdin) {
+        p.stdin.unpipe(child.stdin);
+        p.stdin.pause();
+      }
+      if (!wasClosed && child) terminate(child, p.killGraceMs);
+    };
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * `decode()` options: every field optional, defaults in one constant, validated once (STYLE.md §6).
+ */
+import type { Readable } from 'node:stream';
+import { SiamError } from '../errors.js';
+import type { FrameDemand } from './demand.js';
+
+/** What is known about a video stream (from ffprobe, `ffmpeg -i`, or the running decoder). */
+export interface VideoInfo {
+  width: number;
+  height: number;
+  /** Frames per second (the stream's average rate; the output rate when `fps` resamples). */
+  fps: number;
+  /** Number of frames, when the container says or the packets were counted. */
+  frameCount?: number;
+  durationMs?: number;
+  /** Codec name as ffmpeg spells it (`h264`, `gif`, …); the source codec, even while decoding to RGB. */
+  codec?: string;
+}
+
+/** Live-source reconnection: exponential backoff, bounded attempts. */
+export interface ReconnectOptions {
+  /** Attempts after a drop before giving up with `ERR_SOURCE_LOST`. @default 5 */
+  attempts?: number;
+  /** Delay before the first attempt, in ms; doubles each attempt. @default 500 */
+  initialDelayMs?: number;
+  /** Cap on the delay, in ms. @default 8000 */
+  maxDelayMs?: number;
+}
+
+/** One reconnect attempt, as reported to `onReconnect` (and logged on stderr). */
+export interface ReconnectEvent {
+  /** 1-based attempt number. */
+  attempt: number;
+  attempts: number;
+  delayMs: number;
+  /** Why the previous connection ended. */
+  reason: string;
+}
+
+/** Options of {@link decode}. */
+export interface DecodeOptions {
+  /** Output width in pixels; alone, the height follows the aspect ratio. */
+  width?: number;
+  /** Output height in pixels; alone, the width follows the aspect ratio. */
+  height?: number;
+  /** Longest output side in pixels, keeping the aspect ratio; never upscales. Ignored if width/height given. */
+  maxSide?: number;
+  /** Resample to this frame rate (ffmpeg's `fps` filter: drops or duplicates frames). */
+  fps?: number;
+  /** Start this far into a file (ffmpeg `-ss` on the input: fast and frame-accurate). */
+  startMs?: number;
+  /** Stop after this much stream time. */
+  durationMs?: number;
+  /**
+   * `all`: every frame, ffmpeg's stdout paused while the consumer is behind (needs a `demand` to
+   * know when the consumer is behind). `latest`: ffmpeg is read as fast as it produces, and a
+   * consumer that is behind gets the newest frame, stale ones being dropped and counted.
+   * @default 'all' for files and stdin, 'latest' for cameras and network sources
+   */
+  backpressure?: 'all' | 'latest';
+  /**
+   * How the consumer says it is ready for more: see {@link createFrameDemand}. Without one, the
+   * consumer is assumed to handle each frame synchronously inside `next()`.
+   */
+  demand?: FrameDemand;
+  /** Read a file at its own frame rate (ffmpeg `-re`), as a live server would. @default false */
+  realtime?: boolean;
+  /** Loop a file forever (`-stream_loop -1`); frame indices and timestamps keep increasing. @default false */
+  loop?: boolean;
+  /** Reconnect policy for live sources (cameras, network). */
+  reconnect?: ReconnectOptions;
+  /** `latest` mode: called with the total number of stale frames dropped so far, after each drop. */
+  onDropped?: (count: number) => void;
+  /** Called once, before the first frame, when the output size and rate are known. */
+  onInfo?: (info: VideoInfo) => void;
+  /** Called before each reconnect attempt of a live source (a line is also written on stderr). */
+  onReconnect?: (event: ReconnectEvent) => void;
+  /** Called when an ffmpeg child starts (useful for logging and for tests that check it is gone). */
+  onStart?: (child: { pid: number; args: string[] }) => void;
+  /** Stream read for the source `-`. @default process.stdin */
+  stdin?: Readable;
+  /** Grace period between SIGTERM and SIGKILL when ffmpeg is stopped, in ms. @default 2000 */
+  killGraceMs?: number;
+  /** Log reconnects on stderr. @default true */
+  logReconnects?: boolean;
+}
+
+/** Reconnect defaults (live sources). */
+export const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
+  attempts: 5,
+  initialDelayMs: 500,
+  maxDelayMs: 8000,
+};
+
+/** Defaults of the fields that have one (the others are "absent = not applied"). */
+export const DEFAULT_DECODE_OPTIONS = {
+  realtime: false,
+  loop: false,
+  killGraceMs: 2000,
+  logReconnects: true,
+  reconnect: DEFAULT_RECONNECT,
+} as const;
+
+function bad(message: string): SiamError {
+  return new SiamError('ERR_BAD_OPTION', message, { hint: 'see DecodeOptions in docs/decode.md' });
+}
+
+function checkPositiveInt(name: string, v: unknown, max = 16384): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    throw bad(`Expected \`${name}\` to be an integer in [1, ${max}], got ${String(v)}`);
+  }
+}
+
+function checkNonNegative(name: string, v: unknown, allowZero = true): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+    throw bad(`Expected \`${name}\` to be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+  }
+}
+
+/**
+ * Checks every field once, at the call to `decode()`.
+ * @throws SiamError `ERR_BAD_OPTION` saying which field is wrong and what was given.
+ */
+export function validateDecodeOptions(o: DecodeOptions): void {
+  if (o === null || typeof o !== 'object') throw bad(`Expected options to be an object, got ${String(o)}`);
+  checkPositiveInt('width', o.width);
+  checkPositiveInt('height', o.height);
+  checkPositiveInt('maxSide', o.maxSide);
+  checkNonNegative('fps', o.fps, false);
+  if (o.fps !== undefined && o.fps > 1000) throw bad(`Expected \`fps\` to be <= 1000, got ${o.fps}`);
+  checkNonNegative('startMs', o.startMs);
+  checkNonNegative('durationMs', o.durationMs, false);
+  checkNonNegative('killGraceMs', o.killGraceMs);
+  if (o.backpressure !== undefined && o.backpressure !== 'all' && o.backpressure !== 'latest') {
+    throw bad(`Expected \`backpressure\` to be 'all' or 'latest', got ${String(o.backpressure)}`);
+  }
+  if (o.reconnect !== undefined) {
+    if (o.reconnect === null || typeof o.reconnect !== 'object') throw bad('Expected `reconnect` to be an object');
+    const { attempts, initialDelayMs, maxDelayMs } = o.reconnect;
+    if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 0 || attempts > 1000)) {
+      throw bad(`Expected \`reconnect.attempts\` to be an integer in [0, 1000], got ${String(attempts)}`);
+    }
+    checkNonNegative('reconnect.initialDelayMs', initialDelayMs);
+    checkNonNegative('reconnect.maxDelayMs', maxDelayMs);
+  }
+  for (const cb of ['onDropped', 'onInfo', 'onReconnect', 'onStart'] as const) {
+    if (o[cb] !== undefined && typeof o[cb] !== 'function') {
+      throw bad(`Expected \`${cb}\` to be a function, got ${typeof o[cb]}`);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/** OTB evaluation: metrics (pure), box files, the success plot and the evaluation run. */
+export {
+  OTB_THRESHOLDS,
+  OTB_PRECISION_PX,
+  iou,
+  centreError,
+  successCurve,
+  successAuc,
+  precisionAt,
+  scoreSequence,
+  isValidGt,
+  type GroundTruthBox,
+  type SequenceScore,
+} from './metrics.js';
+export { parseGroundTruth, readGroundTruth, writeGroundTruth, firstValidBox, formatBoxLine } from './groundtruth.js';
+export { renderSuccessPlot, type SuccessCurveSeries, type SuccessPlotOptions } from './success-plot.js';
+export { listSequences, type SequenceEntry } from './sequences.js';
+export { formatSummaryTable, summaryJson, type EvalSummary, type SequenceSummary } from './summary.js';
+export { runEval, trackSequence, type EvalOptions, type EvalProgress, type EvalTracker } from './run-eval.js';

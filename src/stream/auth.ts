@@ -1,0 +1,93 @@
+/**
+ * Who may talk to the server.
+ *
+ * - A non-loopback bind needs a token (option, else `SIAMSTREAM_TOKEN`); without one the server
+ *   refuses to start (`ERR_INSECURE_BIND`) before anything is bound.
+ * - With a token, the page, its assets and the WebSocket upgrade all need it: `?token=…` in the URL,
+ *   `Authorization: Bearer …`, or the `siamstream_token` cookie the page sets on first load (so the
+ *   browser's WebSocket, which cannot send headers, carries it too). Compared in constant time.
+ * - Browsers send `Origin` on WebSocket upgrades; a page from another origin may not drive the
+ *   tracker or read the camera (cross-site WebSocket hijacking), so a foreign `Origin` is refused.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { SiamError } from '../errors.js';
+
+/** Cookie the page sets so that later requests (assets, the WebSocket) carry the token. */
+export const TOKEN_COOKIE = 'siamstream_token';
+
+/** True for addresses that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/**
+ * Throws `ERR_INSECURE_BIND` when `host` is not loopback and there is no token. Call before binding.
+ * @returns the token to use (the option, else the environment), or undefined.
+ */
+export function checkBind(host: string, token: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const effective = token ?? (env.SIAMSTREAM_TOKEN || undefined);
+  if (effective !== undefined && effective.length < 8) {
+    throw new SiamError('ERR_BAD_OPTION', 'a token must be at least 8 characters long', {
+      hint: 'use e.g. `openssl rand -hex 16`',
+    });
+  }
+  if (!isLoopbackHost(host) && effective === undefined) {
+    throw new SiamError('ERR_INSECURE_BIND', `refusing to bind ${host} without a token`, {
+      hint: 'pass --token T (or set SIAMSTREAM_TOKEN), or bind 127.0.0.1 and use an SSH tunnel',
+    });
+  }
+  return effective;
+}
+
+/** Constant-time string comparison (hashing first so lengths do not leak either). */
+export function tokensEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The token a request carries, from the query, the Authorization header or the cookie. */
+export function requestToken(req: IncomingMessage): string | undefined {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const q = url.searchParams.get('token');
+  if (q) return q;
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const cookie = req.headers.cookie;
+  if (cookie) {
+    for (const part of cookie.split(';')) {
+      const [k, ...v] = part.trim().split('=');
+      if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+    }
+  }
+  return undefined;
+}
+
+/** True when no token is required, or the request carries the right one. */
+export function isAuthorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const given = requestToken(req);
+  return given !== undefined && tokensEqual(given, token);
+}
+
+/** True when the request has no `Origin` (not a browser) or one whose host is the request's `Host`. */
+export function isSameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** `Set-Cookie` value carrying the token for later requests from the same page. */
+export function tokenCookie(token: string): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+}

@@ -1,0 +1,332 @@
+// siamstream dashboard: plain browser JS (no build step). Protocol: docs/protocol.md.
+// One WebSocket to /ws; binary messages are JPEG previews ([u32 header length][JSON header][JPEG]),
+// text messages are JSON with a `type`. Reconnects with exponential backoff.
+
+const $ = (id) => document.getElementById(id);
+const video = $('video');
+const vctx = video.getContext('2d');
+
+const state = {
+  ws: null,
+  attempt: 0,
+  source: null,
+  tracking: false,
+  /** The last drawn preview and its header. */
+  image: null,
+  header: null,
+  decoding: false,
+  pendingFrame: null,
+  /** Recent track results by frame index, so the box drawn matches the picture. */
+  tracks: new Map(),
+  lastTrack: null,
+  labels: [],
+  stats: [],
+  drag: null,
+  dirty: true,
+  /** Counters read by the browser test. */
+  counters: { frames: 0, tracks: 0, labels: 0, stats: 0, errors: 0, opens: 0 },
+};
+window.__siamstream = state;
+
+const token = new URLSearchParams(location.search).get('token');
+
+function setStatus(kind, text) {
+  const el = $('status');
+  el.dataset.state = kind;
+  el.textContent = text;
+}
+
+function send(msg) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
+}
+
+function connect() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const url = `${proto}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  setStatus('connecting', state.attempt ? `reconnecting (attempt ${state.attempt})…` : 'connecting…');
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  state.ws = ws;
+  ws.onopen = () => {
+    state.attempt = 0;
+    state.counters.opens++;
+    setStatus('open', 'live');
+    subscribe();
+  };
+  ws.onmessage = (ev) => (typeof ev.data === 'string' ? onText(ev.data) : onFrame(ev.data));
+  ws.onclose = () => {
+    state.ws = null;
+    // Exponential backoff with jitter, capped at 10 s.
+    const delay = Math.min(10000, 500 * 2 ** state.attempt) * (0.8 + 0.4 * Math.random());
+    state.attempt++;
+    setStatus('closed', `disconnected — retrying in ${(delay / 1000).toFixed(1)} s`);
+    setTimeout(connect, delay);
+  };
+}
+
+function subscribe() {
+  const types = ['track', 'label', 'stats'];
+  if ($('show-frames').checked) types.push('frame');
+  send({ type: 'subscribe', types });
+}
+
+function onText(text) {
+  let m;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return;
+  }
+  switch (m.type) {
+    case 'hello':
+      state.source = m.source;
+      setTracking(m.tracking);
+      if (m.source) {
+        resizeVideo(m.source.width, m.source.height);
+        $('source').textContent = `${m.source.width}×${m.source.height} @ ${m.source.fps.toFixed(1)} fps${m.source.live ? ' (live)' : ''}`;
+      }
+      break;
+    case 'state':
+      setTracking(m.tracking);
+      if (!m.tracking) {
+        state.tracks.clear();
+        state.lastTrack = null;
+      }
+      state.dirty = true;
+      break;
+    case 'track':
+      state.counters.tracks++;
+      state.lastTrack = m;
+      state.tracks.set(m.result.frameIndex, m);
+      if (state.tracks.size > 90) state.tracks.delete(state.tracks.keys().next().value);
+      showTrack(m);
+      state.dirty = true;
+      break;
+    case 'label':
+      state.counters.labels++;
+      state.labels.push(m.label);
+      if (state.labels.length > 500) state.labels.shift();
+      $('label-now').textContent = `${m.label.label} (${((m.label.scores[m.label.label] ?? 0) * 100).toFixed(0)} %)`;
+      drawLabels();
+      break;
+    case 'stats':
+      state.counters.stats++;
+      state.stats.push(m);
+      if (state.stats.length > 120) state.stats.shift();
+      drawRates();
+      break;
+    case 'error':
+      state.counters.errors++;
+      $('last-error').hidden = false;
+      $('last-error').textContent = `${m.code}: ${m.message}`;
+      break;
+  }
+}
+
+function setTracking(on) {
+  state.tracking = on;
+  $('stop').disabled = !on;
+  $('ti-state').textContent = on ? 'yes' : 'no';
+}
+
+function showTrack(m) {
+  const r = m.result;
+  $('ti-score').textContent = `${r.score.toFixed(2)}${r.lost ? ' (lost)' : ''}`;
+  $('ti-frame').textContent = String(r.frameIndex);
+  $('ti-latency').textContent = `${(performance.timeOrigin + performance.now() - m.decodedAt).toFixed(0)} ms`;
+}
+
+function resizeVideo(w, h) {
+  if (video.width !== w || video.height !== h) {
+    video.width = w;
+    video.height = h;
+    state.dirty = true;
+  }
+}
+
+// ---------------------------------------------------------------- frames
+
+function onFrame(buf) {
+  const view = new DataView(buf);
+  const n = view.getUint32(0);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
+  const blob = new Blob([new Uint8Array(buf, 4 + n)], { type: 'image/jpeg' });
+  // Keep only the newest frame waiting while one is being decoded.
+  state.pendingFrame = { header, blob };
+  if (!state.decoding) decodeNext();
+}
+
+function decodeNext() {
+  const next = state.pendingFrame;
+  state.pendingFrame = null;
+  if (!next) return;
+  state.decoding = true;
+  createImageBitmap(next.blob)
+    .then((bmp) => {
+      if (state.image) state.image.close();
+      state.image = bmp;
+      state.header = next.header;
+      state.counters.frames++;
+      resizeVideo(next.header.sourceWidth, next.header.sourceHeight);
+      state.dirty = true;
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      state.decoding = false;
+      decodeNext();
+    });
+}
+
+// ---------------------------------------------------------------- drawing
+
+function trackForFrame() {
+  if (!state.tracking || !state.lastTrack) return null;
+  if (state.header) {
+    const exact = state.tracks.get(state.header.frameIndex);
+    if (exact) return exact;
+  }
+  return state.lastTrack;
+}
+
+function render() {
+  if (state.dirty) {
+    state.dirty = false;
+    vctx.fillStyle = '#000';
+    vctx.fillRect(0, 0, video.width, video.height);
+    if (state.image) vctx.drawImage(state.image, 0, 0, video.width, video.height);
+    const t = trackForFrame();
+    if (t) drawBox(t.result.box, t.result.lost ? '#ff5460' : '#3ddc84', t.result.lost, `${t.result.score.toFixed(2)}${t.result.lost ? ' lost' : ''}`);
+    if (state.drag) drawBox(normalise(state.drag), '#4aa3ff', true, 'new box');
+  }
+  requestAnimationFrame(render);
+}
+
+function drawBox(b, color, dashed, text) {
+  // Sizes in CSS pixels, whatever the canvas's own resolution.
+  const cssScale = video.width / Math.max(1, video.getBoundingClientRect().width);
+  const lw = 1.5 * cssScale;
+  vctx.save();
+  vctx.strokeStyle = color;
+  vctx.lineWidth = lw;
+  vctx.setLineDash(dashed ? [6 * lw, 4 * lw] : []);
+  vctx.strokeRect(b.x, b.y, b.width, b.height);
+  vctx.font = `${8 * lw}px system-ui, sans-serif`;
+  const tw = vctx.measureText(text).width + 4 * lw;
+  const ty = b.y > 12 * lw ? b.y - 11 * lw : b.y + b.height;
+  vctx.fillStyle = color;
+  vctx.fillRect(b.x - lw / 2, ty, tw, 11 * lw);
+  vctx.fillStyle = '#000';
+  vctx.fillText(text, b.x + 2 * lw, ty + 8.5 * lw);
+  vctx.restore();
+}
+
+function colorFor(label) {
+  let h = 0;
+  for (const ch of label) h = (h * 31 + ch.charCodeAt(0)) % 360;
+  return `hsl(${h} 65% 55%)`;
+}
+
+function drawLabels() {
+  const c = $('labels');
+  const ctx = c.getContext('2d');
+  ctx.clearRect(0, 0, c.width, c.height);
+  const last = state.labels[state.labels.length - 1];
+  if (!last) return;
+  const spanMs = 60000;
+  const t1 = last.endMs;
+  const x = (t) => ((t - (t1 - spanMs)) / spanMs) * c.width;
+  ctx.font = '11px system-ui, sans-serif';
+  for (const l of state.labels) {
+    if (l.endMs < t1 - spanMs) continue;
+    const x0 = Math.max(0, x(l.startMs));
+    const x1 = x(l.endMs);
+    const p = l.scores[l.label] ?? 1;
+    ctx.fillStyle = colorFor(l.label);
+    ctx.globalAlpha = 0.35 + 0.65 * p;
+    ctx.fillRect(x0, 10, Math.max(1, x1 - x0), 34);
+    ctx.globalAlpha = 1;
+    if (x1 - x0 > 40) {
+      ctx.fillStyle = '#000';
+      ctx.fillText(l.label, x0 + 3, 31);
+    }
+  }
+  ctx.fillStyle = '#8a939e';
+  ctx.fillText('−60 s', 2, 62);
+  ctx.fillText('now', c.width - 24, 62);
+}
+
+function sparkline(canvas, series, colors) {
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const values = series.flat().filter((v) => v !== null && Number.isFinite(v));
+  const max = Math.max(1, ...values) * 1.1;
+  ctx.fillStyle = '#8a939e';
+  ctx.font = '10px system-ui, sans-serif';
+  ctx.fillText(max.toFixed(0), 2, 10);
+  series.forEach((ys, k) => {
+    ctx.strokeStyle = colors[k];
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    let started = false;
+    ys.forEach((y, i) => {
+      if (y === null || !Number.isFinite(y)) return;
+      const px = (i / 119) * canvas.width;
+      const py = canvas.height - 2 - (y / max) * (canvas.height - 14);
+      if (started) ctx.lineTo(px, py);
+      else ctx.moveTo(px, py);
+      started = true;
+    });
+    ctx.stroke();
+  });
+}
+
+function drawRates() {
+  const s = state.stats;
+  sparkline($('fps'), [s.map((m) => m.fpsIn), s.map((m) => m.fpsOut), s.map((m) => m.previewFps)], ['#4aa3ff', '#3ddc84', '#b48cff']);
+  sparkline($('latency'), [s.map((m) => m.latencyMs.p50), s.map((m) => m.latencyMs.p95)], ['#3ddc84', '#ffb020']);
+  const m = s[s.length - 1];
+  $('fps-now').textContent = `${m.fpsIn} / ${m.fpsOut} / ${m.previewFps}`;
+  $('lat-now').textContent = m.latencyMs.p50 === null ? '' : `${m.latencyMs.p50} / ${m.latencyMs.p95} ms`;
+  const d = m.dropped;
+  $('drops').textContent = `dropped: decoder ${d.decoder}, tracker ${d.tracker}, preview ${d.clientFrames}, messages ${d.clientMessages} · clients ${m.clients}`;
+}
+
+// ---------------------------------------------------------------- drawing a box with the mouse
+
+function toSource(ev) {
+  const r = video.getBoundingClientRect();
+  return { x: ((ev.clientX - r.left) * video.width) / r.width, y: ((ev.clientY - r.top) * video.height) / r.height };
+}
+
+function normalise(d) {
+  return { x: Math.min(d.x0, d.x1), y: Math.min(d.y0, d.y1), width: Math.abs(d.x1 - d.x0), height: Math.abs(d.y1 - d.y0) };
+}
+
+video.addEventListener('pointerdown', (ev) => {
+  const p = toSource(ev);
+  state.drag = { x0: p.x, y0: p.y, x1: p.x, y1: p.y, frameIndex: state.header ? state.header.frameIndex : undefined };
+  video.setPointerCapture(ev.pointerId);
+});
+video.addEventListener('pointermove', (ev) => {
+  if (!state.drag) return;
+  const p = toSource(ev);
+  state.drag.x1 = p.x;
+  state.drag.y1 = p.y;
+  state.dirty = true;
+});
+video.addEventListener('pointerup', () => {
+  const d = state.drag;
+  state.drag = null;
+  state.dirty = true;
+  if (!d) return;
+  const b = normalise(d);
+  if (b.width < 4 || b.height < 4) return;
+  const box = { x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) };
+  send({ type: 'init', box, ...(d.frameIndex === undefined ? {} : { frameIndex: d.frameIndex }) });
+});
+
+$('stop').addEventListener('click', () => send({ type: 'stop' }));
+$('show-frames').addEventListener('change', subscribe);
+
+connect();
+requestAnimationFrame(render);

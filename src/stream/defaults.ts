@@ -1,0 +1,53 @@
+/**
+ * The real stages the server uses when none are injected: `decode()` for frames, src/track's
+ * `createTracker()`, src/classify's `classifyClips()`. Loaded with dynamic imports so that a
+ * server with injected stages (tests) never loads TensorFlow.js.
+ */
+import { defer, from, switchMap, type Observable, type OperatorFunction } from 'rxjs';
+import { resolveSource } from '../decode/source.js';
+import type { TrackerOptions } from '../track/index.js';
+import type { ClipLabel, Frame } from '../types.js';
+import type { TrackerFactory, TrackerLike } from './pipeline.js';
+import type { FrameSourceFactory } from './session.js';
+
+/** True for cameras and network streams (played in `latest` mode); throws for a missing file. */
+export function isLiveSource(source: string): boolean {
+  return resolveSource(source).live;
+}
+
+/**
+ * Frames from `decode()`: a live source in `latest` mode (never behind real time); a file at its
+ * own frame rate (ffmpeg `-re`), looping if asked.
+ */
+export function defaultFrameSource(source: string, o: { live: boolean; loop: boolean; maxSide?: number }): FrameSourceFactory {
+  return (hooks) =>
+    defer(() => from(import('../decode/index.js'))).pipe(
+      switchMap(
+        ({ decode }): Observable<Frame> =>
+          decode(source, {
+            backpressure: o.live ? 'latest' : 'all',
+            realtime: !o.live,
+            loop: !o.live && o.loop,
+            ...(o.maxSide ? { maxSide: o.maxSide } : {}),
+            onInfo: hooks.onInfo,
+            onDropped: hooks.onDropped,
+            onStart: hooks.onStart,
+          }),
+      ),
+    );
+}
+
+/** src/track's `createTracker(options)` (which starts the TensorFlow.js backend it is given). */
+export function defaultTrackerFactory(options: TrackerOptions = {}): TrackerFactory {
+  return async (): Promise<TrackerLike> => {
+    const { createTracker } = await import('../track/index.js');
+    return createTracker(options);
+  };
+}
+
+/** src/classify's `classifyClips({ model })` when a model folder is given, else none. */
+export function defaultClassifier(model: string | undefined): OperatorFunction<Frame, ClipLabel> | undefined {
+  if (!model) return undefined;
+  return (frames) =>
+    defer(() => from(import('../classify/index.js'))).pipe(switchMap(({ classifyClips }) => frames.pipe(classifyClips({ model }))));
+}

@@ -1,0 +1,229 @@
+/**
+ * The connected clients: hello on connect, message validation, fan-out of session events through
+ * each client's {@link ClientQueue}, JPEG previews (encoded once, only when a client is ready for
+ * one, at most `previewMaxFps`), per-client `stats`, and the ping/pong heartbeat that terminates
+ * dead connections (ws's documented pattern).
+ */
+import type { WebSocket } from 'ws';
+import { ClientQueue, type ClientQueueOptions } from './client-queue.js';
+import type { JpegEncoder } from './jpeg-encoder.js';
+import type { StampedFrame } from './pipeline.js';
+import {
+  encodeFrameMessage,
+  parseClientMessage,
+  PROTOCOL_VERSION,
+  type ErrorMessage,
+  type HelloMessage,
+  type ServerMessage,
+  type StatsMessage,
+  type StreamType,
+} from './protocol.js';
+import type { LiveSession } from './session.js';
+
+export interface HubOptions {
+  encoder: JpegEncoder;
+  previewMaxSide: number;
+  previewMaxFps: number;
+  queue: ClientQueueOptions;
+}
+
+interface Client {
+  ws: WebSocket;
+  queue: ClientQueue;
+  alive: boolean;
+  framesSentAtLastStats: number;
+}
+
+/** Nearest-rank percentile of `xs` (sorted in place), or null when empty. */
+export function percentile(xs: number[], p: number): number | null {
+  if (xs.length === 0) return null;
+  xs.sort((a, b) => a - b);
+  return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] as number;
+}
+
+const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
+
+export class ClientHub {
+  private readonly clients = new Set<Client>();
+  private session: LiveSession | null = null;
+  private lastPreviewAt = -Infinity;
+  private lastStatsAt = performance.now();
+  private readonly startedAt = performance.now();
+  /** The last global numbers, for logs. */
+  lastStats: Omit<StatsMessage, 'previewFps' | 'dropped'> & { dropped: { decoder: number; tracker: number } } | null = null;
+
+  constructor(private readonly opts: HubOptions) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Per-connection counters and socket backlog (for tests and logs). */
+  clientCounters(): (ClientQueue['counters'] & { bufferedAmount: number; queuedMessages: number })[] {
+    return [...this.clients].map((c) => ({ ...c.queue.counters, bufferedAmount: c.ws.bufferedAmount, queuedMessages: c.queue.queuedMessages }));
+  }
+
+  attach(session: LiveSession): void {
+    this.session = session;
+  }
+
+  /** Registers a new connection and greets it. */
+  add(ws: WebSocket): void {
+    const client: Client = { ws, queue: new ClientQueue(ws, this.opts.queue), alive: true, framesSentAtLastStats: 0 };
+    this.clients.add(client);
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
+    ws.on('close', () => {
+      client.queue.close();
+      this.clients.delete(client);
+    });
+    ws.on('error', () => ws.terminate());
+    this.sendTo(client, this.hello(client));
+  }
+
+  /** Sends `msg` to every client subscribed to `stream` (or to all when `stream` is undefined). */
+  broadcast(msg: ServerMessage, stream?: StreamType): void {
+    const text = JSON.stringify(msg);
+    for (const c of this.clients) if (!stream || c.queue.subscribed.has(stream)) c.queue.sendMessage(text);
+  }
+
+  /** Re-sends `hello` (the source info changed). */
+  helloAll(): void {
+    for (const c of this.clients) this.sendTo(c, this.hello(c));
+  }
+
+  /** Offers one decoded frame for preview. Encodes only if some client is ready for it. */
+  onFrame(sf: StampedFrame): void {
+    const now = performance.now();
+    if (now - this.lastPreviewAt < 1000 / this.opts.previewMaxFps) return;
+    const ready: Client[] = [];
+    for (const c of this.clients) {
+      if (!c.queue.subscribed.has('frame')) continue;
+      if (c.queue.wantsFrame) ready.push(c);
+      else c.queue.skipFrame();
+    }
+    if (ready.length === 0 || this.opts.encoder.busy) return;
+    this.lastPreviewAt = now;
+    const { frame, decodedAt } = sf;
+    this.opts.encoder.encode(frame.data, frame.width, frame.height).then(
+      (p) => {
+        const msg = encodeFrameMessage(
+          {
+            type: 'frame',
+            frameIndex: frame.index,
+            timestampMs: frame.timestampMs,
+            decodedAt,
+            width: p.width,
+            height: p.height,
+            sourceWidth: frame.width,
+            sourceHeight: frame.height,
+          },
+          p.jpeg,
+        );
+        for (const c of ready) if (this.clients.has(c)) c.queue.offerFrame(msg);
+      },
+      () => undefined, // encoder closed or failed: no preview this time
+    );
+  }
+
+  /** Sends `stats` to each subscribed client; also flushes queues (a safety net for stalled callbacks). */
+  tickStats(): void {
+    if (!this.session) return;
+    const now = performance.now();
+    const dt = Math.max(1e-3, (now - this.lastStatsAt) / 1000);
+    this.lastStatsAt = now;
+    const w = this.session.takeWindow();
+    const c = this.session.counters;
+    const base = {
+      type: 'stats' as const,
+      fpsIn: round1(w.framesIn / dt) ?? 0,
+      fpsOut: round1(w.tracksOut / dt) ?? 0,
+      latencyMs: { p50: round1(percentile(w.latencies, 50)), p95: round1(percentile(w.latencies, 95)) },
+      clients: this.clients.size,
+      uptimeMs: Math.round(now - this.startedAt),
+    };
+    this.lastStats = { ...base, dropped: { decoder: c.decoderDropped, tracker: c.trackerSkipped } };
+    for (const client of this.clients) {
+      client.queue.flush();
+      const sent = client.queue.counters.framesSent;
+      const msg: StatsMessage = {
+        ...base,
+        previewFps: round1((sent - client.framesSentAtLastStats) / dt) ?? 0,
+        dropped: {
+          decoder: c.decoderDropped,
+          tracker: c.trackerSkipped,
+          clientFrames: client.queue.counters.framesDropped,
+          clientMessages: client.queue.counters.messagesDropped,
+        },
+      };
+      client.framesSentAtLastStats = sent;
+      if (client.queue.subscribed.has('stats')) client.queue.sendMessage(JSON.stringify(msg));
+    }
+  }
+
+  /** One heartbeat: terminates clients that did not answer the previous ping, pings the others. */
+  heartbeat(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        c.queue.close();
+        this.clients.delete(c);
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+
+  /** Closes every connection (1001 going away), terminating after `graceMs`. */
+  closeAll(graceMs = 500): void {
+    for (const c of this.clients) {
+      c.queue.close();
+      c.ws.close(1001, 'server closing');
+      setTimeout(() => c.ws.terminate(), graceMs).unref();
+    }
+    this.clients.clear();
+  }
+
+  private hello(c: Client): HelloMessage {
+    return {
+      type: 'hello',
+      protocol: 'siamstream',
+      version: PROTOCOL_VERSION,
+      source: this.session?.info ?? null,
+      preview: { transport: 'binary', format: 'jpeg', maxSide: this.opts.previewMaxSide, maxFps: this.opts.previewMaxFps },
+      subscribed: [...c.queue.subscribed],
+      tracking: this.session?.tracking ?? false,
+    };
+  }
+
+  private sendTo(c: Client, msg: ServerMessage): void {
+    c.queue.sendMessage(JSON.stringify(msg));
+  }
+
+  private onMessage(c: Client, data: unknown, isBinary: boolean): void {
+    const parsed = parseClientMessage(data, isBinary);
+    if (!parsed.ok) {
+      const err: ErrorMessage = { type: 'error', code: 'ERR_BAD_MESSAGE', message: parsed.reason };
+      if (parsed.id !== undefined) err.id = parsed.id;
+      this.sendTo(c, err);
+      return;
+    }
+    const m = parsed.message;
+    const reply = (e: ErrorMessage): void => this.sendTo(c, m.id === undefined ? e : { ...e, id: m.id });
+    switch (m.type) {
+      case 'init':
+        this.session?.commands.next({ type: 'init', box: m.box, frameIndex: m.frameIndex, reply });
+        break;
+      case 'stop':
+        this.session?.commands.next({ type: 'stop', reply });
+        break;
+      case 'subscribe':
+        c.queue.subscribed.clear();
+        for (const t of m.types) c.queue.subscribed.add(t);
+        break;
+    }
+  }
+}

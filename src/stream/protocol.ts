@@ -1,0 +1,202 @@
+/**
+ * The WebSocket protocol between the live server and its clients (documented in docs/protocol.md).
+ *
+ * Every text message is one JSON object with a `type`. Server → client: `hello`, `state`, `track`,
+ * `label`, `stats`, `error`; the JPEG preview (`frame`) travels as a *binary* message: a 4-byte
+ * big-endian header length, a UTF-8 JSON header `{ "type": "frame", … }`, then the JPEG bytes (see
+ * {@link encodeFrameMessage}). Client → server: `init`, `stop`, `subscribe`, validated here with zod.
+ */
+import { z } from 'zod';
+import type { Box, ClipLabel, TrackResult } from '../types.js';
+
+/** Bumped on any incompatible change; sent in `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+/** The message types a client may subscribe to. */
+export const STREAM_TYPES = ['frame', 'track', 'label', 'stats'] as const;
+export type StreamType = (typeof STREAM_TYPES)[number];
+
+/** Largest client message we accept, in bytes (ws `maxPayload`): client messages are tiny. */
+export const MAX_CLIENT_PAYLOAD_BYTES = 4096;
+
+// ---------------------------------------------------------------- client → server
+
+const finite = z.number().finite();
+const id = z.union([z.string().max(64), z.number().int()]).optional();
+
+/** A box in source pixels, top-left origin. Fits-in-frame is checked against the source later. */
+export const boxSchema = z
+  .object({ x: finite, y: finite, width: finite.positive(), height: finite.positive() })
+  .strict();
+
+export const initMessageSchema = z
+  .object({
+    type: z.literal('init'),
+    id,
+    box: boxSchema,
+    /** The frame the box was drawn on; the server inits on it while it is still in its short history. */
+    frameIndex: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const stopMessageSchema = z.object({ type: z.literal('stop'), id }).strict();
+
+export const subscribeMessageSchema = z
+  .object({ type: z.literal('subscribe'), id, types: z.array(z.enum(STREAM_TYPES)).max(STREAM_TYPES.length) })
+  .strict();
+
+/** Every message a client may send. */
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  initMessageSchema,
+  stopMessageSchema,
+  subscribeMessageSchema,
+]);
+
+export type InitMessage = z.infer<typeof initMessageSchema>;
+export type StopMessage = z.infer<typeof stopMessageSchema>;
+export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+/** The outcome of {@link parseClientMessage}: the message, or why it was refused. */
+export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; reason: string; id?: string | number };
+
+/**
+ * Parses and validates one client message (text or binary frame as received by `ws`).
+ * Never throws: a bad message yields `{ ok: false, reason }` for an `ERR_BAD_MESSAGE` reply.
+ */
+export function parseClientMessage(data: unknown, isBinary: boolean): ParseResult {
+  if (isBinary) return { ok: false, reason: 'binary messages are not accepted; send JSON text' };
+  const text = Buffer.isBuffer(data) ? data.toString('utf8') : typeof data === 'string' ? data : null;
+  if (text === null) return { ok: false, reason: 'unreadable message' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not valid JSON' };
+  }
+  const parsed = clientMessageSchema.safeParse(json);
+  if (parsed.success) return { ok: true, message: parsed.data };
+  const rawId = (json as { id?: unknown } | null)?.id;
+  const echoed = typeof rawId === 'string' || typeof rawId === 'number' ? rawId : undefined;
+  const reason = parsed.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`)
+    .join('; ');
+  return { ok: false, reason, id: echoed };
+}
+
+// ---------------------------------------------------------------- server → client
+
+/** What the server knows about its source. `null` fields are not known yet (a camera still opening). */
+export interface SourceInfo {
+  width: number;
+  height: number;
+  fps: number;
+  /** True for cameras and network streams (played in `latest` mode). */
+  live: boolean;
+}
+
+/** First message on every connection; repeated when the source info becomes known or changes. */
+export interface HelloMessage {
+  type: 'hello';
+  protocol: 'siamstream';
+  version: number;
+  source: SourceInfo | null;
+  /** How previews travel: binary messages, JPEG, at most this many pixels on the long side. */
+  preview: { transport: 'binary'; format: 'jpeg'; maxSide: number; maxFps: number };
+  /** What this connection is currently subscribed to. */
+  subscribed: StreamType[];
+  /** Current tracking state, as in a `state` message. */
+  tracking: boolean;
+}
+
+/** Tracking started (after `init` or `--box`) or stopped (after `stop`). Broadcast to every client. */
+export interface StateMessage {
+  type: 'state';
+  tracking: boolean;
+  /** The box tracking was (re)started from, on the frame `frameIndex`. */
+  initBox: Box | null;
+  frameIndex: number | null;
+}
+
+/**
+ * Header of a binary preview message. `width`/`height` are the JPEG's; boxes are in source pixels,
+ * so scale by `width / sourceWidth`.
+ */
+export interface FrameHeader {
+  type: 'frame';
+  frameIndex: number;
+  timestampMs: number;
+  /** Wall-clock ms (`performance.timeOrigin + performance.now()`) when the server received the frame. */
+  decodedAt: number;
+  width: number;
+  height: number;
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+/** One tracker result, with the decode stamp of its frame so a client can measure latency. */
+export interface TrackMessage {
+  type: 'track';
+  result: TrackResult;
+  /** See {@link FrameHeader.decodedAt}. */
+  decodedAt: number;
+}
+
+/** One clip classification. */
+export interface LabelMessage {
+  type: 'label';
+  label: ClipLabel;
+}
+
+/** Once a second, per connection. Rates are over the last second. */
+export interface StatsMessage {
+  type: 'stats';
+  /** Frames per second received from the decoder. */
+  fpsIn: number;
+  /** Tracker results per second. */
+  fpsOut: number;
+  /** Preview frames per second sent to this client. */
+  previewFps: number;
+  /** Decoded → track result ready, over the last second, ms (null when no result). */
+  latencyMs: { p50: number | null; p95: number | null };
+  /** Cumulative drop counts since the server started (`client*` are this connection's). */
+  dropped: { decoder: number; tracker: number; clientFrames: number; clientMessages: number };
+  clients: number;
+  uptimeMs: number;
+}
+
+/** A refused client message or a failed command. The connection stays open. */
+export interface ErrorMessage {
+  type: 'error';
+  code: 'ERR_BAD_MESSAGE' | 'ERR_BAD_BOX' | 'ERR_NOT_INITIALISED' | 'ERR_INTERNAL';
+  message: string;
+  /** The `id` of the client message this answers, when it had one. */
+  id?: string | number;
+}
+
+/** Every JSON (text) message the server sends. */
+export type ServerMessage = HelloMessage | StateMessage | TrackMessage | LabelMessage | StatsMessage | ErrorMessage;
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across local processes. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Builds the binary preview message: `[u32be headerLength][header JSON][JPEG]`. */
+export function encodeFrameMessage(header: FrameHeader, jpeg: Uint8Array): Buffer {
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  const out = Buffer.allocUnsafe(4 + head.length + jpeg.length);
+  out.writeUInt32BE(head.length, 0);
+  head.copy(out, 4);
+  out.set(jpeg, 4 + head.length);
+  return out;
+}
+
+/** Splits a binary preview message (for Node clients and tests). */
+export function decodeFrameMessage(data: Uint8Array): { header: FrameHeader; jpeg: Uint8Array } {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const n = buf.readUInt32BE(0);
+  const header = JSON.parse(buf.subarray(4, 4 + n).toString('utf8')) as FrameHeader;
+  return { header, jpeg: buf.subarray(4 + n) };
+}

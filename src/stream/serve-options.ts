@@ -1,0 +1,110 @@
+/**
+ * Options of `serve()`: every field optional except the source, defaults in one constant,
+ * validated once (STYLE.md §6).
+ */
+import type { OperatorFunction } from 'rxjs';
+import { SiamError } from '../errors.js';
+import type { TrackerOptions } from '../track/index.js';
+import type { Box, ClipLabel, Frame } from '../types.js';
+import type { ClientQueueOptions } from './client-queue.js';
+import type { TrackerFactory } from './pipeline.js';
+import type { FrameSourceFactory } from './session.js';
+
+export interface ServeOptions {
+  /** A video file, `/dev/videoN`, or an rtsp/http(s)/udp URL (see decode). Required unless `frames` is given. */
+  source?: string;
+  /** Start tracking this box (source pixels) on the first frame. */
+  box?: Box;
+  /** Clip-classifier model folder; no labels without one. */
+  model?: string;
+  /** Address to bind. Anything but loopback needs a token. @default '127.0.0.1' */
+  host?: string;
+  /** Port; 0 picks a free one. @default 8080 */
+  port?: number;
+  /** Token required on the page and the WebSocket. @default process.env.SIAMSTREAM_TOKEN */
+  token?: string;
+  /** Loop a file source forever. @default false */
+  loop?: boolean;
+  /** Treat the source as live (`latest` mode, no `-re`). @default true for cameras and URLs, false for files */
+  live?: boolean;
+  /** Scale decoded frames so the long side is at most this (pixels). @default unscaled */
+  maxSide?: number;
+  /** Long side of the JPEG preview, pixels. @default 640 */
+  previewMaxSide?: number;
+  /** JPEG quality of the preview, 1–100. @default 70 */
+  previewQuality?: number;
+  /** Previews encoded per second at most (all clients together). @default 15 */
+  previewMaxFps?: number;
+  /** Encode previews in a worker thread. @default true */
+  previewWorker?: boolean;
+  /** Ping interval; a client that has not answered the previous ping is terminated. @default 30000 */
+  heartbeatMs?: number;
+  /** `stats` interval. @default 1000 */
+  statsIntervalMs?: number;
+  /** Largest client message, bytes (ws `maxPayload`). @default 4096 */
+  maxPayloadBytes?: number;
+  /** Per-client queue limits. */
+  queue?: ClientQueueOptions;
+  /** Frames kept so that `init` can name the frame its box was drawn on. @default 30 */
+  historySize?: number;
+  /** Folder of the dashboard's static files. @default src/stream/dashboard */
+  dashboardDir?: string;
+  /** Frame source (tests inject one); default: `decode(source, …)`. */
+  frames?: FrameSourceFactory;
+  /** Options of the default tracker (`backend`, `preset`, …); ignored with `createTracker`. */
+  tracker?: TrackerOptions;
+  /** Tracker factory (tests inject an identity tracker); default: src/track's `createTracker(tracker)`. */
+  createTracker?: TrackerFactory;
+  /** Clip classifier; `null` for none; default: src/classify's `classifyClips({ model })` when `model` is given. */
+  classify?: OperatorFunction<Frame, ClipLabel> | null;
+  /** Environment read for `SIAMSTREAM_TOKEN`. @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_SERVE_OPTIONS = {
+  host: '127.0.0.1',
+  port: 8080,
+  loop: false,
+  previewMaxSide: 640,
+  previewQuality: 70,
+  previewMaxFps: 15,
+  previewWorker: true,
+  heartbeatMs: 30_000,
+  statsIntervalMs: 1000,
+  historySize: 30,
+} as const;
+
+function bad(message: string): SiamError {
+  return new SiamError('ERR_BAD_OPTION', message, { hint: 'see docs/server.md' });
+}
+
+function checkNumber(name: string, v: unknown, min: number, max: number, integer = true): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw bad(`Expected \`${name}\` to be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${String(v)}`);
+  }
+}
+
+/** @throws SiamError `ERR_BAD_OPTION` / `ERR_BAD_BOX` naming the field and the value given. */
+export function validateServeOptions(o: ServeOptions): void {
+  if (o === null || typeof o !== 'object') throw bad(`Expected options to be an object, got ${String(o)}`);
+  if (o.frames === undefined && (typeof o.source !== 'string' || o.source.length === 0)) {
+    throw bad('Expected `source` to be a file, camera or URL');
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) throw bad(`Expected \`host\` to be a string, got ${String(o.host)}`);
+  checkNumber('port', o.port, 0, 65535);
+  checkNumber('maxSide', o.maxSide, 16, 16384);
+  checkNumber('previewMaxSide', o.previewMaxSide, 16, 4096);
+  checkNumber('previewQuality', o.previewQuality, 1, 100);
+  checkNumber('previewMaxFps', o.previewMaxFps, 0.1, 120, false);
+  checkNumber('heartbeatMs', o.heartbeatMs, 10, 3_600_000);
+  checkNumber('statsIntervalMs', o.statsIntervalMs, 10, 3_600_000);
+  checkNumber('maxPayloadBytes', o.maxPayloadBytes, 256, 1 << 20);
+  checkNumber('historySize', o.historySize, 1, 1000);
+  if (o.box !== undefined) {
+    const b = o.box;
+    const ok = b && [b.x, b.y, b.width, b.height].every((v) => typeof v === 'number' && Number.isFinite(v)) && b.width > 0 && b.height > 0;
+    if (!ok) throw new SiamError('ERR_BAD_BOX', `Expected \`box\` to be {x, y, width, height} with a positive size, got ${JSON.stringify(b)}`);
+  }
+  if (o.token !== undefined && typeof o.token !== 'string') throw bad('Expected `token` to be a string');
+}

@@ -1,0 +1,182 @@
+/**
+ * `serve()`: one HTTP server for the dashboard and the WebSocket endpoint `/ws`, fed by one live
+ * session (decode → track / classify). See docs/server.md and docs/protocol.md.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { realpathSync } from 'node:fs';
+import { WebSocketServer } from 'ws';
+import { SiamError } from '../errors.js';
+import { checkBind, isAuthorized, isSameOrigin, requestToken, tokenCookie } from './auth.js';
+import { defaultClassifier, defaultFrameSource, defaultTrackerFactory, isLiveSource } from './defaults.js';
+import { ClientHub } from './hub.js';
+import { JpegEncoder } from './jpeg-encoder.js';
+import { MAX_CLIENT_PAYLOAD_BYTES } from './protocol.js';
+import { startSession, type LiveSession } from './session.js';
+import { DEFAULT_SERVE_OPTIONS, validateServeOptions, type ServeOptions } from './serve-options.js';
+import { defaultDashboardDir, serveStatic } from './static.js';
+
+/** A running server. */
+export interface LiveServer {
+  /** `http://host:port/` (the dashboard); the WebSocket is at `ws://host:port/ws`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly session: LiveSession;
+  /** Connected WebSocket clients. */
+  readonly clients: number;
+  /** Per-connection counters (sent / dropped frames and messages, socket backlog). */
+  clientCounters(): ReturnType<ClientHub['clientCounters']>;
+  /** The last global stats (null before the first tick). */
+  readonly stats: ClientHub['lastStats'];
+  /** Resolves when the source ends (a file without loop) or fails (with the error). */
+  readonly ended: Promise<unknown>;
+  /** Stops the source (and waits for ffmpeg to exit), closes every connection and the server. */
+  close(): Promise<void>;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  const body = `${text}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
+      `Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  socket.destroy();
+}
+
+/** True while `pid` exists (signal 0 probes without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the live server. Refuses a non-loopback `host` without a token (`ERR_INSECURE_BIND`)
+ * before binding anything.
+ */
+export async function serve(options: ServeOptions): Promise<LiveServer> {
+  validateServeOptions(options);
+  const o = { ...DEFAULT_SERVE_OPTIONS, ...options };
+  const token = checkBind(o.host, options.token, options.env ?? process.env);
+  const live = options.live ?? (o.source !== undefined && isLiveSource(o.source));
+  const dashboardDir = realpathSync(options.dashboardDir ?? defaultDashboardDir());
+
+  // The model loads before the source opens, so tracking from `box` starts on the first frame.
+  const tracker = await (options.createTracker ?? defaultTrackerFactory(options.tracker))();
+
+  const encoder = new JpegEncoder({ maxSide: o.previewMaxSide, quality: o.previewQuality }, o.previewWorker);
+  const hub = new ClientHub({ encoder, previewMaxSide: o.previewMaxSide, previewMaxFps: o.previewMaxFps, queue: o.queue ?? {} });
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!isAuthorized(req, token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
+      res.end('ERR_UNAUTHORIZED: a valid token is required (open the page as /?token=…)\n');
+      return;
+    }
+    // The browser's WebSocket cannot send headers: the page hands the token over as a cookie.
+    const extra: Record<string, string> = token !== undefined && requestToken(req) ? { 'set-cookie': tokenCookie(token) } : {};
+    void serveStatic(dashboardDir, req, res, extra);
+  };
+  const http = createServer(onRequest);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayloadBytes ?? MAX_CLIENT_PAYLOAD_BYTES, perMessageDeflate: false });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== '/ws') return refuseUpgrade(socket, 404, 'not found');
+    if (!isAuthorized(req, token)) return refuseUpgrade(socket, 401, 'ERR_UNAUTHORIZED: a valid token is required');
+    if (!isSameOrigin(req)) return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: cross-origin WebSocket refused');
+    wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      void encoder.close();
+      tracker.dispose();
+      reject(new SiamError('ERR_BAD_OPTION', `cannot listen on ${o.host}:${o.port}: ${e.code ?? e.message}`, { cause: e, hint: 'pick another --port' }));
+    };
+    http.once('error', onError);
+    http.listen(o.port, o.host, () => {
+      http.off('error', onError);
+      resolve();
+    });
+  });
+
+  let resolveEnded!: (e: unknown) => void;
+  const ended = new Promise<unknown>((r) => (resolveEnded = r));
+  let session: LiveSession;
+  try {
+    session = startSession(
+      {
+        frames: options.frames ?? defaultFrameSource(o.source as string, { live, loop: o.loop, maxSide: options.maxSide }),
+        createTracker: () => tracker,
+        classify: options.classify === undefined ? defaultClassifier(options.model) : (options.classify ?? undefined),
+        initialBox: options.box,
+        live,
+        historySize: o.historySize,
+      },
+      {
+        onEvent: (e) => hub.broadcast(e.type === 'track' ? { type: 'track', result: e.result, decodedAt: e.decodedAt } : e, e.type === 'track' || e.type === 'label' ? e.type : undefined),
+        onFrame: (sf) => hub.onFrame(sf),
+        onInfo: () => hub.helloAll(),
+        onEnd: (e) => {
+          if (e !== undefined) hub.broadcast({ type: 'error', code: 'ERR_INTERNAL', message: `source ended: ${String((e as Error)?.message ?? e)}` });
+          resolveEnded(e);
+        },
+      },
+    );
+  } catch (e) {
+    http.close();
+    tracker.dispose();
+    await encoder.close();
+    throw e;
+  }
+  hub.attach(session);
+
+  const heartbeat = setInterval(() => hub.heartbeat(), o.heartbeatMs);
+  const statsTimer = setInterval(() => hub.tickStats(), o.statsIntervalMs);
+  heartbeat.unref();
+  statsTimer.unref();
+
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
+  let closing: Promise<void> | null = null;
+
+  return {
+    url: `http://${hostForUrl}:${port}/`,
+    host: o.host,
+    port,
+    session,
+    get clients() {
+      return hub.size;
+    },
+    get stats() {
+      return hub.lastStats;
+    },
+    clientCounters: () => hub.clientCounters(),
+    ended,
+    close() {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        clearInterval(statsTimer);
+        session.stop();
+        resolveEnded(undefined);
+        hub.closeAll();
+        wss.close();
+        await new Promise<void>((r) => {
+          http.close(() => r());
+          http.closeAllConnections();
+        });
+        await encoder.close();
+        // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children.
+        const deadline = Date.now() + 5000;
+        while (session.childPids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      })();
+      return closing;
+    },
+  };
+}

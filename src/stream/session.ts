@@ -1,0 +1,173 @@
+/**
+ * One live session: frames from the source, stamped on arrival, shared between the tracker
+ * (`trackLatest`), the optional clip classifier and the preview; plus the counters `stats` reports.
+ * Knows nothing of sockets: the server passes hooks and sends what comes out.
+ */
+import { map, share, Subject, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import type { Box, ClipLabel, Frame } from '../types.js';
+import { trackLatest, type PipelineEvent, type StampedFrame, type TrackCommand, type TrackerFactory } from './pipeline.js';
+import { nowMs, type SourceInfo } from './protocol.js';
+
+/** Callbacks a frame source reports through (decode's `onInfo` / `onDropped` / `onStart`). */
+export interface FrameSourceHooks {
+  onInfo(info: { width: number; height: number; fps: number }): void;
+  onDropped(count: number): void;
+  onStart(child: { pid: number }): void;
+}
+
+/** Opens the frames on subscribe and releases them (ffmpeg) in the teardown. */
+export type FrameSourceFactory = (hooks: FrameSourceHooks) => Observable<Frame>;
+
+export interface SessionOptions {
+  frames: FrameSourceFactory;
+  createTracker: TrackerFactory;
+  /** Clip classifier, if any. */
+  classify?: OperatorFunction<Frame, ClipLabel>;
+  initialBox?: Box;
+  live: boolean;
+  historySize?: number;
+}
+
+export interface SessionHooks {
+  /** A tracker, classifier or state event for the clients. */
+  onEvent(e: PipelineEvent | { type: 'label'; label: ClipLabel }): void;
+  /** Every frame, for the preview. */
+  onFrame(sf: StampedFrame): void;
+  /** The source's size and rate became known (or changed). */
+  onInfo(info: SourceInfo): void;
+  /** The source ended (file without loop) or failed. */
+  onEnd(error?: unknown): void;
+}
+
+/** Rolling counters for `stats`. */
+export interface SessionCounters {
+  framesIn: number;
+  tracksOut: number;
+  decoderDropped: number;
+  trackerSkipped: number;
+  /** decoded → result latencies (ms) since the last {@link LiveSession.takeWindow}. */
+  latencies: number[];
+}
+
+/** The running session. */
+export interface LiveSession {
+  readonly commands: Subject<TrackCommand>;
+  readonly counters: SessionCounters;
+  readonly info: SourceInfo | null;
+  readonly tracking: boolean;
+  /** ffmpeg pids started so far (for tests and logs). */
+  readonly childPids: number[];
+  /** Counts since the last call, and resets the window. */
+  takeWindow(): { framesIn: number; tracksOut: number; latencies: number[] };
+  stop(): void;
+}
+
+/** Starts the session now (the source is opened immediately). */
+export function startSession(options: SessionOptions, hooks: SessionHooks): LiveSession {
+  const commands = new Subject<TrackCommand>();
+  const counters: SessionCounters = { framesIn: 0, tracksOut: 0, decoderDropped: 0, trackerSkipped: 0, latencies: [] };
+  let window = { framesIn: 0, tracksOut: 0 };
+  let info: SourceInfo | null = null;
+  let tracking = false;
+  const childPids: number[] = [];
+  const subs: Subscription[] = [];
+  let ended = false;
+  const end = (e?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    hooks.onEnd(e);
+  };
+
+  const frames$ = options
+    .frames({
+      onInfo: (i) => {
+        info = { width: i.width, height: i.height, fps: i.fps, live: options.live };
+        hooks.onInfo(info);
+      },
+      onDropped: (n) => {
+        counters.decoderDropped = n;
+      },
+      onStart: (c) => {
+        childPids.push(c.pid);
+      },
+    })
+    .pipe(
+      map((frame): StampedFrame => {
+        counters.framesIn++;
+        if (!info || info.width !== frame.width || info.height !== frame.height) {
+          info = { width: frame.width, height: frame.height, fps: info?.fps ?? 0, live: options.live };
+          hooks.onInfo(info);
+        }
+        return { frame, decodedAt: nowMs() };
+      }),
+      share(),
+    );
+
+  // The tracker subscribes first; the preview encoder copies each frame to its worker.
+  subs.push(
+    frames$
+      .pipe(
+        trackLatest({
+          createTracker: options.createTracker,
+          commands,
+          initialBox: options.initialBox,
+          historySize: options.historySize,
+          onSkipped: (n) => {
+            counters.trackerSkipped = n;
+          },
+        }),
+      )
+      .subscribe({
+        next: (e) => {
+          if (e.type === 'track') {
+            counters.tracksOut++;
+            counters.latencies.push(e.latencyMs);
+          } else if (e.type === 'state') tracking = e.tracking;
+          hooks.onEvent(e);
+        },
+        error: (e: unknown) => end(e),
+        complete: () => end(),
+      }),
+  );
+  if (options.classify) {
+    subs.push(
+      frames$
+        .pipe(
+          map((sf) => sf.frame),
+          options.classify,
+        )
+        .subscribe({
+          next: (label) => hooks.onEvent({ type: 'label', label }),
+          error: (e: unknown) => end(e),
+        }),
+    );
+  }
+  subs.push(frames$.subscribe({ next: (sf) => hooks.onFrame(sf), error: () => undefined }));
+
+  return {
+    commands,
+    counters,
+    get info() {
+      return info;
+    },
+    get tracking() {
+      return tracking;
+    },
+    childPids,
+    takeWindow() {
+      const out = {
+        framesIn: counters.framesIn - window.framesIn,
+        tracksOut: counters.tracksOut - window.tracksOut,
+        latencies: counters.latencies,
+      };
+      window = { framesIn: counters.framesIn, tracksOut: counters.tracksOut };
+      counters.latencies = [];
+      return out;
+    },
+    stop() {
+      ended = true;
+      for (const s of subs.splice(0)) s.unsubscribe();
+      commands.complete();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The Siamese embedding: one fully-convolutional trunk whose same weights embed the exemplar
+ * and every search region (SiamFC, Bertinetto, Valmadre, Henriques, Vedaldi & Torr, "Fully-
+ * Convolutional Siamese Networks for Object Tracking", ECCV 2016 workshops, §2.1, Eq. 1–2).
+ *
+ * The trunk is the MobileNetV3 backbone of `@vladmandic/human`'s CenterNet (COCO-trained), cut
+ * at its stride-8 block (`expanded_conv_5`, 32 channels) and/or its stride-16 block
+ * (`expanded_conv_11`, 88 channels). The graph is loaded with dynamic batch, height and width,
+ * so the exemplar, the scales and a widened search run through the same weights at any size.
+ * Executing only up to the stride-8 node prunes the rest of the graph (~2× cheaper).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import { access } from 'node:fs/promises';
+import { SiamError } from '../errors.js';
+import { readModelArtifacts, resolvePackageFile } from '../backend/model-io.js';
+import type { FeatureLayer } from './params.js';
+
+/** The trunk's input and feature nodes. */
+export const TRUNK_NODES = {
+  input: 'tower_0/images',
+  stride8: 'tower_0/MobilenetV3/expanded_conv_5/add',
+  stride16: 'tower_0/MobilenetV3/expanded_conv_11/add',
+} as const;
+
+/** Feature channels per layer choice. */
+export const FEATURE_CHANNELS: Record<FeatureLayer, number> = { stride8: 32, stride16: 88, both: 120 };
+
+/** The stride (input pixels per feature cell) of the features handed to the filter. */
+export function featureStride(layer: FeatureLayer): number {
+  return layer === 'stride16' ? 16 : 8;
+}
+
+/** Feature maps of a batch of patches: count × side × side × channels, HWC per patch. */
+export interface FeatureBatch {
+  data: Float32Array;
+  count: number;
+  side: number;
+  channels: number;
+}
+
+/** The default trunk file. */
+export function defaultTrunkPath(): string {
+  return resolvePackageFile('@vladmandic/human', 'models/centernet.json');
+}
+
+/** Loads the trunk graph with batch, height and width of its image input left free. */
+export async function loadTrunkModel(modelPath = defaultTrunkPath()): Promise<GraphModel> {
+  await access(modelPath).catch((cause) => {
+    throw new SiamError('ERR_MODEL_MISSING', `Model file not found: ${modelPath}`, {
+      cause,
+      hint: 'The trunk ships with @vladmandic/human: run npm ci, or check --model.',
+    });
+  });
+  const artifacts = await readModelArtifacts(modelPath);
+  const topology = artifacts.modelTopology as { node?: Array<Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const node of topology.node ?? []) {
+    const dims = node.op === 'Placeholder' ? node.attr?.shape?.shape?.dim : undefined;
+    if (Array.isArray(dims) && dims.length === 4) for (const d of dims.slice(0, 3)) d.size = '-1';
+  }
+  try {
+    return await loadGraphModel(tf.io.fromMemory(artifacts));
+  } catch (cause) {
+    throw new SiamError('ERR_MODEL_INVALID', `Could not load the trunk ${modelPath}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * The embedding φ of SiamFC: RGB patches (0…255) → feature maps, each layer block scaled to unit
+ * mean energy per cell (per patch) so that the filter's λ means the same for every target.
+ */
+export class Trunk {
+  private constructor(
+    private readonly model: GraphModel,
+    readonly layer: FeatureLayer,
+  ) {}
+
+  static async load(layer: FeatureLayer, modelPath?: string): Promise<Trunk> {
+    return new Trunk(await loadTrunkModel(modelPath), layer);
+  }
+
+  get channels(): number {
+    return FEATURE_CHANNELS[this.layer];
+  }
+
+  /** Embeds patches given as a tensor (not disposed: the caller owns it). */
+  async embedTensor(patches: tf.Tensor4D): Promise<FeatureBatch> {
+    const features = tf.tidy(() => this.features(patches));
+    try {
+      const data = (await features.data()) as Float32Array;
+      const [count, side, , channels] = features.shape;
+      return { data, count, side, channels };
+    } finally {
+      features.dispose();
+    }
+  }
+
+  /** Embeds `count` square patches of `size` pixels (RGB float, NHWC). */
+  async embedPixels(pixels: Float32Array, count: number, size: number): Promise<FeatureBatch> {
+    const input = tf.tensor4d(pixels.subarray(0, count * size * size * 3), [count, size, size, 3]);
+    try {
+      return await this.embedTensor(input);
+    } finally {
+      input.dispose();
+    }
+  }
+
+  private features(patches: tf.Tensor4D): tf.Tensor4D {
+    // Unit mean energy per cell: Σ_l x_l² averaged over the cells of each patch is 1.
+    const unit = (t: tf.Tensor4D): tf.Tensor4D => tf.div(t, tf.add(tf.sqrt(tf.mean(tf.sum(tf.square(t), 3, true), [1, 2], true)), 1e-6));
+    if (this.layer === 'stride8') return unit(this.model.execute(patches, TRUNK_NODES.stride8) as tf.Tensor4D);
+    if (this.layer === 'stride16') return unit(this.model.execute(patches, TRUNK_NODES.stride16) as tf.Tensor4D);
+    const [s8, s16] = this.model.execute(patches, [TRUNK_NODES.stride8, TRUNK_NODES.stride16]) as tf.Tensor4D[];
+    // Stride-16 cells resampled onto the stride-8 grid (half-pixel centres align the two grids).
+    const up = tf.image.resizeBilinear(s16, [s8.shape[1], s8.shape[2]], false, true);
+    return tf.concat([unit(s8), unit(up)], 3);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

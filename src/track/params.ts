@@ -1,0 +1,181 @@
+/**
+ * Tracker options: every field optional, defaults in one constant, hyper-parameters in named
+ * presets (one comment a line), validated once (STYLE.md §6; pytracking `parameter/<tracker>/`).
+ */
+import { SiamError } from '../errors.js';
+import type { TemplateUpdate } from './correlation-filter.js';
+
+/** Which trunk activations are the features. */
+export type FeatureLayer = 'stride8' | 'stride16' | 'both';
+
+/** The tracker's hyper-parameters (what a preset sets). Sizes in pixels or feature cells, as named. */
+export interface TrackerHyperParams {
+  /** Side of the square crop fed to the trunk, in pixels; a multiple of 16. */
+  inputSize: number;
+  /** Trunk activations used as features (MobileNetV3 stride-8: 32 ch, stride-16: 88 ch). */
+  features: FeatureLayer;
+  /** Side of the (square) search region as a multiple of √(w·h) of the target box. */
+  searchAreaFactor: number;
+  /** Smallest search-region side in pixels, so tiny targets still bring some context. */
+  minRegionPx: number;
+  /** Ridge regulariser λ of the correlation filter (features have unit mean energy per cell). */
+  lambda: number;
+  /** σ of the Gaussian label as a fraction of √(w·h) of the target, measured in feature cells. */
+  labelSigmaFactor: number;
+  /** Template learning rate η: template ← (1 − η)·template + η·new. */
+  templateUpdateRate: number;
+  /** What is averaged: the filter itself (CFNet) or its numerator and denominator (MOSSE/DSST). */
+  templateUpdate: TemplateUpdate;
+  /** Number of scales searched (odd; 1 disables scale estimation). */
+  scaleCount: number;
+  /** Ratio between neighbouring scales (> 1). */
+  scaleStep: number;
+  /** Multiplier on the peak of every scale other than the current one (≤ 1). */
+  scalePenalty: number;
+  /** Damping of the size update: size ← size·((1 − r) + r·scale). */
+  scaleUpdateRate: number;
+  /** Search scales on every n-th frame only (others search the current scale alone). */
+  scaleEveryNFrames: number;
+  /** Weight of the cosine displacement penalty mixed into the response (0…1). */
+  windowInfluence: number;
+  /** Also apply the cosine window to the search features (KCF) rather than only the exemplar (CFNet). */
+  searchWindow: boolean;
+  /** Sub-cell resolution of the peak: the response is interpolated at 1/u cell. */
+  responseUpsample: number;
+  /** Below this PSR the target is declared lost. */
+  psrLost: number;
+  /** While lost, a peak above this PSR (and `scoreFound`) brings the target back. */
+  psrFound: number;
+  /** While lost, a peak must also reach this score to bring the target back. */
+  scoreFound: number;
+  /** The template is updated only on frames whose PSR reaches this (guards against distractors). */
+  updateMinPsr: number;
+  /** While lost, the search region grows by this factor every frame … */
+  lostSearchGrowth: number;
+  /** … up to this multiple of the normal search region. */
+  maxLostSearch: number;
+}
+
+/** Named hyper-parameter sets. */
+export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = Object.freeze({
+  default: Object.freeze({
+    inputSize: 192, // 24×24 stride-8 cells, padded to a 32-point FFT
+    features: 'stride8', // stride-16 did not help on the shared sequences (docs/tracker.md)
+    searchAreaFactor: 3, // region side = 3·√(w·h)
+    minRegionPx: 64, // tiny targets: at most 3× upsampling of the crop
+    lambda: 1e-2, // ridge regulariser
+    labelSigmaFactor: 0.2, // Gaussian label σ = 0.2·√(w·h) cells
+    templateUpdateRate: 0.01, // slow template: faster rates drift
+    templateUpdate: 'filter', // CFNet: average the filter
+    scaleCount: 3, // 1/step, 1, step
+    scaleStep: 1.04, // neighbouring scales 4 % apart
+    scalePenalty: 0.98, // changing scale needs a 2 % higher peak
+    scaleUpdateRate: 0.6, // damping of the size update (SiamFC: 0.59)
+    scaleEveryNFrames: 1, // scale search on every frame
+    windowInfluence: 0.2, // displacement penalty weight
+    searchWindow: true, // window the search features too
+    responseUpsample: 8, // peak at 1/8 cell
+    psrLost: 4, // lost below this PSR
+    psrFound: 7, // found again above this PSR …
+    scoreFound: 0.25, // … and this peak value
+    updateMinPsr: 6, // no template update on weak peaks
+    lostSearchGrowth: 1.5, // search widens 1.5× per lost frame …
+    maxLostSearch: 2, // … up to 2× the normal region
+  }),
+  fast: Object.freeze({
+    inputSize: 128, // 16×16 stride-8 cells, a 16-point FFT
+    features: 'stride8', // cheapest trunk cut
+    searchAreaFactor: 3, // region side = 3·√(w·h)
+    minRegionPx: 48, // tiny targets: at most ~3× upsampling
+    lambda: 1e-2, // ridge regulariser
+    labelSigmaFactor: 0.2, // Gaussian label σ
+    templateUpdateRate: 0.01, // slow template
+    templateUpdate: 'filter', // CFNet: average the filter
+    scaleCount: 3, // 1/step, 1, step
+    scaleStep: 1.04, // 4 % apart
+    scalePenalty: 0.98, // 2 % handicap for a scale change
+    scaleUpdateRate: 0.6, // damping
+    scaleEveryNFrames: 2, // scale search on every second frame
+    windowInfluence: 0.2, // displacement penalty weight
+    searchWindow: true, // window the search features too
+    responseUpsample: 8, // peak at 1/8 cell
+    psrLost: 4, // lost below this PSR
+    psrFound: 7, // found again above this PSR …
+    scoreFound: 0.25, // … and this peak value
+    updateMinPsr: 6, // no template update on weak peaks
+    lostSearchGrowth: 1.5, // search widens per lost frame …
+    maxLostSearch: 2, // … up to 2× the normal region
+  }),
+});
+
+/** Options of {@link createTracker}. Every field is optional; hyper-parameters override the preset. */
+export interface TrackerOptions extends Partial<TrackerHyperParams> {
+  /** TensorFlow.js backend (`auto`, `wasm`, `cpu`, `node`, `node-gpu`). @default 'auto' */
+  backend?: string;
+  /** Hyper-parameter preset, see {@link PRESETS}. @default 'default' */
+  preset?: 'default' | 'fast' | (string & {});
+  /** Worker threads running the trunk; 0 runs it in-process. @default 0 */
+  workers?: number;
+  /** Where crops are taken: in JS from the frame's bytes, or on the backend (`tf.image.cropAndResize`). @default 'js' */
+  crop?: 'js' | 'backend';
+  /** The trunk's model.json. @default `@vladmandic/human`'s `models/centernet.json` */
+  modelPath?: string;
+}
+
+/** The defaults of everything that is not a hyper-parameter, plus the default preset. */
+export const DEFAULT_TRACKER_OPTIONS: Readonly<
+  Required<Omit<TrackerOptions, 'modelPath' | keyof TrackerHyperParams>> & TrackerHyperParams
+> = Object.freeze({
+  backend: 'auto',
+  preset: 'default',
+  workers: 0,
+  crop: 'js',
+  ...PRESETS.default,
+});
+
+/** Options after defaults and the preset are applied. */
+export type ResolvedTrackerOptions = typeof DEFAULT_TRACKER_OPTIONS & { modelPath?: string };
+
+function bad(message: string): SiamError {
+  return new SiamError('ERR_BAD_OPTION', message);
+}
+
+function check(name: string, value: number, ok: boolean, want: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok) {
+    throw bad(`Expected \`${name}\` to be ${want}, got ${String(value)}`);
+  }
+}
+
+/** Applies the preset and defaults to `options` and validates the result (`ERR_BAD_OPTION`). */
+export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTrackerOptions {
+  const presetName = options.preset ?? DEFAULT_TRACKER_OPTIONS.preset;
+  const preset = PRESETS[presetName];
+  if (!preset) throw bad(`Expected \`preset\` to be one of ${Object.keys(PRESETS).join(', ')}, got ${presetName}`);
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o = { ...DEFAULT_TRACKER_OPTIONS, ...preset, ...defined, preset: presetName } as ResolvedTrackerOptions;
+  check('inputSize', o.inputSize, o.inputSize >= 32 && o.inputSize <= 1024 && o.inputSize % 16 === 0, 'a multiple of 16 in [32, 1024]');
+  if (!['stride8', 'stride16', 'both'].includes(o.features)) throw bad(`Expected \`features\` to be stride8, stride16 or both, got ${o.features}`);
+  if (!['filter', 'ratio'].includes(o.templateUpdate)) throw bad(`Expected \`templateUpdate\` to be filter or ratio, got ${o.templateUpdate}`);
+  if (!['js', 'backend'].includes(o.crop)) throw bad(`Expected \`crop\` to be js or backend, got ${o.crop}`);
+  check('searchAreaFactor', o.searchAreaFactor, o.searchAreaFactor >= 1, '≥ 1');
+  check('minRegionPx', o.minRegionPx, o.minRegionPx >= 0, '≥ 0');
+  check('lambda', o.lambda, o.lambda > 0, '> 0');
+  check('labelSigmaFactor', o.labelSigmaFactor, o.labelSigmaFactor > 0, '> 0');
+  check('templateUpdateRate', o.templateUpdateRate, o.templateUpdateRate >= 0 && o.templateUpdateRate <= 1, 'in [0, 1]');
+  check('scaleCount', o.scaleCount, Number.isInteger(o.scaleCount) && o.scaleCount >= 1 && o.scaleCount % 2 === 1, 'an odd integer ≥ 1');
+  check('scaleStep', o.scaleStep, o.scaleStep > 1, '> 1');
+  check('scalePenalty', o.scalePenalty, o.scalePenalty > 0 && o.scalePenalty <= 1, 'in (0, 1]');
+  check('scaleUpdateRate', o.scaleUpdateRate, o.scaleUpdateRate >= 0 && o.scaleUpdateRate <= 1, 'in [0, 1]');
+  check('scaleEveryNFrames', o.scaleEveryNFrames, Number.isInteger(o.scaleEveryNFrames) && o.scaleEveryNFrames >= 1, 'an integer ≥ 1');
+  check('windowInfluence', o.windowInfluence, o.windowInfluence >= 0 && o.windowInfluence <= 1, 'in [0, 1]');
+  check('responseUpsample', o.responseUpsample, Number.isInteger(o.responseUpsample) && o.responseUpsample >= 1 && o.responseUpsample <= 64, 'an integer in [1, 64]');
+  check('psrLost', o.psrLost, true, 'a number');
+  check('psrFound', o.psrFound, o.psrFound >= o.psrLost, `≥ psrLost (${o.psrLost})`);
+  check('scoreFound', o.scoreFound, true, 'a number');
+  check('updateMinPsr', o.updateMinPsr, true, 'a number');
+  check('lostSearchGrowth', o.lostSearchGrowth, o.lostSearchGrowth >= 1, '≥ 1');
+  check('maxLostSearch', o.maxLostSearch, o.maxLostSearch >= 1 && o.maxLostSearch <= 4, 'in [1, 4]');
+  check('workers', o.workers, Number.isInteger(o.workers) && o.workers >= 0 && o.workers <= 8, 'an integer in [0, 8]');
+  if (typeof o.searchWindow !== 'boolean') throw bad(`Expected \`searchWindow\` to be a boolean, got ${String(o.searchWindow)}`);
+  return o;
+}

@@ -1,0 +1,174 @@
+/**
+ * The correlation-filter side of one frame: spectra of the search features at each scale, the
+ * response r̂ = Σ_l ŵ_l* ∘ ẑ_l (CFNet Eq. 4), its peak, sub-cell position and PSR; learning
+ * from the first frame and updating the template on a confident frame; and the widened search
+ * used while the target is lost (the spatial filter zero-padded onto a larger grid, as CFNet
+ * correlates its cropped template with a larger search region). Buffers are allocated once per
+ * grid size.
+ */
+import { CorrelationFilter, circularDistance, cosineWindow, gaussianLabel, spectraOf } from './correlation-filter.js';
+import type { FeatureBatch } from './embedding.js';
+import { Fft2d, nextPowerOfTwo } from './fft2d.js';
+import { coarsePeak, PeakRefiner, peakToSidelobe, type Peak } from './response.js';
+
+/** What one scale's response says: signed displacement in cells from the crop centre, peak, PSR. */
+export interface ScaleReading {
+  index: number;
+  dy: number;
+  dx: number;
+  value: number;
+  psr: number;
+}
+
+/** Buffers for the widened search on an M×M grid. */
+interface WideGrid {
+  fft: Fft2d;
+  filter: Float64Array[];
+  search: Float64Array[];
+  planeA: Float64Array;
+  planeB: Float64Array;
+  spectrum: Float64Array;
+  resp: Float64Array;
+  refiner: PeakRefiner;
+  valid: boolean;
+}
+
+/** Cells excluded around the peak when measuring the sidelobe. */
+const PSR_EXCLUDE_CELLS = 2;
+
+export class SearchHead {
+  readonly window: Float64Array;
+  private readonly spectra: Float64Array[][];
+  private readonly label: Float64Array;
+  private readonly labelF: Float64Array;
+  private readonly spectrum: Float64Array;
+  private readonly resp: Float64Array;
+  private readonly refiner: PeakRefiner;
+  private readonly planeA: Float64Array;
+  private readonly planeB: Float64Array;
+  private readonly wide = new Map<number, WideGrid>();
+  private lastBatch: FeatureBatch | undefined;
+
+  constructor(
+    readonly cf: CorrelationFilter,
+    readonly cells: number,
+    maxScales: number,
+    private readonly upsample: number,
+  ) {
+    const n = cf.n;
+    this.window = cosineWindow(cells);
+    this.spectra = Array.from({ length: maxScales }, () => cf.allocSpectra());
+    this.label = new Float64Array(n * n);
+    this.labelF = new Float64Array(2 * n * n);
+    this.spectrum = new Float64Array(2 * n * n);
+    this.resp = new Float64Array(n * n);
+    this.refiner = new PeakRefiner(n, upsample);
+    this.planeA = new Float64Array(n * n);
+    this.planeB = new Float64Array(n * n);
+  }
+
+  private features(batch: FeatureBatch, i: number): Float32Array {
+    const per = batch.side * batch.side * batch.channels;
+    return batch.data.subarray(i * per, (i + 1) * per);
+  }
+
+  /** Trains the filter on the exemplar (patch 0 of `batch`), target centred; returns its self-response. */
+  learnFirst(batch: FeatureBatch, sigma: number): ScaleReading {
+    const xf = this.spectra[0];
+    this.cf.spectra(this.features(batch, 0), this.cells, this.window, 1, xf);
+    this.train(xf, sigma, 0, 0, 1);
+    return this.read(xf, 0, 0);
+  }
+
+  /** Template update from patch `index` of the last search, the label centred on the found peak. */
+  learn(index: number, sigma: number, dy: number, dx: number, rate: number, windowed: boolean): void {
+    const xf = this.spectra[index];
+    if (!windowed && this.lastBatch) this.cf.spectra(this.features(this.lastBatch, index), this.cells, this.window, 1, xf);
+    this.train(xf, sigma, dy, dx, rate);
+  }
+
+  private train(xf: Float64Array[], sigma: number, dy: number, dx: number, rate: number): void {
+    gaussianLabel(this.cf.n, sigma, dy, dx, this.label);
+    this.cf.fft.forwardReal(this.label, this.labelF);
+    this.cf.train(xf, this.labelF, rate);
+    for (const g of this.wide.values()) g.valid = false;
+  }
+
+  /** Responses of every patch of `batch` (the scales). */
+  search(batch: FeatureBatch, influence: number, windowed: boolean): ScaleReading[] {
+    this.lastBatch = batch;
+    const readings: ScaleReading[] = [];
+    for (let i = 0; i < batch.count; i++) {
+      const zf = this.spectra[i];
+      this.cf.spectra(this.features(batch, i), this.cells, windowed ? this.window : null, 1, zf);
+      readings.push(this.read(zf, i, influence));
+    }
+    return readings;
+  }
+
+  private read(zf: Float64Array[], index: number, influence: number): ScaleReading {
+    const { cf, spectrum, resp } = this;
+    cf.responseSpectrum(zf, spectrum);
+    cf.fft.inverseReal(spectrum, resp);
+    const coarse = coarsePeak(resp, cf.n, influence);
+    const peak: Peak = this.refiner.refine(spectrum, coarse);
+    const psr = peakToSidelobe(resp, cf.n, coarse, PSR_EXCLUDE_CELLS);
+    return { index, dy: peak.dy, dx: peak.dx, value: peak.value, psr };
+  }
+
+  /** The widened search while lost: one large patch, no window, no displacement penalty. */
+  searchWide(batch: FeatureBatch): ScaleReading {
+    const f = batch.side;
+    const m = nextPowerOfTwo(f);
+    const g = this.wideGrid(m);
+    const n = this.cf.n;
+    if (!g.valid) {
+      this.cf.spectraOnGrid(g.fft, Math.round(this.cells / 2 - n / 2), g.filter);
+      g.valid = true;
+    }
+    spectraOf(g.fft, this.features(batch, 0), f, batch.channels, null, 1, g.search, g.planeA, g.planeB);
+    crossSpectrum(g.filter, g.search, g.spectrum);
+    g.fft.inverseReal(g.spectrum, g.resp);
+    const coarse = coarsePeak(g.resp, m, 0);
+    const peak = g.refiner.refine(g.spectrum, coarse);
+    const psr = peakToSidelobe(g.resp, m, coarse, PSR_EXCLUDE_CELLS);
+    // The filter sits where the exemplar's centre was; the wide crop's centre is (f − cells)/2 further.
+    const shift = (f - this.cells) / 2;
+    return { index: 0, dy: circularDistance(peak.dy - shift, m), dx: circularDistance(peak.dx - shift, m), value: peak.value, psr };
+  }
+
+  private wideGrid(m: number): WideGrid {
+    let g = this.wide.get(m);
+    if (!g) {
+      const fft = new Fft2d(m);
+      const alloc = (): Float64Array[] => Array.from({ length: this.cf.channels }, () => new Float64Array(2 * m * m));
+      g = {
+        fft,
+        filter: alloc(),
+        search: alloc(),
+        planeA: new Float64Array(m * m),
+        planeB: new Float64Array(m * m),
+        spectrum: new Float64Array(2 * m * m),
+        resp: new Float64Array(m * m),
+        refiner: new PeakRefiner(m, this.upsample),
+        valid: false,
+      };
+      this.wide.set(m, g);
+    }
+    return g;
+  }
+}
+
+/** r̂ = Σ_l ŵ_l* ∘ ẑ_l for two sets of spectra of one size. */
+export function crossSpectrum(wf: Float64Array[], zf: Float64Array[], out: Float64Array): void {
+  out.fill(0);
+  const len = out.length;
+  for (let l = 0; l < wf.length; l++) {
+    const w = wf[l];
+    const z = zf[l];
+    for (let p = 0; p < len; p += 2) {
+      out[p] += w[p] * z[p] + w[p + 1] * z[p + 1];
+      out[p + 1] += w[p] * z[p + 1] - w[p + 1] * z[p];
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Worker-thread entry that runs the trunk (see embedder.ts). One request at a time per worker;
+ * replies carry the request's id. Feature maps are transferred back, not copied.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend/backend.js';
+import { isSiamError } from '../errors.js';
+import { Trunk, type FeatureBatch } from './embedding.js';
+import type { FeatureLayer } from './params.js';
+
+/** What the main thread asks (without the id). */
+export type WorkerMessage =
+  | { type: 'init'; backend: string; layer: FeatureLayer; modelPath?: string }
+  | { type: 'embed'; pixels: Float32Array; count: number; size: number }
+  | { type: 'memory' }
+  | { type: 'close' };
+
+/** A request with its id. */
+export type WorkerRequest = WorkerMessage & { id: number };
+
+/** What the worker answers. */
+export type WorkerReply =
+  | { id: number; type: 'ready' }
+  | { id: number; type: 'features'; batch: FeatureBatch; ms: number }
+  | { id: number; type: 'memory'; numTensors: number }
+  | { id: number; type: 'closed' }
+  | { id: number; type: 'error'; code: string; message: string; hint?: string };
+
+let trunk: Trunk | undefined;
+
+async function handle(m: WorkerRequest): Promise<{ reply: WorkerReply; transfer?: ArrayBuffer[] }> {
+  switch (m.type) {
+    case 'init':
+      await initBackend(m.backend);
+      trunk = await Trunk.load(m.layer, m.modelPath);
+      return { reply: { id: m.id, type: 'ready' } };
+    case 'embed': {
+      if (!trunk) throw new Error('trunk worker used before init');
+      const t0 = performance.now();
+      const batch = await trunk.embedPixels(m.pixels, m.count, m.size);
+      return { reply: { id: m.id, type: 'features', batch, ms: performance.now() - t0 }, transfer: [batch.data.buffer as ArrayBuffer] };
+    }
+    case 'memory':
+      return { reply: { id: m.id, type: 'memory', numTensors: tf.memory().numTensors } };
+    case 'close':
+      trunk?.dispose();
+      trunk = undefined;
+      return { reply: { id: m.id, type: 'closed' } };
+  }
+}
+
+parentPort?.on('message', (m: WorkerRequest) => {
+  handle(m).then(
+    ({ reply, transfer }) => parentPort?.postMessage(reply, transfer ?? []),
+    (e: unknown) =>
+      parentPort?.postMessage({
+        id: m.id,
+        type: 'error',
+        code: isSiamError(e) ? e.code : 'ERR_MODEL_INVALID',
+        message: (e as Error).message,
+        hint: isSiamError(e) ? e.hint : undefined,
+      } satisfies WorkerReply),
+  );
+});

@@ -1,0 +1,87 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../../src/backend/backend.js';
+import { opticalFlow, validateFlowOptions, warpBilinear } from '../../src/classify/flow.js';
+
+/** A smooth random texture (a sum of low-frequency sinusoids), so a sub-pixel shift is exact. */
+function texture(w: number, h: number, dx: number, dy: number, seed: number): Float32Array {
+  let s = seed;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  // 60 waves, frequencies 0.15..0.7 rad/px in random directions: an isotropic texture (no aperture problem).
+  const waves = Array.from({ length: 60 }, () => {
+    const f = 0.15 + 0.55 * rnd();
+    const a = rnd() * Math.PI;
+    return { fx: f * Math.cos(a), fy: f * Math.sin(a), phase: rnd() * 2 * Math.PI, amp: 0.015 };
+  });
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0.5;
+      for (const k of waves) v += k.amp * Math.sin(k.fx * (x - dx) + k.fy * (y - dy) + k.phase);
+      out[y * w + x] = v;
+    }
+  }
+  return out;
+}
+
+/** Quantile of the end-point error of the flow against (u, v) over the interior (a `margin`-px border excluded). */
+function errorQuantile(flow: Float32Array, w: number, h: number, u: number, v: number, margin: number, q: number): number {
+  const errs: number[] = [];
+  for (let y = margin; y < h - margin; y++) {
+    for (let x = margin; x < w - margin; x++) {
+      const i = (y * w + x) * 2;
+      errs.push(Math.hypot(flow[i] - u, flow[i + 1] - v));
+    }
+  }
+  errs.sort((a, b) => a - b);
+  return errs[Math.floor(errs.length * q)];
+}
+
+describe.each(['wasm', 'cpu'])('optical flow on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  it.each([
+    [1.5, -0.75],
+    [4.2, 2.6],
+    [0, 0],
+  ])('recovers a synthetic translation (%f, %f) px within 0.1 px median, 0.25 px at the 90th percentile (interior)', (u, v) => {
+    const w = 64;
+    const h = 48;
+    const before = tf.memory().numTensors;
+    const prev = tf.tensor4d(texture(w, h, 0, 0, 7), [1, h, w, 1]);
+    const next = tf.tensor4d(texture(w, h, u, v, 7), [1, h, w, 1]);
+    const flow = opticalFlow(prev, next);
+    const data = flow.dataSync() as Float32Array;
+    expect(errorQuantile(data, w, h, u, v, 8, 0.5)).toBeLessThan(0.1);
+    expect(errorQuantile(data, w, h, u, v, 8, 0.9)).toBeLessThan(0.25);
+    tf.dispose([prev, next, flow]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is batched: each pair gets its own flow', () => {
+    const w = 48;
+    const h = 40;
+    const prev = tf.tensor4d([...texture(w, h, 0, 0, 3), ...texture(w, h, 0, 0, 5)], [2, h, w, 1]);
+    const next = tf.tensor4d([...texture(w, h, 1, 0, 3), ...texture(w, h, 0, -1, 5)], [2, h, w, 1]);
+    const flow = opticalFlow(prev, next).arraySync();
+    expect(flow[0][20][24][0]).toBeCloseTo(1, 1);
+    expect(flow[1][20][24][1]).toBeCloseTo(-1, 1);
+    tf.dispose([prev, next]);
+  });
+});
+
+describe('warpBilinear and options', () => {
+  it('samples between pixels', async () => {
+    await initBackend('wasm');
+    const img = tf.tensor4d([0, 1, 2, 3], [1, 1, 4, 1]);
+    const flow = tf.tensor4d([0.5, 0, 0.25, 0, 1, 0, 5, 0], [1, 1, 4, 2]);
+    expect(Array.from(warpBilinear(img, flow).dataSync())).toEqual([0.5, 1.25, 3, 3]);
+    tf.dispose([img, flow]);
+  });
+
+  it('rejects bad options with RangeError', () => {
+    expect(() => validateFlowOptions({ levels: 0 })).toThrow(/`levels`/);
+    expect(() => validateFlowOptions({ windowSigma: -1 })).toThrow(RangeError);
+  });
+});

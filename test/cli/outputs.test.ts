@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, formatFromPath, formatResult, openResultSink } from '../../src/cli/outputs.js';
+import { parseBoxArg, checkBoxInFrame, initialBox, isLiveSource } from '../../src/cli/track-box.js';
+import { SiamError } from '../../src/errors.js';
+import type { TrackResult } from '../../src/types.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'siam-outputs-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const result = (i: number, lost = false): TrackResult => ({
+  frameIndex: i,
+  timestampMs: i * 33.3333333,
+  box: { x: 10.123, y: 20, width: 30.5, height: 40 },
+  score: 0.876543,
+  psr: 12.3456,
+  lost,
+  timings: { total: 5.5 },
+});
+
+describe('result writers', () => {
+  it('picks the format from the extension, or refuses it', () => {
+    expect(formatFromPath('a/b.CSV')).toBe('csv');
+    expect(formatFromPath('x.jsonl')).toBe('jsonl');
+    expect(formatFromPath('x.txt')).toBe('txt');
+    expect(() => formatFromPath('x.json')).toThrow(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
+  });
+
+  it('formats one line per result', () => {
+    expect(formatResult('csv', result(3, true))).toBe('3,99.9999999,10.12,20,30.5,40,0.8765,12.346,true\n'.replace('99.9999999', '100'));
+    expect(formatResult('txt', result(3))).toBe('10.12,20,30.5,40\n');
+    expect(JSON.parse(formatResult('jsonl', result(3)))).toEqual(result(3));
+  });
+
+  it.each(['csv', 'jsonl', 'txt'] as const)('writes %s rows to disk as they come (no buffering)', (ext) => {
+    const file = path.join(tmp, 'sub', `r.${ext}`);
+    const sink = openResultSink(file);
+    sink.write(result(0));
+    sink.write(result(1, true));
+    // Read before close: every row is already in the file.
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(ext === 'csv' ? 3 : 2);
+    if (ext === 'csv') expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    sink.close();
+    sink.close();
+    expect(sink.rows).toBe(2);
+    expect(() => sink.write(result(2))).toThrow(SiamError);
+  });
+
+  it('writes JSONL to stdout without --out', () => {
+    const stdout = new PassThrough();
+    const chunks: string[] = [];
+    stdout.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const sink = openResultSink(undefined, stdout);
+    sink.write(result(0));
+    expect(sink.path).toBeUndefined();
+    expect(JSON.parse(chunks.join(''))).toEqual(result(0));
+  });
+});
+
+describe('initial box', () => {
+  const code = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as SiamError).code;
+    }
+    return undefined;
+  };
+
+  it('parses x,y,w,h and refuses NaN, zero and negative sizes', () => {
+    expect(parseBoxArg('1,2,3,4')).toEqual({ x: 1, y: 2, width: 3, height: 4 });
+    expect(parseBoxArg(' 1.5 2 3 4 ')).toEqual({ x: 1.5, y: 2, width: 3, height: 4 });
+    for (const bad of ['1,2,3', 'a,b,c,d', '1,2,0,4', '1,2,3,-4', '1,2,NaN,4', '1,2,3,4,5']) {
+      expect(code(() => parseBoxArg(bad)), bad).toBe('ERR_BAD_BOX');
+    }
+  });
+
+  it('refuses a box whose centre is off the frame', () => {
+    expect(code(() => checkBoxInFrame({ x: 10, y: 10, width: 20, height: 20 }, 64, 48))).toBeUndefined();
+    expect(code(() => checkBoxInFrame({ x: -8, y: 0, width: 20, height: 20 }, 64, 48))).toBeUndefined();
+    expect(code(() => checkBoxInFrame({ x: 100, y: 10, width: 20, height: 20 }, 64, 48))).toBe('ERR_BAD_BOX');
+    expect(code(() => checkBoxInFrame({ x: 10, y: -30, width: 20, height: 20 }, 64, 48))).toBe('ERR_BAD_BOX');
+  });
+
+  it('needs exactly one of --box and --box-from', async () => {
+    await expect(initialBox({})).rejects.toMatchObject({ code: 'ERR_BAD_BOX' });
+    await expect(initialBox({ box: '1,2,3,4', boxFrom: 'x' })).rejects.toMatchObject({ code: 'ERR_BAD_BOX' });
+  });
+
+  it('tells live sources from files', () => {
+    expect(isLiveSource('/dev/video0')).toBe(true);
+    expect(isLiveSource('rtsp://cam.local/stream')).toBe(true);
+    expect(isLiveSource('samples/video.mp4')).toBe(false);
+  });
+});

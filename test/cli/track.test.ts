@@ -1,0 +1,131 @@
+/**
+ * `siamstream track` as a process, with the real tracker on the generated sample
+ * (samples/tracking, 180 frames of 320x240): results files, annotated video, errors, Ctrl-C.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSV_COLUMNS } from '../../src/cli/outputs.js';
+import { probeVideo } from '../../src/decode/index.js';
+import { parseGroundTruth } from '../../src/eval/groundtruth.js';
+import type { TrackResult } from '../../src/types.js';
+import {
+  SAMPLE_GT,
+  SAMPLE_VIDEO,
+  alive,
+  childPids,
+  collect,
+  hasSample,
+  makeShortSequence,
+  runCli,
+  spawnCli,
+} from './cli-helpers.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'siam-cli-track-'));
+const SHORT = 40;
+const short = path.join(tmp, 'short');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)', () => {
+  let sampleFrames = 0;
+  beforeAll(async () => {
+    sampleFrames = readFileSync(SAMPLE_GT, 'utf8').trimEnd().split('\n').length;
+    makeShortSequence(short, SHORT);
+  });
+
+  it('writes one CSV row per frame and a playable annotated mp4', async () => {
+    const csv = path.join(tmp, 'out', 'sample.csv');
+    const mp4 = path.join(tmp, 'out', 'sample.mp4');
+    const r = await runCli(['track', SAMPLE_VIDEO, '--box-from', SAMPLE_GT, '--out', csv, '--annotate', mp4]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    expect(lines).toHaveLength(sampleFrames + 1);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.every((f) => f.length === CSV_COLUMNS.length)).toBe(true);
+    expect(rows.map((f) => Number(f[0]))).toEqual(Array.from({ length: sampleFrames }, (_, i) => i));
+    expect(rows.every((f) => f[8] === 'true' || f[8] === 'false')).toBe(true);
+    const info = await probeVideo(mp4);
+    expect(info.frameCount).toBe(sampleFrames);
+    expect([info.width, info.height]).toEqual([320, 240]);
+    expect(r.stderr).toContain(path.resolve(csv));
+    expect(r.stderr).toContain(path.resolve(mp4));
+    expect(r.stdout).toBe('');
+  });
+
+  it('writes OTB .txt with --box, and JSONL on stdout without --out', async () => {
+    const video = path.join(short, 'video.mp4');
+    const box = readFileSync(SAMPLE_GT, 'utf8').split('\n')[0];
+    const txt = path.join(tmp, 'short.txt');
+    const [a, b] = await Promise.all([
+      runCli(['track', video, '--box', box, '--out', txt]),
+      runCli(['track', video, '--box', box]),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    const boxes = parseGroundTruth(readFileSync(txt, 'utf8'));
+    expect(boxes).toHaveLength(SHORT);
+    expect(boxes.every((x) => x !== null && x.width > 0)).toBe(true);
+
+    expect(b.code, b.stderr).toBe(0);
+    const results = b.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as TrackResult);
+    expect(results).toHaveLength(SHORT);
+    expect(results[5]).toEqual(
+      expect.objectContaining({ frameIndex: 5, box: expect.any(Object), score: expect.any(Number), lost: expect.any(Boolean) }),
+    );
+    expect(b.stderr).toContain('→ stdout');
+  });
+
+  it('fails with ERR_BAD_BOX for a box outside the frame, of zero size or NaN', async () => {
+    const video = path.join(short, 'video.mp4');
+    const runs = await Promise.all([
+      runCli(['track', video, '--box', '900,900,20,20']),
+      runCli(['track', video, '--box', '10,10,0,20']),
+      runCli(['track', video, '--box', '10,nan,20,20']),
+    ]);
+    for (const r of runs) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/ERR_BAD_BOX: .*\(hint: /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('fails with ERR_SOURCE_NOT_FOUND for a missing file', async () => {
+    const r = await runCli(['track', path.join(tmp, 'absent.mp4'), '--box', '1,2,3,4', '--out', path.join(tmp, 'never.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ERR_SOURCE_NOT_FOUND');
+    expect(existsSync(path.join(tmp, 'never.csv'))).toBe(false);
+  });
+
+  it('on SIGINT flushes a valid partial CSV, finishes the video and leaves no ffmpeg child', async () => {
+    const csv = path.join(tmp, 'partial.csv');
+    const mp4 = path.join(tmp, 'partial.mp4');
+    const child = spawnCli(['track', SAMPLE_VIDEO, '--box-from', SAMPLE_GT, '--out', csv, '--annotate', mp4]);
+    const done = collect(child);
+    const rowsOnDisk = (): number => (existsSync(csv) ? readFileSync(csv, 'utf8').split('\n').length - 2 : 0);
+    const seen = new Set<number>();
+    const deadline = Date.now() + 90_000;
+    while (rowsOnDisk() < 15 && Date.now() < deadline) {
+      for (const pid of childPids(child.pid!)) seen.add(pid);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const pid of childPids(child.pid!)) seen.add(pid);
+    expect(rowsOnDisk()).toBeGreaterThanOrEqual(15);
+    expect(seen.size).toBeGreaterThanOrEqual(2); // the decoder and the encoder
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('stopped by SIGINT');
+    const lines = readFileSync(csv, 'utf8').split('\n');
+    expect(lines.at(-1)).toBe(''); // ends with a complete line
+    const rows = lines.slice(1, -1);
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    expect(rows.length).toBeLessThan(sampleFrames);
+    expect(rows.every((l) => l.split(',').length === CSV_COLUMNS.length)).toBe(true);
+    expect(rows.map((l) => Number(l.split(',')[0]))).toEqual(rows.map((_, i) => i));
+    for (const pid of seen) expect(alive(pid), `child ${pid}`).toBe(false);
+    expect(statSync(mp4).size).toBeGreaterThan(0);
+    const info = await probeVideo(mp4);
+    expect(info.frameCount).toBe(rows.length);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Live (network) sources, against a local HTTP server on port 0: `latest` by default, reconnects
+ * with backoff when the stream ends or fails, indices continue, and ERR_SOURCE_LOST at the end.
+ */
+import { createReadStream } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { lastValueFrom, take, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { decode, type ReconnectEvent } from '../../src/decode/index.js';
+import type { Frame } from '../../src/types.js';
+import { SAMPLE, SAMPLE_FRAMES, rejection, waitGone } from './helpers.js';
+
+let server: http.Server;
+let base = '';
+let requests = 0;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    requests++;
+    if (req.url === '/video.mp4') {
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      createReadStream(SAMPLE).pipe(res);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('decode(http://…) as a live source', () => {
+  it('reconnects when the stream ends, continues indices and time, then ERR_SOURCE_LOST', async () => {
+    const frames: Frame[] = [];
+    const events: ReconnectEvent[] = [];
+    const pids: number[] = [];
+    requests = 0;
+    const err = await rejection(
+      new Promise((resolve, reject) =>
+        decode(`${base}/video.mp4`, {
+          maxSide: 32,
+          reconnect: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
+          logReconnects: false,
+          onReconnect: (e) => events.push(e),
+          onStart: (c) => pids.push(c.pid),
+        }).subscribe({ next: (f) => frames.push(f), error: reject, complete: () => resolve(undefined) }),
+      ),
+    );
+    expect(err.code).toBe('ERR_SOURCE_LOST');
+    // A run that delivered frames resets the count, so: run 1 (frames) → attempt 1 → run 2 (frames)
+    // → attempt 1 → run 3 (frames) … until a run fails without a frame. Here every run succeeds,
+    // so cap it: the server serves the file twice, then 404s.
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(frames.length).toBeGreaterThanOrEqual(SAMPLE_FRAMES);
+    expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
+    expect(frames.every((f, i) => i === 0 || f.timestampMs > frames[i - 1].timestampMs)).toBe(true);
+    for (const pid of pids) expect(await waitGone(pid)).toBe(true);
+  }, 60_000);
+
+  it('gives up after `attempts` failed connections, with the last failure as the cause, and logs on stderr', async () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const events: ReconnectEvent[] = [];
+      requests = 0;
+      const err = await rejection(
+        lastValueFrom(
+          decode(`${base}/missing.mp4`, { reconnect: { attempts: 2, initialDelayMs: 5, maxDelayMs: 100 }, onReconnect: (e) => events.push(e) }),
+        ),
+      );
+      expect(err.code).toBe('ERR_SOURCE_LOST');
+      expect((err.cause as { code?: string }).code).toBe('ERR_FFMPEG_EXIT');
+      expect(events.map((e) => [e.attempt, e.delayMs])).toEqual([
+        [1, 5],
+        [2, 10],
+      ]);
+      expect(requests).toBe(3);
+      const logged = write.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('reconnecting'));
+      expect(logged).toHaveLength(2);
+      expect(logged[0]).toMatch(/missing\.mp4 dropped \(.*\); reconnecting in 5 ms \(attempt 1\/2\)/);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it("defaults to 'latest' (a synchronous consumer still gets every frame)", async () => {
+    let dropped = 0;
+    const frames = await lastValueFrom(
+      decode(`${base}/video.mp4`, { maxSide: 32, logReconnects: false, onDropped: (n) => (dropped = n) }).pipe(
+        take(SAMPLE_FRAMES),
+        toArray(),
+      ),
+    );
+    expect(frames).toHaveLength(SAMPLE_FRAMES);
+    expect(dropped).toBe(0);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The dashboard in real Chromium (Debian's /usr/bin/chromium, driven by playwright-core): the page
+ * shows frames, a box dragged with the mouse starts tracking, and the overlay follows the target.
+ * Runs on the sample with the real tracker (a looping file played at its own rate). Saves a
+ * screenshot to artifacts/dashboard.png. Skips with a message when chromium is absent.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { serve } from '../../src/stream/index.js';
+import type { Box } from '../../src/types.js';
+import { REPO_ROOT } from '../helpers/shared-data.js';
+import { iou, readGroundTruth } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');
+const GT = path.join(REPO_ROOT, 'samples/tracking/groundtruth.txt');
+const ready = existsSync(CHROMIUM) && existsSync(VIDEO) && existsSync(GT);
+if (!existsSync(CHROMIUM)) console.warn(`[skip] dashboard browser test: ${CHROMIUM} is absent (apt-get install chromium)`);
+else if (!ready) console.warn(`[skip] dashboard browser test: the sample ${VIDEO} is absent`);
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+interface PageState {
+  counters: { frames: number; tracks: number; stats: number; opens: number };
+  header: { frameIndex: number; sourceWidth: number; sourceHeight: number } | null;
+  tracking: boolean;
+  lastTrack: { result: { frameIndex: number; box: Box; lost: boolean } } | null;
+}
+
+describe.skipIf(!ready)('dashboard in Chromium', () => {
+  it('shows frames; a box drawn with the mouse starts tracking; the overlay follows', async () => {
+    const truth = readGroundTruth(GT);
+    const token = 'browser-test-token';
+    const server = await serve({ source: VIDEO, loop: true, port: 0, token, tracker: { backend: 'wasm' }, previewMaxFps: 10 });
+    let browser: Browser | undefined;
+    try {
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${server.url}?token=${token}`);
+      const state = (): Promise<PageState> => page.evaluate(() => (window as unknown as { __siamstream: PageState }).__siamstream);
+
+      await page.waitForFunction(() => (window as unknown as { __siamstream: PageState }).__siamstream.counters.frames >= 3, null, { timeout: 30_000 });
+      expect(await page.textContent('#status')).toBe('live');
+
+      // Drag the ground-truth box of the frame on screen (a frame where the target is visible).
+      await page.waitForFunction(
+        (gt) => {
+          const s = (window as unknown as { __siamstream: PageState }).__siamstream;
+          const i = s.header ? s.header.frameIndex % gt.length : -1;
+          return i >= 0 && i < gt.length - 40 && gt[i] !== null;
+        },
+        truth,
+        { timeout: 30_000, polling: 20 },
+      );
+      const s0 = await state();
+      const shown = (s0.header?.frameIndex ?? 0) % truth.length;
+      const box = truth[shown] as Box;
+      const rect = await page.locator('#video').boundingBox();
+      if (!rect || !s0.header) throw new Error('no video canvas');
+      const k = rect.width / s0.header.sourceWidth;
+      await page.mouse.move(rect.x + box.x * k, rect.y + box.y * k);
+      await page.mouse.down();
+      await page.mouse.move(rect.x + (box.x + box.width / 2) * k, rect.y + (box.y + box.height / 2) * k, { steps: 3 });
+      await page.mouse.move(rect.x + (box.x + box.width) * k, rect.y + (box.y + box.height) * k, { steps: 3 });
+      await page.mouse.up();
+
+      await page.waitForFunction(() => (window as unknown as { __siamstream: PageState }).__siamstream.tracking, null, { timeout: 15_000 });
+      // Follow for a while, sampling the overlay's box against the ground truth of its frame.
+      const ious: number[] = [];
+      const seen = new Set<number>();
+      const t0 = Date.now();
+      while (Date.now() - t0 < 6000) {
+        const s = await state();
+        const t = s.lastTrack?.result;
+        if (t && !seen.has(t.frameIndex)) {
+          seen.add(t.frameIndex);
+          const gt = truth[t.frameIndex % truth.length];
+          if (gt) ious.push(iou(t.box, gt));
+        }
+        await page.waitForTimeout(100);
+      }
+      mkdirSync(path.join(REPO_ROOT, 'artifacts'), { recursive: true });
+      await page.screenshot({ path: path.join(REPO_ROOT, 'artifacts/dashboard.png') });
+      const mean = ious.reduce((a, b) => a + b, 0) / Math.max(1, ious.length);
+      const end = await state();
+      console.log(`[browser] drew box on frame ${shown}; ${end.counters.frames} frames and ${end.counters.tracks} tracks shown; overlay mean IoU ${mean.toFixed(3)} over ${ious.length} samples`);
+      expect(errors).toEqual([]);
+      expect(end.counters.tracks).toBeGreaterThan(5);
+      expect(ious.length).toBeGreaterThan(5);
+      // Bound: the overlay stays on the target on average (IoU ≥ 0.3 with the ground truth).
+      expect(mean).toBeGreaterThanOrEqual(0.3);
+    } finally {
+      await browser?.close();
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Test doubles for the live server: a synthetic frame source (a bright square moving on a dark
+ * background, emitted on a timer like a live camera), an identity tracker, a ground-truth-replaying
+ * tracker, and a small `ws` client that records what it receives.
+ */
+import { readFileSync } from 'node:fs';
+import { Observable } from 'rxjs';
+import WebSocket from 'ws';
+import type { FrameSourceFactory } from '../../src/stream/session.js';
+import type { TrackerLike } from '../../src/stream/pipeline.js';
+import { decodeFrameMessage, type FrameHeader, type ServerMessage } from '../../src/stream/protocol.js';
+import type { Box, Frame, TrackResult } from '../../src/types.js';
+
+/** Where the square is on frame `i` (pixels). */
+export function squareAt(i: number, width: number, height: number, side = 40): Box {
+  const t = i / 30;
+  return {
+    x: Math.round((width - side) / 2 + ((width - side) / 3) * Math.sin(t)),
+    y: Math.round((height - side) / 2 + ((height - side) / 3) * Math.cos(t * 0.7)),
+    width: side,
+    height: side,
+  };
+}
+
+/** Synthetic frames at `fps` on a timer; `count` frames then complete (Infinity: forever). */
+export function syntheticSource(o: { width?: number; height?: number; fps?: number; count?: number; noise?: boolean } = {}): FrameSourceFactory {
+  const width = o.width ?? 320;
+  const height = o.height ?? 180;
+  const fps = o.fps ?? 30;
+  const count = o.count ?? Infinity;
+  return (hooks) =>
+    new Observable<Frame>((sub) => {
+      hooks.onInfo({ width, height, fps });
+      let i = 0;
+      const timer = setInterval(() => {
+        const data = new Uint8Array(width * height * 3).fill(30);
+        if (o.noise) for (let k = 0; k < data.length; k++) data[k] = (k * 2654435761 + i * 97) >>> 24;
+        const b = squareAt(i, width, height);
+        for (let y = b.y; y < b.y + b.height; y++) data.fill(220, (y * width + b.x) * 3, (y * width + b.x + b.width) * 3);
+        sub.next({ index: i, timestampMs: (i * 1000) / fps, width, height, data });
+        i++;
+        if (i >= count) {
+          clearInterval(timer);
+          sub.complete();
+        }
+      }, 1000 / fps);
+      return () => clearInterval(timer);
+    });
+}
+
+/** A tracker that always answers its init box (optionally taking `delayMs` per update). */
+export function identityTracker(delayMs = 0): TrackerLike {
+  let box: Box | null = null;
+  return {
+    init(_f: Frame, b: Box) {
+      box = b;
+    },
+    async update(f: Frame): Promise<TrackResult> {
+      if (!box) throw new Error('not initialised');
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      return { frameIndex: f.index, timestampMs: f.timestampMs, box, score: 1, psr: 10, lost: false, timings: { updateMs: delayMs } };
+    },
+    dispose() {
+      box = null;
+    },
+  };
+}
+
+/** A tracker that answers `truth(frame.index)` (null = hidden → lost, last box kept). */
+export function replayTracker(truth: (index: number) => Box | null): TrackerLike {
+  let last: Box | null = null;
+  return {
+    init(_f: Frame, b: Box) {
+      last = b;
+    },
+    update(f: Frame): TrackResult {
+      const b = truth(f.index);
+      if (b) last = b;
+      return { frameIndex: f.index, timestampMs: f.timestampMs, box: last as Box, score: b ? 1 : 0, psr: b ? 10 : 0, lost: !b, timings: {} };
+    },
+    dispose() {
+      last = null;
+    },
+  };
+}
+
+/** Parses `x,y,w,h` lines (`nan` when hidden) of a ground-truth file. */
+export function readGroundTruth(file: string): (Box | null)[] {
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim().length > 0)
+    .map((l) => {
+      const [x, y, width, height] = l.split(/[,\s]+/).map(Number);
+      return [x, y, width, height].every((v) => Number.isFinite(v)) ? { x, y, width, height } : null;
+    });
+}
+
+/** Intersection over union of two boxes. */
+export function iou(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  const inter = ix * iy;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/** A `ws` client that records every message, with receive times. */
+export class RecordingClient {
+  readonly ws: WebSocket;
+  readonly messages: { at: number; msg: ServerMessage }[] = [];
+  readonly frames: { at: number; header: FrameHeader; bytes: number }[] = [];
+  readonly opened: Promise<void>;
+
+  constructor(url: string, options: WebSocket.ClientOptions = {}) {
+    this.ws = new WebSocket(url, options);
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+    });
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const at = performance.timeOrigin + performance.now();
+      if (isBinary) {
+        const { header, jpeg } = decodeFrameMessage(data);
+        this.frames.push({ at, header, bytes: jpeg.length });
+      } else this.messages.push({ at, msg: JSON.parse(data.toString('utf8')) as ServerMessage });
+    });
+  }
+
+  of<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.messages.filter((m) => m.msg.type === type).map((m) => m.msg as Extract<ServerMessage, { type: T }>);
+  }
+
+  /** Resolves when `pred` holds on the recorded messages (polling), rejects after `timeoutMs`. */
+  async waitFor(pred: (c: this) => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    const t0 = Date.now();
+    while (!pred(this)) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  send(obj: unknown): void {
+    this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
+  }
+
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((r) => {
+      this.ws.once('close', () => r());
+      this.ws.terminate();
+    });
+  }
+}
+
+/** Status code of a refused upgrade (the `unexpected-response`), or 101 when it was accepted. */
+export function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.once('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('error', (e) => reject(e));
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * `serve()` end to end on the project's sample (samples/tracking: video.mp4 + groundtruth.txt):
+ * real decode (ffmpeg, -re), the real tracker, a ws client. Checks the boxes against the ground
+ * truth, the stats, and that no ffmpeg child outlives the server.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { serve } from '../../src/stream/index.js';
+import { REPO_ROOT } from '../helpers/shared-data.js';
+import { iou, readGroundTruth, RecordingClient } from './helpers.js';
+
+const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');
+const GT = path.join(REPO_ROOT, 'samples/tracking/groundtruth.txt');
+const hasSample = existsSync(VIDEO) && existsSync(GT);
+if (!hasSample) console.warn(`[skip] serve on the sample: ${VIDEO} is absent (npm run samples)`);
+
+/** ffmpeg processes whose parent is this process (from /proc). */
+function ffmpegChildren(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (comm === 'ffmpeg' && ppid === process.pid) out.push(Number(d));
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return out;
+}
+
+describe.skipIf(!hasSample)('serve() on samples/tracking', () => {
+  it('streams track messages that follow the ground truth, and stats; ffmpeg is gone after close', async () => {
+    const truth = readGroundTruth(GT);
+    const init = truth[0];
+    if (!init) throw new Error('first ground-truth box is hidden');
+    const server = await serve({ source: VIDEO, box: init, port: 0, statsIntervalMs: 500, tracker: { backend: 'wasm' } });
+    let client: RecordingClient | undefined;
+    let pids: number[] = [];
+    try {
+      client = new RecordingClient(`ws://127.0.0.1:${server.port}/ws`);
+      await client.opened;
+      await Promise.race([server.ended, client.waitFor((c) => c.of('track').some((t) => t.result.frameIndex >= 170), 60_000, 'the end of the video')]);
+      pids = [...server.session.childPids];
+      expect(pids.length).toBeGreaterThan(0);
+      // The first hello may precede the source info (null); it is repeated once decode knows it.
+      expect(client.of('hello').at(-1)).toMatchObject({ version: 1, source: { width: 320, height: 240, fps: 30, live: false } });
+      const tracks = client.of('track');
+      const scored = tracks.map((t) => ({ t, gt: truth[t.result.frameIndex] })).filter((x) => x.gt);
+      const ious = scored.map((x) => iou(x.t.result.box, x.gt as NonNullable<typeof x.gt>));
+      const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
+      const above = ious.filter((v) => v >= 0.3).length / ious.length;
+      const stats = client.of('stats');
+      const lat = tracks.map((t) => t.decodedAt).length;
+      console.log(
+        `[sample] ${tracks.length} track messages for ${truth.length} frames; mean IoU ${mean.toFixed(3)}, ` +
+          `IoU>=0.3 on ${(above * 100).toFixed(0)} %; last stats ${JSON.stringify(stats.at(-1))} (${lat})`,
+      );
+      expect(tracks.length).toBeGreaterThan(30);
+      // Bound (real tracker, frames skipped when it falls behind real time): mean IoU ≥ 0.5.
+      expect(mean).toBeGreaterThanOrEqual(0.5);
+      expect(stats.length).toBeGreaterThan(2);
+      expect(stats.at(-1)?.fpsIn).toBeGreaterThan(0);
+    } finally {
+      await client?.close();
+      await server.close();
+    }
+    for (const pid of pids) expect(() => process.kill(pid, 0), `ffmpeg ${pid}`).toThrow();
+    expect(ffmpegChildren()).toEqual([]);
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * The live server over real sockets (127.0.0.1, port 0) with a synthetic source and injected
+ * trackers: protocol, validation, security, and that a client which never reads does not slow
+ * the others.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { serve, type LiveServer } from '../../src/stream/index.js';
+import { isSiamError } from '../../src/errors.js';
+import { identityTracker, RecordingClient, replayTracker, squareAt, syntheticSource, upgradeStatus } from './helpers.js';
+
+const W = 320;
+const H = 180;
+const open: { servers: LiveServer[]; clients: RecordingClient[] } = { servers: [], clients: [] };
+
+async function start(extra: Parameters<typeof serve>[0] = {}): Promise<LiveServer> {
+  const s = await serve({
+    port: 0,
+    frames: syntheticSource({ width: W, height: H, fps: 30 }),
+    createTracker: () => replayTracker((i) => squareAt(i, W, H)),
+    statsIntervalMs: 200,
+    previewMaxFps: 30,
+    ...extra,
+  });
+  open.servers.push(s);
+  return s;
+}
+
+function connect(s: LiveServer, query = ''): RecordingClient {
+  const c = new RecordingClient(`ws://127.0.0.1:${s.port}/ws${query}`);
+  open.clients.push(c);
+  return c;
+}
+
+afterEach(async () => {
+  await Promise.all(open.clients.splice(0).map((c) => c.close()));
+  await Promise.all(open.servers.splice(0).map((s) => s.close()));
+});
+
+describe('serve() with a synthetic source', () => {
+  it('says hello, then streams track, stats and binary JPEG frames', async () => {
+    const s = await start({ box: squareAt(0, W, H) });
+    const c = connect(s);
+    await c.opened;
+    await c.waitFor((x) => x.of('track').length >= 10 && x.of('stats').length >= 2 && x.frames.length >= 3, 10_000, 'track+stats+frames');
+    const hello = c.messages[0]?.msg;
+    expect(hello).toMatchObject({ type: 'hello', protocol: 'siamstream', version: 1, preview: { transport: 'binary', format: 'jpeg' } });
+    expect(c.of('hello').some((h) => h.source?.width === W && h.source?.height === H && h.source.fps === 30)).toBe(true);
+    for (const t of c.of('track')) {
+      expect(t.result.box).toEqual(squareAt(t.result.frameIndex, W, H));
+      expect(t.decodedAt).toBeGreaterThan(0);
+      expect(JSON.parse(JSON.stringify(t.result))).toEqual(t.result);
+    }
+    const stats = c.of('stats').at(-1);
+    expect(stats).toMatchObject({ clients: 1, dropped: { clientFrames: expect.any(Number) } });
+    expect(stats?.fpsIn).toBeGreaterThan(5);
+    const f = c.frames[0];
+    expect(f?.header).toMatchObject({ type: 'frame', width: W, height: H, sourceWidth: W, sourceHeight: H });
+    expect(f?.bytes).toBeGreaterThan(100);
+  });
+
+  it('starts tracking on `init`, stops on `stop`, and honours `subscribe`', async () => {
+    const s = await start({ createTracker: () => identityTracker() });
+    const c = connect(s);
+    await c.opened;
+    await c.waitFor((x) => x.frames.length >= 1, 10_000, 'a frame');
+    const box = { x: 10, y: 20, width: 30, height: 40 };
+    c.send({ type: 'init', box, frameIndex: c.frames[0]?.header.frameIndex, id: 'a' });
+    await c.waitFor((x) => x.of('track').length >= 3, 10_000, 'tracks after init');
+    expect(c.of('state')[0]).toMatchObject({ tracking: true, initBox: box, frameIndex: c.frames[0]?.header.frameIndex });
+    expect(c.of('track').every((t) => t.result.box.x === 10)).toBe(true);
+    c.send({ type: 'subscribe', types: ['track'] });
+    await new Promise((r) => setTimeout(r, 150));
+    const [nFrames, nStats] = [c.frames.length, c.of('stats').length];
+    await new Promise((r) => setTimeout(r, 500));
+    expect(c.frames.length).toBeLessThanOrEqual(nFrames + 1);
+    expect(c.of('stats').length).toBe(nStats);
+    c.send({ type: 'stop' });
+    await c.waitFor((x) => x.of('state').some((m) => !m.tracking), 5000, 'state stopped');
+    const n = c.of('track').length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.of('track').length).toBeLessThanOrEqual(n + 1);
+  });
+
+  it('answers bad messages with ERR_BAD_MESSAGE and keeps the connection', async () => {
+    const s = await start({ box: squareAt(0, W, H) });
+    const c = connect(s);
+    await c.opened;
+    c.send('not json');
+    c.send({ type: 'init', box: { x: 0, y: 0, width: -5, height: 10 }, id: 7 });
+    c.send({ type: 'launch-missiles' });
+    c.send({ type: 'stop', extra: 1 });
+    c.ws.send(Buffer.from([1, 2, 3]));
+    c.send({ type: 'init', box: { x: 5000, y: 5000, width: 10, height: 10 }, id: 'far' });
+    await c.waitFor((x) => x.of('error').length >= 6, 5000, 'six errors');
+    const errors = c.of('error');
+    expect(errors.slice(0, 5).every((e) => e.code === 'ERR_BAD_MESSAGE')).toBe(true);
+    expect(errors.find((e) => e.id === 7)?.message).toMatch(/width/);
+    expect(errors.find((e) => e.id === 'far')).toMatchObject({ code: 'ERR_BAD_BOX' });
+    // Still connected and served.
+    const n = c.of('track').length;
+    await c.waitFor((x) => x.of('track').length > n + 3, 5000, 'tracks after errors');
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    // A message over maxPayload closes the connection (ws's 1009), by design.
+    const closed = new Promise<number>((r) => c.ws.once('close', (code) => r(code)));
+    c.send({ type: 'stop', id: 'x'.repeat(8000) });
+    expect(await closed).toBe(1009);
+  });
+
+  it('keeps a fast client at full rate while a second client never reads', async () => {
+    const measure = async (withSlow: boolean): Promise<{ tracks: number; frames: number; slow?: ReturnType<LiveServer['clientCounters']>[number] }> => {
+      // Noisy 640x360 frames at quality 95 make ~100 kB previews, so the stalled socket backs up fast.
+      const s = await start({
+        frames: syntheticSource({ width: 640, height: 360, fps: 30, noise: true }),
+        createTracker: () => replayTracker((i) => squareAt(i, 640, 360)),
+        box: squareAt(0, 640, 360),
+        previewQuality: 95,
+      });
+      if (withSlow) {
+        const slow = connect(s);
+        await slow.opened;
+        // Stop reading: the socket's receive buffer fills and the server's writes back up.
+        (slow.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+      }
+      const fast = connect(s);
+      await fast.opened;
+      await new Promise((r) => setTimeout(r, 4000));
+      const t0 = performance.timeOrigin + performance.now() - 3000;
+      const tracks = fast.messages.filter((m) => m.msg.type === 'track' && m.at >= t0).length;
+      const frames = fast.frames.filter((f) => f.at >= t0).length;
+      expect(fast.of('stats').at(-1)?.clients).toBe(withSlow ? 2 : 1);
+      const slow = withSlow ? s.clientCounters()[0] : undefined;
+      await s.close();
+      return { tracks, frames, slow };
+    };
+    const base = await measure(false);
+    const loaded = await measure(true);
+    console.log(
+      `[slow-client] fast client over 3 s: alone ${base.tracks} tracks / ${base.frames} frames; ` +
+        `beside a stalled client ${loaded.tracks} tracks / ${loaded.frames} frames; stalled client: ${JSON.stringify(loaded.slow)}`,
+    );
+    expect(base.tracks).toBeGreaterThan(30);
+    // The stalled client backed up and lost previews (counted), without growing without bound.
+    expect(loaded.slow?.framesDropped).toBeGreaterThan(0);
+    expect(loaded.slow?.bufferedAmount).toBeLessThan(8 << 20);
+    // Bound: the fast client keeps at least 70 % of its solo message and preview rate.
+    expect(loaded.tracks).toBeGreaterThanOrEqual(0.7 * base.tracks);
+    expect(loaded.frames).toBeGreaterThanOrEqual(0.7 * base.frames);
+  });
+
+  it('terminates a client that stops answering pings', async () => {
+    const s = await start({ heartbeatMs: 100 });
+    const c = connect(s);
+    await c.opened;
+    await c.waitFor(() => s.clients === 1, 2000, 'one client');
+    (c.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    const t0 = Date.now();
+    while (s.clients > 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+    expect(s.clients).toBe(0);
+  });
+});
+
+describe('serve() security', () => {
+  it('refuses a non-local bind without a token, before binding', async () => {
+    const err = await serve({ host: '0.0.0.0', port: 0, frames: syntheticSource(), createTracker: () => identityTracker(), env: {} }).catch((e: unknown) => e);
+    expect(isSiamError(err, 'ERR_INSECURE_BIND')).toBe(true);
+    expect((err as Error).message).toMatch(/0\.0\.0\.0/);
+    const err6 = await serve({ host: '::', port: 0, frames: syntheticSource(), createTracker: () => identityTracker(), env: {} }).catch((e: unknown) => e);
+    expect(isSiamError(err6, 'ERR_INSECURE_BIND')).toBe(true);
+  });
+
+  it('checks the token on the upgrade and the page, and refuses cross-origin upgrades', async () => {
+    const token = 'correct-horse-battery';
+    const s = await start({ token });
+    const ws = `ws://127.0.0.1:${s.port}/ws`;
+    expect(await upgradeStatus(ws)).toBe(401);
+    expect(await upgradeStatus(`${ws}?token=wrong-token-value`)).toBe(401);
+    expect(await upgradeStatus(`${ws}?token=${token}`)).toBe(101);
+    expect(await upgradeStatus(ws, { headers: { authorization: `Bearer ${token}` } })).toBe(101);
+    expect(await upgradeStatus(`${ws}?token=${token}`, { origin: 'http://evil.example' })).toBe(403);
+    expect(await upgradeStatus(`ws://127.0.0.1:${s.port}/other?token=${token}`)).toBe(404);
+
+    const page = await fetch(`${s.url}`);
+    expect(page.status).toBe(401);
+    expect(await page.text()).toMatch(/ERR_UNAUTHORIZED/);
+    const ok = await fetch(`${s.url}?token=${token}`);
+    expect(ok.status).toBe(200);
+    const cookie = ok.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    const asset = await fetch(`${s.url}app.js`, { headers: { cookie: cookie.split(';')[0] as string } });
+    expect(asset.status).toBe(200);
+  });
+
+  it('serves only the dashboard folder (no path traversal)', async () => {
+    const s = await start();
+    const get = async (path: string): Promise<number> => {
+      // Raw request: fetch would normalise the dots away before sending.
+      const net = await import('node:net');
+      return new Promise((resolve, reject) => {
+        const sock = net.connect(s.port, '127.0.0.1', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+        let buf = '';
+        sock.on('data', (d) => (buf += d.toString()));
+        sock.on('end', () => resolve(Number(buf.split(' ')[1])));
+        sock.on('error', reject);
+      });
+    };
+    expect(await get('/')).toBe(200);
+    expect(await get('/index.html')).toBe(200);
+    expect(await get('/style.css')).toBe(200);
+    for (const p of ['/../package.json', '/../../package.json', '/%2e%2e/%2e%2e/package.json', '/..%2f..%2fpackage.json', '/..%5c..%5cpackage.json', '/%00index.html', '//etc/passwd', '/.hidden', '/../server.ts', '/%2e%2e%2fserver.ts']) {
+      const status = await get(p);
+      expect(status, p).toBeGreaterThanOrEqual(400);
+    }
+    expect((await fetch(`${s.url}`, { method: 'POST' })).status).toBe(405);
+  });
+});

@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import { Fft2d, nextPowerOfTwo } from '../../src/track/fft2d.js';
+import { CorrelationFilter, gaussianLabel, spectraOf } from '../../src/track/correlation-filter.js';
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
+  };
+}
+
+/** Naive 2-D DFT of a complex N×N map. */
+function naiveDft(re: number[], im: number[], n: number): [number[], number[]] {
+  const outRe: number[] = [];
+  const outIm: number[] = [];
+  for (let ky = 0; ky < n; ky++) {
+    for (let kx = 0; kx < n; kx++) {
+      let sr = 0;
+      let si = 0;
+      for (let y = 0; y < n; y++) {
+        for (let x = 0; x < n; x++) {
+          const a = (-2 * Math.PI * (ky * y + kx * x)) / n;
+          const c = Math.cos(a);
+          const s = Math.sin(a);
+          sr += re[y * n + x] * c - im[y * n + x] * s;
+          si += re[y * n + x] * s + im[y * n + x] * c;
+        }
+      }
+      outRe.push(sr);
+      outIm.push(si);
+    }
+  }
+  return [outRe, outIm];
+}
+
+/** Solves A·x = b by Gaussian elimination with partial pivoting (A is m×m, row-major). */
+function solve(a: number[][], b: number[]): number[] {
+  const m = b.length;
+  const M = a.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < m; c++) {
+    let p = c;
+    for (let r = c + 1; r < m; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    [M[c], M[p]] = [M[p], M[c]];
+    for (let r = 0; r < m; r++) {
+      if (r === c) continue;
+      const f = M[r][c] / M[c][c];
+      for (let k = c; k <= m; k++) M[r][k] -= f * M[c][k];
+    }
+  }
+  return M.map((row, i) => row[m] / row[i]);
+}
+
+/** Features f×f×C (HWC) filled with random numbers. */
+function randomFeatures(f: number, c: number, seed: number): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: f * f * c }, () => r());
+}
+
+describe('Fft2d', () => {
+  it('matches a naive 2-D DFT (complex input) and inverts exactly', () => {
+    const n = 8;
+    const r = rng(1);
+    const re = Array.from({ length: n * n }, r);
+    const im = Array.from({ length: n * n }, r);
+    const input = new Float64Array(2 * n * n);
+    re.forEach((v, i) => (input[2 * i] = v));
+    im.forEach((v, i) => (input[2 * i + 1] = v));
+    const fft = new Fft2d(n);
+    const out = new Float64Array(2 * n * n);
+    fft.forward(input, out);
+    const [er, ei] = naiveDft(re, im, n);
+    for (let k = 0; k < n * n; k++) {
+      expect(out[2 * k]).toBeCloseTo(er[k], 9);
+      expect(out[2 * k + 1]).toBeCloseTo(ei[k], 9);
+    }
+    const back = new Float64Array(2 * n * n);
+    fft.inverse(out, back);
+    for (let i = 0; i < back.length; i++) expect(back[i]).toBeCloseTo(input[i], 12);
+  });
+
+  it('transforms two real maps at once (two-for-one) like two separate transforms', () => {
+    const n = 16;
+    const r = rng(2);
+    const a = Float64Array.from({ length: n * n }, r);
+    const b = Float64Array.from({ length: n * n }, r);
+    const fft = new Fft2d(n);
+    const [ea, eb, pa, pb] = [0, 0, 0, 0].map(() => new Float64Array(2 * n * n));
+    fft.forwardReal(a, ea);
+    fft.forwardReal(b, eb);
+    fft.forwardRealPair(a, b, pa, pb);
+    for (let i = 0; i < ea.length; i++) {
+      expect(pa[i]).toBeCloseTo(ea[i], 10);
+      expect(pb[i]).toBeCloseTo(eb[i], 10);
+    }
+  });
+
+  it('rejects sizes fft.js cannot do', () => {
+    expect(() => new Fft2d(24)).toThrowError(/power of two/);
+    expect(nextPowerOfTwo(24)).toBe(32);
+    expect(nextPowerOfTwo(16)).toBe(16);
+  });
+});
+
+describe('CorrelationFilter (CFNet closed form)', () => {
+  /**
+   * The direct solution: ridge regression over every circular shift u of x,
+   * min_w 1/(2n) Σ_u (Σ_l Σ_t w_l[t]·x_l[t+u] − y[u])² + λ/2 ‖w‖², solved as a dense system.
+   */
+  function directFilter(x: Float32Array, n: number, c: number, y: Float64Array, lambda: number): number[] {
+    const cells = n * n;
+    const rows: number[][] = [];
+    for (let uy = 0; uy < n; uy++) {
+      for (let ux = 0; ux < n; ux++) {
+        const row: number[] = [];
+        for (let l = 0; l < c; l++) {
+          for (let ty = 0; ty < n; ty++) {
+            for (let tx = 0; tx < n; tx++) {
+              row.push(x[(((ty + uy) % n) * n + ((tx + ux) % n)) * c + l]);
+            }
+          }
+        }
+        rows.push(row);
+      }
+    }
+    const d = cells * c;
+    const ata = Array.from({ length: d }, (_, i) =>
+      Array.from({ length: d }, (_, j) => {
+        let s = 0;
+        for (const row of rows) s += row[i] * row[j];
+        return s / cells + (i === j ? lambda : 0);
+      }),
+    );
+    const aty = Array.from({ length: d }, (_, i) => rows.reduce((s, row, u) => s + row[i] * y[u], 0) / cells);
+    return solve(ata, aty);
+  }
+
+  for (const mode of ['filter', 'ratio'] as const) {
+    it(`equals the spatial ridge-regression solution over all circular shifts (${mode})`, () => {
+      const n = 4;
+      const c = 3;
+      const lambda = 0.05;
+      const x = randomFeatures(n, c, 7);
+      const y = new Float64Array(n * n);
+      gaussianLabel(n, 0.8, 0.3, -0.6, y);
+      const cf = new CorrelationFilter(n, c, lambda, mode);
+      const xf = cf.allocSpectra();
+      cf.spectra(x, n, null, 1, xf);
+      const yf = new Float64Array(2 * n * n);
+      cf.fft.forwardReal(y, yf);
+      cf.train(xf, yf, 1);
+      const direct = directFilter(x, n, c, y, lambda);
+      const w = new Float64Array(n * n);
+      for (let l = 0; l < c; l++) {
+        cf.spatialFilter(l, w);
+        for (let t = 0; t < n * n; t++) expect(w[t]).toBeCloseTo(direct[l * n * n + t], 9);
+      }
+      // The response on the exemplar itself is the regression's fit X·w.
+      const rf = new Float64Array(2 * n * n);
+      cf.responseSpectrum(xf, rf);
+      const r = new Float64Array(n * n);
+      cf.fft.inverseReal(rf, r);
+      for (let uy = 0; uy < n; uy++) {
+        for (let ux = 0; ux < n; ux++) {
+          let s = 0;
+          for (let l = 0; l < c; l++) {
+            for (let ty = 0; ty < n; ty++) {
+              for (let tx = 0; tx < n; tx++) {
+                s += direct[l * n * n + ty * n + tx] * x[(((ty + uy) % n) * n + ((tx + ux) % n)) * c + l];
+              }
+            }
+          }
+          expect(r[uy * n + ux]).toBeCloseTo(s, 9);
+        }
+      }
+    });
+  }
+
+  it('blends the template with the update rate (filter mode is linear in ŵ)', () => {
+    const n = 8;
+    const c = 2;
+    const y = new Float64Array(n * n);
+    gaussianLabel(n, 1, 0, 0, y);
+    const make = (): CorrelationFilter => new CorrelationFilter(n, c, 0.01, 'filter');
+    const [a, b, both] = [make(), make(), make()];
+    const xa = a.allocSpectra();
+    const xb = a.allocSpectra();
+    a.spectra(randomFeatures(n, c, 3), n, null, 1, xa);
+    a.spectra(randomFeatures(n, c, 4), n, null, 1, xb);
+    const yf = new Float64Array(2 * n * n);
+    a.fft.forwardReal(y, yf);
+    a.train(xa, yf, 1);
+    b.train(xb, yf, 1);
+    both.train(xa, yf, 1);
+    both.train(xb, yf, 0.25);
+    const [wa, wb, wm] = [0, 0, 0].map(() => new Float64Array(n * n));
+    for (let l = 0; l < c; l++) {
+      a.spatialFilter(l, wa);
+      b.spatialFilter(l, wb);
+      both.spatialFilter(l, wm);
+      for (let t = 0; t < n * n; t++) expect(wm[t]).toBeCloseTo(0.75 * wa[t] + 0.25 * wb[t], 10);
+    }
+  });
+
+  it('puts the response peak on the circular shift between exemplar and search', () => {
+    const f = 24;
+    const n = nextPowerOfTwo(f);
+    const c = 8;
+    const x = randomFeatures(f, c, 11);
+    const cf = new CorrelationFilter(n, c, 1e-3);
+    const xf = cf.allocSpectra();
+    cf.spectra(x, f, null, 1, xf);
+    const y = new Float64Array(n * n);
+    gaussianLabel(n, 1, 0, 0, y);
+    const yf = new Float64Array(2 * n * n);
+    cf.fft.forwardReal(y, yf);
+    cf.train(xf, yf, 1);
+    for (const [dy, dx] of [
+      [0, 0],
+      [3, -5],
+      [-7, 2],
+    ]) {
+      // z = x shifted by (dy, dx) on the zero-padded N grid (content moves, wrapping).
+      const z = new Float32Array(n * n * c);
+      for (let yy = 0; yy < f; yy++) {
+        for (let xx = 0; xx < f; xx++) {
+          const ty = (((yy + dy) % n) + n) % n;
+          const tx = (((xx + dx) % n) + n) % n;
+          for (let l = 0; l < c; l++) z[(ty * n + tx) * c + l] = x[(yy * f + xx) * c + l];
+        }
+      }
+      const zf = cf.allocSpectra();
+      spectraOf(cf.fft, z, n, c, null, 1, zf, new Float64Array(n * n), new Float64Array(n * n));
+      const rf = new Float64Array(2 * n * n);
+      cf.responseSpectrum(zf, rf);
+      const r = new Float64Array(n * n);
+      cf.fft.inverseReal(rf, r);
+      let best = 0;
+      for (let i = 1; i < r.length; i++) if (r[i] > r[best]) best = i;
+      expect([Math.floor(best / n), best % n]).toEqual([(dy + n) % n, (dx + n) % n]);
+      expect(r[best]).toBeGreaterThan(0.9);
+    }
+  });
+});
