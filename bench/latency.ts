@@ -4,12 +4,12 @@
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
  * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
  *
- *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--json out.json]
+ *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--json out.json]
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastValueFrom, take, toArray } from 'rxjs';
+import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import WebSocket from 'ws';
 import { decode } from '../src/decode/index.js';
 import { encodeJpegPreview } from '../src/stream/jpeg.js';
@@ -19,10 +19,12 @@ import type { Box, Frame } from '../src/types.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const VIDEO = path.resolve(here, '../samples/tracking/video.mp4');
 const args = process.argv.slice(2);
-const arg = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const arg = (name: string): string | undefined =>
+  args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
 const seconds = Number(arg('--seconds') ?? 15);
 const trackerKind = arg('--tracker') ?? 'real';
 const backend = arg('--backend') ?? 'wasm';
+const workers = Number(arg('--workers') ?? 0);
 const W = 640;
 const H = 360;
 const WARMUP_MS = 3000;
@@ -55,17 +57,47 @@ const identity = (): TrackerLike => {
   let box: Box | null = null;
   return {
     init: (_f: Frame, b: Box) => void (box = b),
-    update: (f: Frame) => ({ frameIndex: f.index, timestampMs: f.timestampMs, box: box as Box, score: 1, psr: 0, lost: false, timings: {} }),
+    update: (f: Frame) => ({
+      frameIndex: f.index,
+      timestampMs: f.timestampMs,
+      box: box as Box,
+      score: 1,
+      psr: 0,
+      lost: false,
+      timings: {},
+    }),
     dispose: () => undefined,
   };
 };
+const sourceLag: number[] = [];
+let first: { wall: number; pts: number } | undefined;
 const initBox = { x: 18 * 2, y: 102 * 1.5, width: 44 * 2, height: 36 * 1.5 }; // the sample's first box, scaled
 const server = await serve({
   port: 0,
   live: true,
   box: initBox,
-  frames: (hooks) => decode(VIDEO, { width: W, height: H, realtime: true, loop: true, backpressure: 'latest', onInfo: hooks.onInfo, onDropped: hooks.onDropped, onStart: hooks.onStart }),
-  ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend } }),
+  frames: (hooks) =>
+    decode(VIDEO, {
+      width: W,
+      height: H,
+      realtime: true,
+      loop: true,
+      backpressure: 'latest',
+      onInfo: hooks.onInfo,
+      onDropped: hooks.onDropped,
+      onStart: hooks.onStart,
+    }).pipe(
+      // How far behind real time a frame reaches the server: wall time since the first frame minus
+      // its pts. With -re, a pipeline that keeps up holds this near 0; one that does not sees it grow
+      // (frames wait in ffmpeg's pipe, before the server can stamp them).
+      tap((f) => {
+        const t = now();
+        first ??= { wall: t, pts: f.timestampMs };
+        const lag = t - first.wall - (f.timestampMs - first.pts);
+        if (t - first.wall > WARMUP_MS) sourceLag.push(lag);
+      }),
+    ),
+  ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend, workers } }),
 });
 const trackLat: number[] = [];
 const frameLat: number[] = [];
@@ -87,15 +119,50 @@ ws.terminate();
 await server.close();
 
 const rows = [
-  { what: `decoded → track received (${trackerKind} tracker)`, n: trackLat.length, p50: pct(trackLat, 50), p95: pct(trackLat, 95), rate: trackLat.length / seconds },
-  { what: 'decoded → preview frame received', n: frameLat.length, p50: pct(frameLat, 50), p95: pct(frameLat, 95), rate: frameLat.length / seconds },
-  { what: `jpeg-js encode ${W}x${H} q70 (${(jpegBytes / 1024).toFixed(0)} kB)`, n: jpegMs.length, p50: pct(jpegMs, 50), p95: pct(jpegMs, 95), rate: 1000 / pct(jpegMs, 50) },
+  {
+    what: `decoded → track received (${trackerKind}${workers ? `, ${workers} worker` : ''})`,
+    n: trackLat.length,
+    p50: pct(trackLat, 50),
+    p95: pct(trackLat, 95),
+    rate: trackLat.length / seconds,
+  },
+  {
+    what: 'decoded → preview frame received',
+    n: frameLat.length,
+    p50: pct(frameLat, 50),
+    p95: pct(frameLat, 95),
+    rate: frameLat.length / seconds,
+  },
+  {
+    what: 'source lag (wall time − pts since first frame)',
+    n: sourceLag.length,
+    p50: pct(sourceLag, 50),
+    p95: pct(sourceLag, 95),
+    rate: sourceLag.length / seconds,
+  },
+  {
+    what: `jpeg-js encode ${W}x${H} q70 (${(jpegBytes / 1024).toFixed(0)} kB)`,
+    n: jpegMs.length,
+    p50: pct(jpegMs, 50),
+    p95: pct(jpegMs, 95),
+    rate: 1000 / pct(jpegMs, 50),
+  },
 ];
-console.log(`latency bench: ${W}x${H} live-mode source (sample, -re, latest), ${seconds} s after ${WARMUP_MS / 1000} s warm-up`);
-console.log(`${'measure'.padEnd(46)} ${'n'.padStart(5)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'per s'.padStart(7)}`);
+console.log(
+  `latency bench: ${W}x${H} live-mode source (sample, -re, latest), ${seconds} s after ${WARMUP_MS / 1000} s warm-up`,
+);
+console.log(
+  `${'measure'.padEnd(46)} ${'n'.padStart(5)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'per s'.padStart(7)}`,
+);
 for (const r of rows) {
-  console.log(`${r.what.padEnd(46)} ${String(r.n).padStart(5)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.rate.toFixed(1).padStart(7)}`);
+  console.log(
+    `${r.what.padEnd(46)} ${String(r.n).padStart(5)} ${r.p50.toFixed(1).padStart(8)} ${r.p95.toFixed(1).padStart(8)} ${r.rate.toFixed(1).padStart(7)}`,
+  );
 }
 console.log(`server stats at the end: ${JSON.stringify(stats)}`);
 const out = arg('--json');
-if (out) writeFileSync(out, `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, rows, stats }, null, 2)}\n`);
+if (out)
+  writeFileSync(
+    out,
+    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, workers, rows, stats }, null, 2)}\n`,
+  );

@@ -3,10 +3,10 @@
  *
  *   npx tsx bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--preset …]
  *
- * Runs the OTB evaluation of src/eval on DIR (default ../shared/data/tracking), then
- * `/usr/bin/python3 ../shared/tools/opencv_peers.py --trackers CSRT` on the same sequences, one
- * after the other (never side by side: they would share the two cores), and prints a table of
- * AUC / P@20 / tracker fps per sequence for both, the fps ratio ours / peer (absolute fps move
+ * Runs the OTB evaluation of src/eval on DIR (default ../shared/data/tracking) and
+ * `/usr/bin/python3 ../shared/tools/opencv_peers.py --trackers CSRT` on the same sequences,
+ * alternating sequence by sequence (never side by side: they would share the two cores), and
+ * prints a table of AUC / P@20 / tracker fps per sequence for both, the fps ratio ours / peer (absolute fps move
  * with the machine's load; the ratio in one run is the figure to quote), and the end-to-end
  * (decode + track) fps on the 1280x720 sequences against the 30 fps target.
  */
@@ -15,9 +15,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createProgress } from '../src/cli/progress.js';
-import { runEval, summaryJson, type EvalSummary } from '../src/eval/index.js';
+import {
+  listSequences,
+  runEval,
+  summaryJson,
+  type EvalSummary,
+  type EvalTracker,
+} from '../src/eval/index.js';
+import { summarise, type SequenceSummary } from '../src/eval/summary.js';
+import { createTracker } from '../src/track/index.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const E2E_TARGET_FPS = 30;
@@ -47,10 +55,22 @@ type PeerResults = Record<string, Record<string, PeerScore>>;
 /** Runs opencv_peers.py (its log goes to our stderr) and reads its JSON. */
 function runPeers(outDir: string, seqs: string[]): Promise<PeerResults> {
   const out = path.join(outDir, 'opencv_results.json');
-  const argv = [args['peers-script']!, '--data', args.data!, '--trackers', args.peers!, '--seqs', seqs.join(','), '--out', out];
+  const argv = [
+    args['peers-script']!,
+    '--data',
+    args.data!,
+    '--trackers',
+    args.peers!,
+    '--seqs',
+    seqs.join(','),
+    '--out',
+    out,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(args.python!, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (c: Buffer) => process.stderr.write(`  [peers] ${c.toString().replace(/\n(?=.)/g, '\n  [peers] ')}`));
+    createInterface({ input: child.stdout }).on('line', (line) =>
+      process.stderr.write(`  [peers] ${line}\n`),
+    );
     child.once('error', reject);
     child.once('close', (code) => {
       if (code !== 0) reject(new Error(`opencv_peers.py exited with code ${code}`));
@@ -59,7 +79,8 @@ function runPeers(outDir: string, seqs: string[]): Promise<PeerResults> {
   });
 }
 
-const fix = (v: number | undefined, d: number): string => (v !== undefined && Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+const fix = (v: number | undefined, d: number): string =>
+  v !== undefined && Number.isFinite(v) ? v.toFixed(d) : 'n/a';
 const avg = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 function overallFps(scores: { frames: number; fps: number }[]): number {
@@ -70,28 +91,38 @@ async function main(): Promise<void> {
   if (!existsSync(args.data!)) throw new Error(`no data folder ${args.data} (the shared evaluation data)`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'siam-bench-track-'));
   try {
-    const progress = createProgress({ label: 'ours', unit: 'frames' });
-    let ours: EvalSummary;
-    try {
-      ours = await runEval({
-        dataDir: args.data!,
-        outDir: path.join(tmp, 'ours'),
-        sequences: args.seqs?.split(',').filter(Boolean),
-        backend: args.backend,
-        preset: args.preset,
-        onProgress: (p) => {
-          progress.setTotal(p.total);
-          progress.tick();
-        },
-        onSequence: (name, s) =>
-          process.stderr.write(`  [ours]  ${name.padEnd(12)} AUC=${fix(s.auc, 3)} P@20=${fix(s.p20, 3)} fps=${fix(s.fps, 1)} e2e=${fix(s.e2eFps, 1)}\n`),
-      });
-    } finally {
-      progress.stop();
-    }
-    const seqs = Object.keys(ours.sequences);
+    // Ours and the peer alternate sequence by sequence, so that both see about the same load
+    // on the shared machine; one tracker serves every sequence (created once, as in `eval`).
+    const seqs = listSequences(args.data!, args.seqs?.split(',').filter(Boolean)).map((s) => s.name);
     const peerName = args.peers!.split(',')[0];
-    const peers = await runPeers(tmp, seqs);
+    const tracker = await createTracker({ backend: args.backend, preset: args.preset });
+    const shared: EvalTracker = {
+      init: (frame, box) => tracker.init(frame, box),
+      update: (frame) => tracker.update(frame),
+      reset: () => tracker.reset(),
+      dispose: () => undefined,
+    };
+    const oursSeqs: Record<string, SequenceSummary> = {};
+    const peers: PeerResults = {};
+    try {
+      for (const name of seqs) {
+        const one = await runEval({
+          dataDir: args.data!,
+          outDir: path.join(tmp, 'ours'),
+          sequences: [name],
+          trackerFactory: async () => shared,
+        });
+        const s = (oursSeqs[name] = one.sequences[name]);
+        process.stderr.write(
+          `  [ours]  ${name.padEnd(12)} AUC=${fix(s.auc, 3)} P@20=${fix(s.p20, 3)} fps=${fix(s.fps, 1)} e2e=${fix(s.e2eFps, 1)}\n`,
+        );
+        const p = await runPeers(tmp, [name]);
+        for (const [t, r] of Object.entries(p)) Object.assign((peers[t] ??= {}), r);
+      }
+    } finally {
+      tracker.dispose();
+    }
+    const ours: EvalSummary = summarise(oursSeqs, { backend: args.backend, preset: args.preset });
     const peer = peers[peerName];
 
     const rows = [
@@ -103,7 +134,11 @@ async function main(): Promise<void> {
       const o = ours.sequences[name];
       const p = peer[name];
       const ratio = o.fps / p.fps;
-      perSeq[name] = { ours: { auc: o.auc, p20: o.p20, fps: o.fps, e2eFps: o.e2eFps }, peer: p, fpsRatio: ratio };
+      perSeq[name] = {
+        ours: { auc: o.auc, p20: o.p20, fps: o.fps, e2eFps: o.e2eFps },
+        peer: p,
+        fpsRatio: ratio,
+      };
       rows.push(
         `| ${name} | ${o.width}x${o.height} | ${o.frames} | ${fix(o.auc, 3)} / ${fix(o.p20, 3)} | ${fix(p.auc, 3)} / ${fix(p.p20, 3)} | ${fix(o.fps, 1)} | ${fix(p.fps, 1)} | ${fix(ratio, 2)} | ${fix(o.e2eFps, 1)} |`,
       );
@@ -114,13 +149,25 @@ async function main(): Promise<void> {
       `| **mean** | | ${ours.frames} | **${fix(ours.mean.auc, 3)} / ${fix(ours.mean.p20, 3)}** | **${fix(peerMean.auc, 3)} / ${fix(peerMean.p20, 3)}** | ${fix(ours.fps, 1)} | ${fix(peerFps, 1)} | ${fix(ours.fps / peerFps, 2)} | ${fix(ours.e2eFps, 1)} |`,
     );
     const hd = seqs.filter((s) => ours.sequences[s].width === 1280 && ours.sequences[s].height === 720);
-    const e2e = hd.map((s) => ({ sequence: s, e2eFps: ours.sequences[s].e2eFps, meetsTarget: ours.sequences[s].e2eFps >= E2E_TARGET_FPS }));
+    const e2e = hd.map((s) => ({
+      sequence: s,
+      e2eFps: ours.sequences[s].e2eFps,
+      meetsTarget: ours.sequences[s].e2eFps >= E2E_TARGET_FPS,
+    }));
     const e2eRows = ['| 1280x720 sequence | e2e fps (decode + track) | target |', '|---|---:|---|'];
-    for (const r of e2e) e2eRows.push(`| ${r.sequence} | ${fix(r.e2eFps, 1)} | ${r.meetsTarget ? 'ok' : 'below'} ≥ ${E2E_TARGET_FPS} |`);
+    for (const r of e2e)
+      e2eRows.push(
+        `| ${r.sequence} | ${fix(r.e2eFps, 1)} | ${r.meetsTarget ? 'ok' : 'below'} ≥ ${E2E_TARGET_FPS} |`,
+      );
 
-    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
     process.stdout.write(`\n${rows.join('\n')}\n\n${hd.length ? `${e2eRows.join('\n')}\n\n` : ''}`);
-    process.stdout.write(`(${os.cpus().length} cores, load ${load}; fps ratio = ours / ${peerName}, measured one after the other in this run)\n`);
+    process.stdout.write(
+      `(${os.cpus().length} cores, load ${load}; fps ratio = ours / ${peerName}, measured one after the other in this run)\n`,
+    );
 
     if (args.json) {
       const report = {

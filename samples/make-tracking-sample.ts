@@ -40,7 +40,7 @@ export const SAMPLE = {
   pillarW: 60,
   /** x264 constant rate factor: 20 looks clean and still gives ~100 KB. */
   crf: 20,
-} as const;
+};
 
 /** mulberry32: a small, fast, seedable PRNG (public domain, Tommy Ettinger). */
 function mulberry32(seed: number): () => number {
@@ -207,8 +207,8 @@ interface Rendered {
 }
 
 /** Renders one frame and its ground-truth box. */
-function renderFrame(f: number, world: Image3, tex: Image3, pillar: Image3): Rendered {
-  const { width: W, height: H, frames: N, targetW, targetH, pillarX, pillarW } = SAMPLE;
+function renderFrame(f: number, N: number, world: Image3, tex: Image3, pillar: Image3): Rendered {
+  const { width: W, height: H, targetW, targetH, pillarX, pillarW } = SAMPLE;
   const s = sceneAt(f, N);
   const rgb = new Uint8Array(W * H * 3);
   const px = new Float32Array(3);
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
   };
   const outDir = path.resolve(arg('--out') ?? path.join(here, 'tracking'));
   const frames = Number(arg('--frames') ?? SAMPLE.frames);
-  if (frames !== SAMPLE.frames) Object.assign(SAMPLE, { frames });
+  if (!Number.isInteger(frames) || frames < 2) throw new Error(`--frames must be an integer >= 2, got ${arg('--frames')}`);
   mkdirSync(outDir, { recursive: true });
   const { width: W, height: H, fps } = SAMPLE;
 
@@ -314,7 +314,7 @@ async function main(): Promise<void> {
   const gt: string[] = [];
   let hidden = 0;
   for (let f = 0; f < frames; f++) {
-    const { rgb, box } = renderFrame(f, world, tex, pillar);
+    const { rgb, box } = renderFrame(f, frames, world, tex, pillar);
     gt.push(box ? box.join(',') : 'nan,nan,nan,nan');
     if (!box) hidden++;
     if (!child.stdin.write(rgb)) await new Promise((r) => child.stdin.once('drain', r));

@@ -4,3 +4,4 @@ export { SiamError, isSiamError, ERROR_CODES, type ErrorCode } from './errors.js
 export { initBackend, type BackendName, type BackendInfo } from './backend/backend.js';
 export * from './decode/index.js';
 export * from './stream/index.js';
+export * from './eval/index.js';

@@ -22,7 +22,10 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description('OTB one-pass evaluation (success AUC, P@20, fps) over a folder of sequences')
-    .requiredOption('--data <dir>', 'folder of sequence folders, each with video.mp4 and groundtruth.txt (x,y,w,h, 0-based)')
+    .requiredOption(
+      '--data <dir>',
+      'folder of sequence folders, each with video.mp4 and groundtruth.txt (x,y,w,h, 0-based)',
+    )
     .option('--out <dir>', 'where <seq>.txt, summary.json and success.svg go', 'out/eval')
     .option('--seqs <names>', 'comma-separated sequence names (default: every sequence folder)')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')

@@ -14,7 +14,17 @@ export const RESULT_FORMATS = ['csv', 'jsonl', 'txt'] as const;
 export type ResultFormat = (typeof RESULT_FORMATS)[number];
 
 /** The CSV columns, in order. */
-export const CSV_COLUMNS = ['frameIndex', 'timestampMs', 'x', 'y', 'width', 'height', 'score', 'psr', 'lost'] as const;
+export const CSV_COLUMNS = [
+  'frameIndex',
+  'timestampMs',
+  'x',
+  'y',
+  'width',
+  'height',
+  'score',
+  'psr',
+  'lost',
+] as const;
 
 /** The format named by a file's extension (`.csv`, `.jsonl` / `.ndjson`, `.txt`); `ERR_BAD_OPTION` otherwise. */
 export function formatFromPath(file: string): ResultFormat {

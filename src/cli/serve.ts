@@ -2,7 +2,8 @@
  * `siamstream serve --source <file|camera|url> [--box x,y,w,h] [--model DIR] [--host 127.0.0.1]
  * [--port 8080] [--token T] [--loop] …`: the live dashboard and its WebSocket endpoint (`/ws`).
  * Logs go to stderr; with `--json`, one JSON line with the URLs goes to stdout once listening.
- * Runs until SIGINT / SIGTERM (a file without `--loop` keeps serving its last state after it ends).
+ * Runs until SIGINT / SIGTERM (a file without `--loop` keeps serving its last state after it ends);
+ * a source that fails (a camera lost for good) stops it with that error.
  */
 import type { Command } from 'commander';
 import { SiamError } from '../errors.js';
@@ -28,7 +29,8 @@ interface ServeCliOptions {
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new SiamError('ERR_BAD_OPTION', `Expected ${name} to be a number, got "${v}"`);
+  if (!Number.isFinite(n))
+    throw new SiamError('ERR_BAD_OPTION', `Expected ${name} to be a number, got "${v}"`);
   return n;
 }
 
@@ -77,20 +79,25 @@ export function registerServe(program: Command): void {
         );
       }, 10_000);
       log.unref();
-      void server.ended.then((e) => {
-        if (e !== undefined) process.stderr.write(`siamstream: source failed: ${String((e as Error)?.message ?? e)}\n`);
-        else process.stderr.write('siamstream: source ended; still serving (Ctrl-C to stop)\n');
+      // A file that ends keeps being served (its last state); a source that fails ends the command.
+      let stopping = false;
+      const failed = server.ended.then((e) => {
+        if (e === undefined && !stopping)
+          process.stderr.write('siamstream: source ended; still serving (Ctrl-C to stop)\n');
+        return e;
       });
-
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          clearInterval(log);
-          void server.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+      let onSignal = (): void => undefined;
+      const error = await new Promise<unknown>((resolve) => {
+        onSignal = () => resolve(undefined);
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        void failed.then((e) => e !== undefined && resolve(e));
       });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      stopping = true;
+      clearInterval(log);
+      await server.close();
+      if (error !== undefined) throw error;
     });
 }

@@ -34,7 +34,10 @@ export function checkBoxShape(box: Box, what = 'the box'): void {
     throw badBox(`${what} has a field that is not a number (${fmt(box)}).`);
   }
   if (box.width <= 0 || box.height <= 0) {
-    throw badBox(`${what} has zero or negative size (${box.width}x${box.height}).`, `${FORMAT_HINT} w and h must be > 0.`);
+    throw badBox(
+      `${what} has zero or negative size (${box.width}x${box.height}).`,
+      `${FORMAT_HINT} w and h must be > 0.`,
+    );
   }
 }
 

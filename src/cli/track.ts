@@ -71,11 +71,13 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   let pending: Promise<unknown> = Promise.resolve();
   let stoppedBy: NodeJS.Signals | undefined;
   let failure: unknown;
+  let initialised = false;
 
   const handleFrame = async (frame: Frame): Promise<void> => {
     let result: TrackResult;
-    if (sink.rows === 0) {
+    if (!initialised) {
       checkBoxInFrame(box, frame.width, frame.height);
+      initialised = true;
       result = await tracker!.init(frame, box);
     } else {
       result = await tracker!.update(frame);
@@ -165,9 +167,15 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
 }
 
 /** Says on stderr where the results and the annotated video went. */
-function report(sink: ResultSink, encoder: VideoEncoder | undefined, annotate: string | undefined, stoppedBy?: string): void {
+function report(
+  sink: ResultSink,
+  encoder: VideoEncoder | undefined,
+  annotate: string | undefined,
+  stoppedBy?: string,
+): void {
   const lines: string[] = [];
-  if (stoppedBy && stoppedBy !== 'SIGPIPE') lines.push(`siamstream track: stopped by ${stoppedBy} after ${sink.rows} frames`);
+  if (stoppedBy && stoppedBy !== 'SIGPIPE')
+    lines.push(`siamstream track: stopped by ${stoppedBy} after ${sink.rows} frames`);
   lines.push(`siamstream track: ${sink.rows} results (${sink.format}) → ${sink.path ?? 'stdout'}`);
   if (annotate) {
     lines.push(

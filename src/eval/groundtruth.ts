@@ -39,7 +39,9 @@ export function parseGroundTruth(text: string, source = 'groundtruth.txt'): Grou
       boxes.push(null);
       return;
     }
-    const [x, y, width, height] = fields.map((f) => (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(f) ? Number(f) : NaN));
+    const [x, y, width, height] = fields.map((f) =>
+      /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(f) ? Number(f) : NaN,
+    );
     if (![x, y, width, height].every(Number.isFinite)) throw malformed(source, i + 1, raw, 'not a number');
     boxes.push({ x, y, width, height });
   });
@@ -66,7 +68,10 @@ export async function readGroundTruth(file: string): Promise<GroundTruthBox[]> {
 }
 
 /** The first present box of a ground-truth list and its line index; `ERR_EVAL_DATA` when all are `nan`. */
-export function firstValidBox(gt: readonly GroundTruthBox[], source = 'groundtruth.txt'): { index: number; box: Box } {
+export function firstValidBox(
+  gt: readonly GroundTruthBox[],
+  source = 'groundtruth.txt',
+): { index: number; box: Box } {
   const index = gt.findIndex((b) => isValidGt(b));
   if (index < 0) {
     throw new SiamError('ERR_EVAL_DATA', `${source} has no valid box (every line is nan).`, {

@@ -12,7 +12,13 @@ export {
   type GroundTruthBox,
   type SequenceScore,
 } from './metrics.js';
-export { parseGroundTruth, readGroundTruth, writeGroundTruth, firstValidBox, formatBoxLine } from './groundtruth.js';
+export {
+  parseGroundTruth,
+  readGroundTruth,
+  writeGroundTruth,
+  firstValidBox,
+  formatBoxLine,
+} from './groundtruth.js';
 export { renderSuccessPlot, type SuccessCurveSeries, type SuccessPlotOptions } from './success-plot.js';
 export { listSequences, type SequenceEntry } from './sequences.js';
 export { formatSummaryTable, summaryJson, type EvalSummary, type SequenceSummary } from './summary.js';

@@ -20,7 +20,9 @@ import type { Box } from '../types.js';
 export type GroundTruthBox = Box | null;
 
 /** The 21 OTB overlap thresholds 0, 0.05, …, 1 (the same doubles as opencv_peers.py's `THRS`). */
-export const OTB_THRESHOLDS: readonly number[] = Object.freeze(Array.from({ length: 21 }, (_, i) => i * 0.05));
+export const OTB_THRESHOLDS: readonly number[] = Object.freeze(
+  Array.from({ length: 21 }, (_, i) => i * 0.05),
+);
 
 /** The centre-error threshold of the OTB precision score, in pixels. */
 export const OTB_PRECISION_PX = 20;
@@ -53,7 +55,9 @@ export function centreError(a: Box, b: Box): number {
 /** The (prediction, ground truth) pairs that count: frames whose ground truth is valid. */
 function scoredPairs(pred: readonly Box[], gt: readonly GroundTruthBox[]): Array<[Box, Box]> {
   if (pred.length !== gt.length) {
-    throw new RangeError(`Expected as many predictions as ground-truth lines, got ${pred.length} and ${gt.length}`);
+    throw new RangeError(
+      `Expected as many predictions as ground-truth lines, got ${pred.length} and ${gt.length}`,
+    );
   }
   const pairs: Array<[Box, Box]> = [];
   for (let i = 0; i < gt.length; i++) {
@@ -103,7 +107,11 @@ export function successAuc(
 }
 
 /** Precision at `px` pixels: the fraction of scored frames whose centre error is ≤ `px`. */
-export function precisionAt(pred: readonly Box[], gt: readonly GroundTruthBox[], px = OTB_PRECISION_PX): number {
+export function precisionAt(
+  pred: readonly Box[],
+  gt: readonly GroundTruthBox[],
+  px = OTB_PRECISION_PX,
+): number {
   return fraction(centreErrors(pred, gt), (v) => v <= px);
 }
 

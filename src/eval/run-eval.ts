@@ -16,7 +16,13 @@ import { readGroundTruth, writeGroundTruth } from './groundtruth.js';
 import { isValidGt, scoreSequence, type GroundTruthBox } from './metrics.js';
 import { listSequences, type SequenceEntry } from './sequences.js';
 import { renderSuccessPlot } from './success-plot.js';
-import { summarise, summariseSequence, summaryJson, type EvalSummary, type SequenceMeasure } from './summary.js';
+import {
+  summarise,
+  summariseSequence,
+  summaryJson,
+  type EvalSummary,
+  type SequenceMeasure,
+} from './summary.js';
 
 /** The part of a tracker the evaluation uses (the `Tracker` of src/track fits it). */
 export interface EvalTracker {
@@ -139,7 +145,11 @@ export async function runEval(options: EvalOptions): Promise<EvalSummary> {
   // Loaded on demand: the metrics and file helpers of this module do not need TensorFlow.js.
   const factory =
     options.trackerFactory ??
-    (async () => (await import('../track/index.js')).createTracker({ backend: options.backend, preset: options.preset }));
+    (async () =>
+      (await import('../track/index.js')).createTracker({
+        backend: options.backend,
+        preset: options.preset,
+      }));
   const tracker = await factory();
   const results: EvalSummary['sequences'] = {};
   let done = 0;

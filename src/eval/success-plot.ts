@@ -33,18 +33,26 @@ const HEIGHT = 480;
 const PLOT = { left: 60, top: 40, width: 420, height: 380 };
 const LEGEND_X = PLOT.left + PLOT.width + 20;
 
-/** A colour-blind-friendly palette (Okabe & Ito), repeated when there are more sequences. */
-const PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#999999'];
+/** A colour-blind-friendly palette (Okabe & Ito; its yellow, too faint on white, swapped for Tol's wine), repeated. */
+const PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#882255', '#0072B2', '#D55E00', '#CC79A7', '#999999'];
 
 function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 }
 
 const px = (t: number): number => PLOT.left + t * PLOT.width;
 const py = (s: number): number => PLOT.top + (1 - s) * PLOT.height;
 const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '0');
 
-function polyline(thresholds: readonly number[], curve: readonly number[], colour: string, width: number): string {
+function polyline(
+  thresholds: readonly number[],
+  curve: readonly number[],
+  colour: string,
+  width: number,
+): string {
   const points = thresholds.map((t, i) => `${f(px(t))},${f(py(Number.isFinite(curve[i]) ? curve[i] : 0))}`);
   return `<polyline class="curve" fill="none" stroke="${colour}" stroke-width="${width}" points="${points.join(' ')}"/>`;
 }
@@ -73,11 +81,16 @@ function axes(): string[] {
  * Renders the success plot. Legend entries read `name [AUC]`, sorted by AUC (best first, the
  * benchmark's habit), the mean last.
  */
-export function renderSuccessPlot(series: readonly SuccessCurveSeries[], options: SuccessPlotOptions = {}): string {
+export function renderSuccessPlot(
+  series: readonly SuccessCurveSeries[],
+  options: SuccessPlotOptions = {},
+): string {
   const thresholds = options.thresholds ?? OTB_THRESHOLDS;
   for (const s of series) {
     if (s.curve.length !== thresholds.length) {
-      throw new RangeError(`Expected curve "${s.name}" to have ${thresholds.length} points, got ${s.curve.length}`);
+      throw new RangeError(
+        `Expected curve "${s.name}" to have ${thresholds.length} points, got ${s.curve.length}`,
+      );
     }
   }
   const title = options.title ?? 'Success plot (OTB one-pass evaluation)';
@@ -85,7 +98,13 @@ export function renderSuccessPlot(series: readonly SuccessCurveSeries[], options
   const entries = [...coloured].sort((a, b) => (b.auc || 0) - (a.auc || 0));
   if ((options.mean ?? true) && series.length > 1) {
     const meanCurve = thresholds.map((_, i) => mean(series.map((s) => s.curve[i])));
-    entries.push({ name: options.meanLabel ?? 'mean', curve: meanCurve, auc: mean(meanCurve), colour: '#000', width: 3.5 });
+    entries.push({
+      name: options.meanLabel ?? 'mean',
+      curve: meanCurve,
+      auc: mean(meanCurve),
+      colour: '#000',
+      width: 3.5,
+    });
   }
   const body: string[] = [
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,

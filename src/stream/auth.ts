@@ -19,7 +19,10 @@ export const TOKEN_COOKIE = 'siamstream_token';
 
 /** True for addresses that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
@@ -30,7 +33,11 @@ export function isLoopbackHost(host: string): boolean {
  * Throws `ERR_INSECURE_BIND` when `host` is not loopback and there is no token. Call before binding.
  * @returns the token to use (the option, else the environment), or undefined.
  */
-export function checkBind(host: string, token: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function checkBind(
+  host: string,
+  token: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const effective = token ?? (env.SIAMSTREAM_TOKEN || undefined);
   if (effective !== undefined && effective.length < 8) {
     throw new SiamError('ERR_BAD_OPTION', 'a token must be at least 8 characters long', {

@@ -47,7 +47,12 @@ export interface ClientQueueCounters {
 export class ClientQueue {
   /** Message types this client wants; `hello`, `state` and `error` are always sent. */
   readonly subscribed = new Set<StreamType>(['frame', 'track', 'label', 'stats']);
-  readonly counters: ClientQueueCounters = { messagesSent: 0, messagesDropped: 0, framesSent: 0, framesDropped: 0 };
+  readonly counters: ClientQueueCounters = {
+    messagesSent: 0,
+    messagesDropped: 0,
+    framesSent: 0,
+    framesDropped: 0,
+  };
   private readonly opts: Required<ClientQueueOptions>;
   private readonly messages: string[] = [];
   private pendingFrame: Buffer | null = null;

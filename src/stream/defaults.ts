@@ -19,27 +19,36 @@ export function isLiveSource(source: string): boolean {
  * Frames from `decode()`: a live source in `latest` mode (never behind real time); a file at its
  * own frame rate (ffmpeg `-re`), looping if asked.
  */
-export function defaultFrameSource(source: string, o: { live: boolean; loop: boolean; maxSide?: number }): FrameSourceFactory {
+export function defaultFrameSource(
+  source: string,
+  o: { live: boolean; loop: boolean; maxSide?: number },
+): FrameSourceFactory {
   return (hooks) =>
     defer(() => from(import('../decode/index.js'))).pipe(
-      switchMap(
-        ({ decode }): Observable<Frame> =>
-          decode(source, {
-            backpressure: o.live ? 'latest' : 'all',
-            realtime: !o.live,
-            loop: !o.live && o.loop,
-            ...(o.maxSide ? { maxSide: o.maxSide } : {}),
-            onInfo: hooks.onInfo,
-            onDropped: hooks.onDropped,
-            onStart: hooks.onStart,
-          }),
+      switchMap(({ decode }): Observable<Frame> =>
+        decode(source, {
+          backpressure: o.live ? 'latest' : 'all',
+          realtime: !o.live,
+          loop: !o.live && o.loop,
+          ...(o.maxSide ? { maxSide: o.maxSide } : {}),
+          onInfo: hooks.onInfo,
+          onDropped: hooks.onDropped,
+          onStart: hooks.onStart,
+        }),
       ),
     );
 }
 
-/** src/track's `createTracker(options)` (which starts the TensorFlow.js backend it is given). */
-export function defaultTrackerFactory(options: TrackerOptions = {}): TrackerFactory {
+/**
+ * src/track's `createTracker(options)` (which starts the backend it is given), in a worker thread
+ * unless `inWorker` is false (see worker-tracker.ts for why).
+ */
+export function defaultTrackerFactory(options: TrackerOptions = {}, inWorker = true): TrackerFactory {
   return async (): Promise<TrackerLike> => {
+    if (inWorker) {
+      const { createWorkerTracker } = await import('./worker-tracker.js');
+      return createWorkerTracker(options);
+    }
     const { createTracker } = await import('../track/index.js');
     return createTracker(options);
   };
@@ -49,5 +58,7 @@ export function defaultTrackerFactory(options: TrackerOptions = {}): TrackerFact
 export function defaultClassifier(model: string | undefined): OperatorFunction<Frame, ClipLabel> | undefined {
   if (!model) return undefined;
   return (frames) =>
-    defer(() => from(import('../classify/index.js'))).pipe(switchMap(({ classifyClips }) => frames.pipe(classifyClips({ model }))));
+    defer(() => from(import('../classify/index.js'))).pipe(
+      switchMap(({ classifyClips }) => frames.pipe(classifyClips({ model }))),
+    );
 }

@@ -50,7 +50,9 @@ export class ClientHub {
   private lastStatsAt = performance.now();
   private readonly startedAt = performance.now();
   /** The last global numbers, for logs. */
-  lastStats: Omit<StatsMessage, 'previewFps' | 'dropped'> & { dropped: { decoder: number; tracker: number } } | null = null;
+  lastStats:
+    | (Omit<StatsMessage, 'previewFps' | 'dropped'> & { dropped: { decoder: number; tracker: number } })
+    | null = null;
 
   constructor(private readonly opts: HubOptions) {}
 
@@ -60,7 +62,11 @@ export class ClientHub {
 
   /** Per-connection counters and socket backlog (for tests and logs). */
   clientCounters(): (ClientQueue['counters'] & { bufferedAmount: number; queuedMessages: number })[] {
-    return [...this.clients].map((c) => ({ ...c.queue.counters, bufferedAmount: c.ws.bufferedAmount, queuedMessages: c.queue.queuedMessages }));
+    return [...this.clients].map((c) => ({
+      ...c.queue.counters,
+      bufferedAmount: c.ws.bufferedAmount,
+      queuedMessages: c.queue.queuedMessages,
+    }));
   }
 
   attach(session: LiveSession): void {
@@ -69,7 +75,12 @@ export class ClientHub {
 
   /** Registers a new connection and greets it. */
   add(ws: WebSocket): void {
-    const client: Client = { ws, queue: new ClientQueue(ws, this.opts.queue), alive: true, framesSentAtLastStats: 0 };
+    const client: Client = {
+      ws,
+      queue: new ClientQueue(ws, this.opts.queue),
+      alive: true,
+      framesSentAtLastStats: 0,
+    };
     this.clients.add(client);
     ws.on('pong', () => {
       client.alive = true;
@@ -193,7 +204,12 @@ export class ClientHub {
       protocol: 'siamstream',
       version: PROTOCOL_VERSION,
       source: this.session?.info ?? null,
-      preview: { transport: 'binary', format: 'jpeg', maxSide: this.opts.previewMaxSide, maxFps: this.opts.previewMaxFps },
+      preview: {
+        transport: 'binary',
+        format: 'jpeg',
+        maxSide: this.opts.previewMaxSide,
+        maxFps: this.opts.previewMaxFps,
+      },
       subscribed: [...c.queue.subscribed],
       tracking: this.session?.tracking ?? false,
     };

@@ -4,10 +4,14 @@
  * instead of queueing frames. If the worker cannot start, it falls back to encoding on the main
  * thread (correct, but it then competes with the tracker).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { encodeJpegPreview, DEFAULT_JPEG_PREVIEW_OPTIONS, type JpegPreview, type JpegPreviewOptions } from './jpeg.js';
+import type { Worker } from 'node:worker_threads';
+import {
+  encodeJpegPreview,
+  DEFAULT_JPEG_PREVIEW_OPTIONS,
+  type JpegPreview,
+  type JpegPreviewOptions,
+} from './jpeg.js';
+import { spawnWorker } from './spawn-worker.js';
 
 /** An encoded preview with how long the encoding took. */
 export interface EncodedPreview extends JpegPreview {
@@ -23,24 +27,12 @@ interface Reply {
   error?: string;
 }
 
-/**
- * Starts the worker: the compiled `jpeg-worker.js` from dist; when this module itself runs from
- * TypeScript source (tsx, vitest), the `.ts` worker through tsx's `tsImport` (a worker does not
- * inherit the parent's loader hooks).
- */
-function spawnWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./jpeg-worker.js', import.meta.url));
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./jpeg-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(boot, { eval: true });
-}
-
 export class JpegEncoder {
   private readonly opts: Required<JpegPreviewOptions>;
   private worker: Worker | null = null;
   private nextId = 0;
-  private pending: { id: number; resolve: (p: EncodedPreview) => void; reject: (e: Error) => void } | null = null;
+  private pending: { id: number; resolve: (p: EncodedPreview) => void; reject: (e: Error) => void } | null =
+    null;
   private closed = false;
 
   /** @param useWorker encode in a worker thread @default true */
@@ -87,7 +79,7 @@ export class JpegEncoder {
   private startWorker(): void {
     let worker: Worker;
     try {
-      worker = spawnWorker();
+      worker = spawnWorker('jpeg-worker');
     } catch {
       return; // fall back to the main thread
     }

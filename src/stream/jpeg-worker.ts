@@ -18,7 +18,10 @@ interface Job {
 parentPort?.on('message', (job: Job) => {
   try {
     const t0 = performance.now();
-    const out = encodeJpegPreview(job.rgb, job.width, job.height, { maxSide: job.maxSide, quality: job.quality });
+    const out = encodeJpegPreview(job.rgb, job.width, job.height, {
+      maxSide: job.maxSide,
+      quality: job.quality,
+    });
     // Copy into an exactly-sized buffer that can be transferred (jpeg-js's may be a pooled slice).
     const jpeg = new Uint8Array(out.jpeg);
     parentPort?.postMessage(

@@ -26,7 +26,11 @@ export interface JpegPreview {
 }
 
 /** The preview size for a `width`x`height` frame: aspect kept, long side ≤ `maxSide`, never upscaled. */
-export function previewSize(width: number, height: number, maxSide: number): { width: number; height: number } {
+export function previewSize(
+  width: number,
+  height: number,
+  maxSide: number,
+): { width: number; height: number } {
   const s = Math.min(1, maxSide / Math.max(width, height));
   return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) };
 }
@@ -86,5 +90,8 @@ export function encodeJpegPreview(
   const size = previewSize(width, height, maxSide);
   const rgba = rgbToRgba(rgb, width, height, size.width, size.height);
   const encoded = jpeg.encode({ data: rgba, width: size.width, height: size.height }, quality);
-  return { jpeg: new Uint8Array(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength), ...size };
+  return {
+    jpeg: new Uint8Array(encoded.data.buffer, encoded.data.byteOffset, encoded.data.byteLength),
+    ...size,
+  };
 }

@@ -36,9 +36,7 @@ export type TrackCommand =
 
 /** What the pipeline emits. `error` events without a `reply` are for every client. */
 export type PipelineEvent =
-  | { type: 'track'; result: TrackResult; decodedAt: number; latencyMs: number }
-  | StateMessage
-  | ErrorMessage;
+  { type: 'track'; result: TrackResult; decodedAt: number; latencyMs: number } | StateMessage | ErrorMessage;
 
 export interface TrackLatestOptions {
   createTracker: TrackerFactory;
@@ -67,11 +65,20 @@ export function clipBox(box: Box, width: number, height: number): Box | null {
 
 function isTrackResult(r: unknown): r is TrackResult {
   const t = r as TrackResult | null;
-  return typeof t === 'object' && t !== null && typeof t.frameIndex === 'number' && typeof t.box === 'object' && t.box !== null;
+  return (
+    typeof t === 'object' &&
+    t !== null &&
+    typeof t.frameIndex === 'number' &&
+    typeof t.box === 'object' &&
+    t.box !== null
+  );
 }
 
 function toErrorMessage(e: unknown): ErrorMessage {
-  const code = isSiamError(e) && (e.code === 'ERR_BAD_BOX' || e.code === 'ERR_NOT_INITIALISED') ? e.code : 'ERR_INTERNAL';
+  const code =
+    isSiamError(e) && (e.code === 'ERR_BAD_BOX' || e.code === 'ERR_NOT_INITIALISED')
+      ? e.code
+      : 'ERR_INTERNAL';
   return { type: 'error', code, message: String((e as Error)?.message ?? e) };
 }
 
@@ -87,7 +94,9 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
       let skipped = 0;
       let pendingFrame: StampedFrame | null = null;
       // Commands apply in order, between frames; a flood keeps only the newest few.
-      const commandQueue: TrackCommand[] = options.initialBox ? [{ type: 'init', box: options.initialBox }] : [];
+      const commandQueue: TrackCommand[] = options.initialBox
+        ? [{ type: 'init', box: options.initialBox }]
+        : [];
       const history: StampedFrame[] = [];
 
       const trackerReady = Promise.resolve()
@@ -109,7 +118,8 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
           return;
         }
         const latest = pendingFrame ?? history[history.length - 1];
-        const wanted = cmd.frameIndex === undefined ? undefined : history.find((h) => h.frame.index === cmd.frameIndex);
+        const wanted =
+          cmd.frameIndex === undefined ? undefined : history.find((h) => h.frame.index === cmd.frameIndex);
         const target = wanted ?? latest;
         if (!target || !tracker) return; // unreachable: the pump waits for a frame and the tracker
         const { frame } = target;
@@ -128,7 +138,12 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         setState(true, box, frame.index);
         // src/track's init answers a TrackResult for the init frame: pass it on.
         if (isTrackResult(initResult)) {
-          subscriber.next({ type: 'track', result: initResult, decodedAt: target.decodedAt, latencyMs: nowMs() - target.decodedAt });
+          subscriber.next({
+            type: 'track',
+            result: initResult,
+            decodedAt: target.decodedAt,
+            latencyMs: nowMs() - target.decodedAt,
+          });
         }
         // Frames older than the init frame are of no use any more.
         if (pendingFrame && pendingFrame.frame.index <= frame.index) pendingFrame = null;
@@ -158,7 +173,12 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
               const result = await tracker.update(next.frame);
               if (closed) break;
               const t = nowMs();
-              subscriber.next({ type: 'track', result, decodedAt: next.decodedAt, latencyMs: t - next.decodedAt });
+              subscriber.next({
+                type: 'track',
+                result,
+                decodedAt: next.decodedAt,
+                latencyMs: t - next.decodedAt,
+              });
             } catch (e) {
               subscriber.next(toErrorMessage(e));
               setState(false, null, null);

@@ -58,7 +58,8 @@ export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 /** The outcome of {@link parseClientMessage}: the message, or why it was refused. */
-export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; reason: string; id?: string | number };
+export type ParseResult =
+  { ok: true; message: ClientMessage } | { ok: false; reason: string; id?: string | number };
 
 /**
  * Parses and validates one client message (text or binary frame as received by `ws`).
@@ -176,7 +177,8 @@ export interface ErrorMessage {
 }
 
 /** Every JSON (text) message the server sends. */
-export type ServerMessage = HelloMessage | StateMessage | TrackMessage | LabelMessage | StatsMessage | ErrorMessage;
+export type ServerMessage =
+  HelloMessage | StateMessage | TrackMessage | LabelMessage | StatsMessage | ErrorMessage;
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across local processes. */
 export function nowMs(): number {

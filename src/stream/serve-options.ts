@@ -53,6 +53,8 @@ export interface ServeOptions {
   frames?: FrameSourceFactory;
   /** Options of the default tracker (`backend`, `preset`, …); ignored with `createTracker`. */
   tracker?: TrackerOptions;
+  /** Run the default tracker in a worker thread, keeping the event loop free for I/O. @default true */
+  trackerInWorker?: boolean;
   /** Tracker factory (tests inject an identity tracker); default: src/track's `createTracker(tracker)`. */
   createTracker?: TrackerFactory;
   /** Clip classifier; `null` for none; default: src/classify's `classifyClips({ model })` when `model` is given. */
@@ -72,6 +74,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   heartbeatMs: 30_000,
   statsIntervalMs: 1000,
   historySize: 30,
+  trackerInWorker: true,
 } as const;
 
 function bad(message: string): SiamError {
@@ -80,8 +83,16 @@ function bad(message: string): SiamError {
 
 function checkNumber(name: string, v: unknown, min: number, max: number, integer = true): void {
   if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw bad(`Expected \`${name}\` to be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${String(v)}`);
+  if (
+    typeof v !== 'number' ||
+    !Number.isFinite(v) ||
+    v < min ||
+    v > max ||
+    (integer && !Number.isInteger(v))
+  ) {
+    throw bad(
+      `Expected \`${name}\` to be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${String(v)}`,
+    );
   }
 }
 
@@ -91,7 +102,8 @@ export function validateServeOptions(o: ServeOptions): void {
   if (o.frames === undefined && (typeof o.source !== 'string' || o.source.length === 0)) {
     throw bad('Expected `source` to be a file, camera or URL');
   }
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) throw bad(`Expected \`host\` to be a string, got ${String(o.host)}`);
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0))
+    throw bad(`Expected \`host\` to be a string, got ${String(o.host)}`);
   checkNumber('port', o.port, 0, 65535);
   checkNumber('maxSide', o.maxSide, 16, 16384);
   checkNumber('previewMaxSide', o.previewMaxSide, 16, 4096);
@@ -103,8 +115,16 @@ export function validateServeOptions(o: ServeOptions): void {
   checkNumber('historySize', o.historySize, 1, 1000);
   if (o.box !== undefined) {
     const b = o.box;
-    const ok = b && [b.x, b.y, b.width, b.height].every((v) => typeof v === 'number' && Number.isFinite(v)) && b.width > 0 && b.height > 0;
-    if (!ok) throw new SiamError('ERR_BAD_BOX', `Expected \`box\` to be {x, y, width, height} with a positive size, got ${JSON.stringify(b)}`);
+    const ok =
+      b &&
+      [b.x, b.y, b.width, b.height].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+      b.width > 0 &&
+      b.height > 0;
+    if (!ok)
+      throw new SiamError(
+        'ERR_BAD_BOX',
+        `Expected \`box\` to be {x, y, width, height} with a positive size, got ${JSON.stringify(b)}`,
+      );
   }
   if (o.token !== undefined && typeof o.token !== 'string') throw bad('Expected `token` to be a string');
 }

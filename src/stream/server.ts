@@ -66,10 +66,17 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   const dashboardDir = realpathSync(options.dashboardDir ?? defaultDashboardDir());
 
   // The model loads before the source opens, so tracking from `box` starts on the first frame.
-  const tracker = await (options.createTracker ?? defaultTrackerFactory(options.tracker))();
+  const tracker = await (
+    options.createTracker ?? defaultTrackerFactory(options.tracker, o.trackerInWorker)
+  )();
 
   const encoder = new JpegEncoder({ maxSide: o.previewMaxSide, quality: o.previewQuality }, o.previewWorker);
-  const hub = new ClientHub({ encoder, previewMaxSide: o.previewMaxSide, previewMaxFps: o.previewMaxFps, queue: o.queue ?? {} });
+  const hub = new ClientHub({
+    encoder,
+    previewMaxSide: o.previewMaxSide,
+    previewMaxFps: o.previewMaxFps,
+    queue: o.queue ?? {},
+  });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (!isAuthorized(req, token)) {
@@ -78,17 +85,24 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
       return;
     }
     // The browser's WebSocket cannot send headers: the page hands the token over as a cookie.
-    const extra: Record<string, string> = token !== undefined && requestToken(req) ? { 'set-cookie': tokenCookie(token) } : {};
+    const extra: Record<string, string> =
+      token !== undefined && requestToken(req) ? { 'set-cookie': tokenCookie(token) } : {};
     void serveStatic(dashboardDir, req, res, extra);
   };
   const http = createServer(onRequest);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayloadBytes ?? MAX_CLIENT_PAYLOAD_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: o.maxPayloadBytes ?? MAX_CLIENT_PAYLOAD_BYTES,
+    perMessageDeflate: false,
+  });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== '/ws') return refuseUpgrade(socket, 404, 'not found');
-    if (!isAuthorized(req, token)) return refuseUpgrade(socket, 401, 'ERR_UNAUTHORIZED: a valid token is required');
-    if (!isSameOrigin(req)) return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: cross-origin WebSocket refused');
+    if (!isAuthorized(req, token))
+      return refuseUpgrade(socket, 401, 'ERR_UNAUTHORIZED: a valid token is required');
+    if (!isSameOrigin(req))
+      return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: cross-origin WebSocket refused');
     wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws));
   });
 
@@ -96,7 +110,12 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
     const onError = (e: NodeJS.ErrnoException): void => {
       void encoder.close();
       tracker.dispose();
-      reject(new SiamError('ERR_BAD_OPTION', `cannot listen on ${o.host}:${o.port}: ${e.code ?? e.message}`, { cause: e, hint: 'pick another --port' }));
+      reject(
+        new SiamError('ERR_BAD_OPTION', `cannot listen on ${o.host}:${o.port}: ${e.code ?? e.message}`, {
+          cause: e,
+          hint: 'pick another --port',
+        }),
+      );
     };
     http.once('error', onError);
     http.listen(o.port, o.host, () => {
@@ -111,19 +130,31 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   try {
     session = startSession(
       {
-        frames: options.frames ?? defaultFrameSource(o.source as string, { live, loop: o.loop, maxSide: options.maxSide }),
+        frames:
+          options.frames ??
+          defaultFrameSource(o.source as string, { live, loop: o.loop, maxSide: options.maxSide }),
         createTracker: () => tracker,
-        classify: options.classify === undefined ? defaultClassifier(options.model) : (options.classify ?? undefined),
+        classify:
+          options.classify === undefined ? defaultClassifier(options.model) : (options.classify ?? undefined),
         initialBox: options.box,
         live,
         historySize: o.historySize,
       },
       {
-        onEvent: (e) => hub.broadcast(e.type === 'track' ? { type: 'track', result: e.result, decodedAt: e.decodedAt } : e, e.type === 'track' || e.type === 'label' ? e.type : undefined),
+        onEvent: (e) =>
+          hub.broadcast(
+            e.type === 'track' ? { type: 'track', result: e.result, decodedAt: e.decodedAt } : e,
+            e.type === 'track' || e.type === 'label' ? e.type : undefined,
+          ),
         onFrame: (sf) => hub.onFrame(sf),
         onInfo: () => hub.helloAll(),
         onEnd: (e) => {
-          if (e !== undefined) hub.broadcast({ type: 'error', code: 'ERR_INTERNAL', message: `source ended: ${String((e as Error)?.message ?? e)}` });
+          if (e !== undefined)
+            hub.broadcast({
+              type: 'error',
+              code: 'ERR_INTERNAL',
+              message: `source ended: ${String((e as Error)?.message ?? e)}`,
+            });
           resolveEnded(e);
         },
       },
@@ -174,7 +205,8 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
         await encoder.close();
         // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children.
         const deadline = Date.now() + 5000;
-        while (session.childPids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        while (session.childPids.some(alive) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 20));
       })();
       return closing;
     },

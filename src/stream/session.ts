@@ -5,7 +5,13 @@
  */
 import { map, share, Subject, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Box, ClipLabel, Frame } from '../types.js';
-import { trackLatest, type PipelineEvent, type StampedFrame, type TrackCommand, type TrackerFactory } from './pipeline.js';
+import {
+  trackLatest,
+  type PipelineEvent,
+  type StampedFrame,
+  type TrackCommand,
+  type TrackerFactory,
+} from './pipeline.js';
 import { nowMs, type SourceInfo } from './protocol.js';
 
 /** Callbacks a frame source reports through (decode's `onInfo` / `onDropped` / `onStart`). */
@@ -65,7 +71,13 @@ export interface LiveSession {
 /** Starts the session now (the source is opened immediately). */
 export function startSession(options: SessionOptions, hooks: SessionHooks): LiveSession {
   const commands = new Subject<TrackCommand>();
-  const counters: SessionCounters = { framesIn: 0, tracksOut: 0, decoderDropped: 0, trackerSkipped: 0, latencies: [] };
+  const counters: SessionCounters = {
+    framesIn: 0,
+    tracksOut: 0,
+    decoderDropped: 0,
+    trackerSkipped: 0,
+    latencies: [],
+  };
   let window = { framesIn: 0, tracksOut: 0 };
   let info: SourceInfo | null = null;
   let tracking = false;

@@ -1,7 +1,7 @@
 /**
  * Serves the dashboard's static files, and nothing else: a request path is decoded, normalised
  * and resolved inside the dashboard folder; anything that would leave it (`..`, encoded `%2e%2e`,
- * backslashes, NUL, absolute paths, a symlink pointing out) is a 404, as is a directory.
+ * backslashes, NUL, a symlink pointing out), a dot-file, a directory or an unknown extension is a 404.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -43,15 +43,20 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   if (decoded.includes('\0') || decoded.includes('\\')) return null;
   if (decoded === '/' || decoded === '') decoded = '/index.html';
   const segments = decoded.split('/');
-  if (segments.some((s) => s === '..' || s === '.')) return null;
+  // `..` and `.` never, and no dot-files or dot-folders either.
+  if (segments.some((s) => s.startsWith('.'))) return null;
   const candidate = path.resolve(root, `.${path.posix.normalize(decoded)}`);
   if (!candidate.startsWith(root + path.sep)) return null;
-  if (path.basename(candidate).startsWith('.')) return null;
   return candidate;
 }
 
 /** Handles GET/HEAD for the dashboard; answers 404/405 itself. */
-export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, extraHeaders: Record<string, string> = {}): Promise<void> {
+export async function serveStatic(
+  root: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  extraHeaders: Record<string, string> = {},
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
     return;

@@ -105,7 +105,7 @@ export class CorrelationFilter {
    * Spectra of f×f×C features (HWC, as the trunk emits them) times `gain`, optionally cosine
    * windowed, zero-padded top-left to N×N.
    */
-  spectra(features: Float32Array, f: number, window: Float64Array | null, gain: number, out: Float64Array[]): void {
+  spectra(features: Float32Array, f: number, window: Float64Array | null, gain: number | Float64Array, out: Float64Array[]): void {
     spectraOf(this.fft, features, f, this.channels, window, gain, out, this.planeA, this.planeB);
   }
 
@@ -223,7 +223,7 @@ export class CorrelationFilter {
 }
 
 /**
- * Spectra of f×f×C HWC features (times `gain`, optionally windowed), zero-padded to the FFT's
+ * Spectra of f×f×C HWC features (times `gain`, one number or one per channel, optionally windowed), zero-padded to the FFT's
  * N×N, two channels per complex transform. `planeA`/`planeB` are N² scratch buffers.
  */
 export function spectraOf(
@@ -232,24 +232,27 @@ export function spectraOf(
   f: number,
   channels: number,
   window: Float64Array | null,
-  gain: number,
+  gain: number | Float64Array,
   out: Float64Array[],
   planeA: Float64Array,
   planeB: Float64Array,
 ): void {
   const n = fft.n;
+  const gainOf = (l: number): number => (typeof gain === 'number' ? gain : gain[l]);
   if (f > n) throw new RangeError(`Expected the feature side to be ≤ ${n}, got ${f}`);
   for (let l = 0; l < channels; l += 2) {
     const pair = l + 1 < channels;
     planeA.fill(0);
     if (pair) planeB.fill(0);
+    const ga = gainOf(l);
+    const gb = pair ? gainOf(l + 1) : 0;
     for (let y = 0; y < f; y++) {
       for (let x = 0; x < f; x++) {
         const cell = y * f + x;
-        const g = window ? window[cell] * gain : gain;
+        const g = window ? window[cell] : 1;
         const src = cell * channels + l;
-        planeA[y * n + x] = features[src] * g;
-        if (pair) planeB[y * n + x] = features[src + 1] * g;
+        planeA[y * n + x] = features[src] * g * ga;
+        if (pair) planeB[y * n + x] = features[src + 1] * g * gb;
       }
     }
     if (pair) fft.forwardRealPair(planeA, planeB, out[l], out[l + 1]);

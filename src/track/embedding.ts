@@ -26,6 +26,9 @@ export const TRUNK_NODES = {
 /** Feature channels per layer choice. */
 export const FEATURE_CHANNELS: Record<FeatureLayer, number> = { stride8: 32, stride16: 88, both: 120 };
 
+/** Channel counts of the layer blocks, in order (each block is normalised on its own). */
+export const FEATURE_BLOCKS: Record<FeatureLayer, number[]> = { stride8: [32], stride16: [88], both: [32, 88] };
+
 /** The stride (input pixels per feature cell) of the features handed to the filter. */
 export function featureStride(layer: FeatureLayer): number {
   return layer === 'stride16' ? 16 : 8;
@@ -65,10 +68,7 @@ export async function loadTrunkModel(modelPath = defaultTrunkPath()): Promise<Gr
   }
 }
 
-/**
- * The embedding φ of SiamFC: RGB patches (0…255) → feature maps, each layer block scaled to unit
- * mean energy per cell (per patch) so that the filter's λ means the same for every target.
- */
+/** The embedding φ of SiamFC: RGB patches (0…255) → raw feature maps (NHWC). */
 export class Trunk {
   private constructor(
     private readonly model: GraphModel,
@@ -106,14 +106,12 @@ export class Trunk {
   }
 
   private features(patches: tf.Tensor4D): tf.Tensor4D {
-    // Unit mean energy per cell: Σ_l x_l² averaged over the cells of each patch is 1.
-    const unit = (t: tf.Tensor4D): tf.Tensor4D => tf.div(t, tf.add(tf.sqrt(tf.mean(tf.sum(tf.square(t), 3, true), [1, 2], true)), 1e-6));
-    if (this.layer === 'stride8') return unit(this.model.execute(patches, TRUNK_NODES.stride8) as tf.Tensor4D);
-    if (this.layer === 'stride16') return unit(this.model.execute(patches, TRUNK_NODES.stride16) as tf.Tensor4D);
+    if (this.layer === 'stride8') return this.model.execute(patches, TRUNK_NODES.stride8) as tf.Tensor4D;
+    if (this.layer === 'stride16') return this.model.execute(patches, TRUNK_NODES.stride16) as tf.Tensor4D;
     const [s8, s16] = this.model.execute(patches, [TRUNK_NODES.stride8, TRUNK_NODES.stride16]) as tf.Tensor4D[];
     // Stride-16 cells resampled onto the stride-8 grid (half-pixel centres align the two grids).
     const up = tf.image.resizeBilinear(s16, [s8.shape[1], s8.shape[2]], false, true);
-    return tf.concat([unit(s8), unit(up)], 3);
+    return tf.concat([s8, up], 3);
   }
 
   dispose(): void {

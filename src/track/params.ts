@@ -8,12 +8,17 @@ import type { TemplateUpdate } from './correlation-filter.js';
 /** Which trunk activations are the features. */
 export type FeatureLayer = 'stride8' | 'stride16' | 'both';
 
+/** Feature normalisation: gains fixed from the exemplar, or recomputed for every patch. */
+export type FeatureNorm = 'exemplar' | 'patch';
+
 /** The tracker's hyper-parameters (what a preset sets). Sizes in pixels or feature cells, as named. */
 export interface TrackerHyperParams {
   /** Side of the square crop fed to the trunk, in pixels; a multiple of 16. */
   inputSize: number;
   /** Trunk activations used as features (MobileNetV3 stride-8: 32 ch, stride-16: 88 ch). */
   features: FeatureLayer;
+  /** Feature gains: from the exemplar once (`exemplar`) or per patch (`patch`). */
+  featureNorm: FeatureNorm;
   /** Side of the (square) search region as a multiple of √(w·h) of the target box. */
   searchAreaFactor: number;
   /** Smallest search-region side in pixels, so tiny targets still bring some context. */
@@ -61,6 +66,7 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
   default: Object.freeze({
     inputSize: 192, // 24×24 stride-8 cells, padded to a 32-point FFT
     features: 'stride8', // stride-16 did not help on the shared sequences (docs/tracker.md)
+    featureNorm: 'exemplar', // gains fixed at init: per-patch gains bias the scale search
     searchAreaFactor: 3, // region side = 3·√(w·h)
     minRegionPx: 64, // tiny targets: at most 3× upsampling of the crop
     lambda: 1e-2, // ridge regulariser
@@ -85,6 +91,7 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
   fast: Object.freeze({
     inputSize: 128, // 16×16 stride-8 cells, a 16-point FFT
     features: 'stride8', // cheapest trunk cut
+    featureNorm: 'exemplar', // gains fixed at init
     searchAreaFactor: 3, // region side = 3·√(w·h)
     minRegionPx: 48, // tiny targets: at most ~3× upsampling
     lambda: 1e-2, // ridge regulariser
@@ -155,6 +162,7 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   const o = { ...DEFAULT_TRACKER_OPTIONS, ...preset, ...defined, preset: presetName } as ResolvedTrackerOptions;
   check('inputSize', o.inputSize, o.inputSize >= 32 && o.inputSize <= 1024 && o.inputSize % 16 === 0, 'a multiple of 16 in [32, 1024]');
   if (!['stride8', 'stride16', 'both'].includes(o.features)) throw bad(`Expected \`features\` to be stride8, stride16 or both, got ${o.features}`);
+  if (!['exemplar', 'patch'].includes(o.featureNorm)) throw bad(`Expected \`featureNorm\` to be exemplar or patch, got ${o.featureNorm}`);
   if (!['filter', 'ratio'].includes(o.templateUpdate)) throw bad(`Expected \`templateUpdate\` to be filter or ratio, got ${o.templateUpdate}`);
   if (!['js', 'backend'].includes(o.crop)) throw bad(`Expected \`crop\` to be js or backend, got ${o.crop}`);
   check('searchAreaFactor', o.searchAreaFactor, o.searchAreaFactor >= 1, '≥ 1');

@@ -10,6 +10,7 @@ import { CorrelationFilter, circularDistance, cosineWindow, gaussianLabel, spect
 import type { FeatureBatch } from './embedding.js';
 import { Fft2d, nextPowerOfTwo } from './fft2d.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe, type Peak } from './response.js';
+import type { FeatureNorm } from './params.js';
 
 /** What one scale's response says: signed displacement in cells from the crop centre, peak, PSR. */
 export interface ScaleReading {
@@ -48,13 +49,20 @@ export class SearchHead {
   private readonly planeB: Float64Array;
   private readonly wide = new Map<number, WideGrid>();
   private lastBatch: FeatureBatch | undefined;
+  /** Per-channel gains: each block of channels to unit mean energy per cell. */
+  private readonly gains: Float64Array;
+  private readonly patchGains: Float64Array;
 
   constructor(
     readonly cf: CorrelationFilter,
     readonly cells: number,
     maxScales: number,
     private readonly upsample: number,
+    private readonly blocks: readonly number[],
+    private readonly norm: FeatureNorm,
   ) {
+    this.gains = new Float64Array(cf.channels).fill(1);
+    this.patchGains = new Float64Array(cf.channels).fill(1);
     const n = cf.n;
     this.window = cosineWindow(cells);
     this.spectra = Array.from({ length: maxScales }, () => cf.allocSpectra());
@@ -72,10 +80,33 @@ export class SearchHead {
     return batch.data.subarray(i * per, (i + 1) * per);
   }
 
+  /**
+   * Gains that bring each block of channels of `features` (f×f×C) to unit mean energy per cell,
+   * so that λ means the same for every target and layer.
+   */
+  private blockGains(features: Float32Array, out: Float64Array): Float64Array {
+    const c = this.cf.channels;
+    const cells = features.length / c;
+    let start = 0;
+    for (const size of this.blocks) {
+      let energy = 0;
+      for (let p = 0; p < cells; p++) for (let l = start; l < start + size; l++) energy += features[p * c + l] * features[p * c + l];
+      out.fill(1 / Math.sqrt(energy / cells + 1e-12), start, start + size);
+      start += size;
+    }
+    return out;
+  }
+
+  private gainsFor(features: Float32Array): Float64Array {
+    return this.norm === 'patch' ? this.blockGains(features, this.patchGains) : this.gains;
+  }
+
   /** Trains the filter on the exemplar (patch 0 of `batch`), target centred; returns its self-response. */
   learnFirst(batch: FeatureBatch, sigma: number): ScaleReading {
     const xf = this.spectra[0];
-    this.cf.spectra(this.features(batch, 0), this.cells, this.window, 1, xf);
+    const x = this.features(batch, 0);
+    this.blockGains(x, this.gains);
+    this.cf.spectra(x, this.cells, this.window, this.gainsFor(x), xf);
     this.train(xf, sigma, 0, 0, 1);
     return this.read(xf, 0, 0);
   }
@@ -83,7 +114,10 @@ export class SearchHead {
   /** Template update from patch `index` of the last search, the label centred on the found peak. */
   learn(index: number, sigma: number, dy: number, dx: number, rate: number, windowed: boolean): void {
     const xf = this.spectra[index];
-    if (!windowed && this.lastBatch) this.cf.spectra(this.features(this.lastBatch, index), this.cells, this.window, 1, xf);
+    if (!windowed && this.lastBatch) {
+      const x = this.features(this.lastBatch, index);
+      this.cf.spectra(x, this.cells, this.window, this.gainsFor(x), xf);
+    }
     this.train(xf, sigma, dy, dx, rate);
   }
 
@@ -100,7 +134,8 @@ export class SearchHead {
     const readings: ScaleReading[] = [];
     for (let i = 0; i < batch.count; i++) {
       const zf = this.spectra[i];
-      this.cf.spectra(this.features(batch, i), this.cells, windowed ? this.window : null, 1, zf);
+      const z = this.features(batch, i);
+      this.cf.spectra(z, this.cells, windowed ? this.window : null, this.gainsFor(z), zf);
       readings.push(this.read(zf, i, influence));
     }
     return readings;
@@ -126,7 +161,8 @@ export class SearchHead {
       this.cf.spectraOnGrid(g.fft, Math.round(this.cells / 2 - n / 2), g.filter);
       g.valid = true;
     }
-    spectraOf(g.fft, this.features(batch, 0), f, batch.channels, null, 1, g.search, g.planeA, g.planeB);
+    const z = this.features(batch, 0);
+    spectraOf(g.fft, z, f, batch.channels, null, this.gainsFor(z), g.search, g.planeA, g.planeB);
     crossSpectrum(g.filter, g.search, g.spectrum);
     g.fft.inverseReal(g.spectrum, g.resp);
     const coarse = coarsePeak(g.resp, m, 0);

@@ -13,7 +13,7 @@ import { boxFromCentre, validateBox, validateFrame } from './box.js';
 import { CorrelationFilter } from './correlation-filter.js';
 import { cropPatchesJs, meanColour, type Region } from './crop.js';
 import { createInProcessEmbedder, createWorkerEmbedder, type Embedder } from './embedder.js';
-import { featureStride, type FeatureBatch } from './embedding.js';
+import { FEATURE_BLOCKS, featureStride, type FeatureBatch } from './embedding.js';
 import { nextPowerOfTwo } from './fft2d.js';
 import { resolveTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from './params.js';
 import { dampedScale, pickScale, scaleFactors } from './scale.js';
@@ -72,7 +72,7 @@ class SiamTracker implements Tracker {
     this.stride = featureStride(o.features);
     this.cells = o.inputSize / this.stride;
     const cf = new CorrelationFilter(nextPowerOfTwo(this.cells), embedder.channels, o.lambda, o.templateUpdate);
-    this.head = new SearchHead(cf, this.cells, o.scaleCount, o.responseUpsample);
+    this.head = new SearchHead(cf, this.cells, o.scaleCount, o.responseUpsample, FEATURE_BLOCKS[o.features], o.featureNorm);
     this.factors = scaleFactors(o.scaleCount, o.scaleStep);
     this.pixels = new Float32Array(o.scaleCount * o.inputSize * o.inputSize * 3);
   }
@@ -163,6 +163,7 @@ class SiamTracker implements Tracker {
         o.scalePenalty,
       );
       reading = readings[best];
+      if (process.env.SIAM_DEBUG) console.log('scales', readings.map((r) => `${r.value.toFixed(3)}/${r.psr.toFixed(1)}@${r.dy.toFixed(2)},${r.dx.toFixed(2)}`).join(' '));
       factor = factors[best];
       cellPx = ((side * factor) / o.inputSize) * this.stride;
     }

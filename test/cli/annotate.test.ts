@@ -10,7 +10,11 @@ import type { TrackResult } from '../../src/types.js';
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-annotate-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const image = (width: number, height: number): RgbImage => ({ width, height, data: new Uint8Array(width * height * 3) });
+const image = (width: number, height: number): RgbImage => ({
+  width,
+  height,
+  data: new Uint8Array(width * height * 3),
+});
 const pixel = (img: RgbImage, x: number, y: number): number[] => {
   const o = (y * img.width + x) * 3;
   return [img.data[o], img.data[o + 1], img.data[o + 2]];
@@ -81,7 +85,13 @@ describe('encoder', () => {
   });
 
   it('reports ERR_FFMPEG_EXIT with the stderr tail when ffmpeg fails', async () => {
-    const enc = createVideoEncoder({ ffmpegPath: resolveFfmpeg().path, out: path.join(tmp, 'bad.nosuchformat'), width: 8, height: 8, fps: 10 });
+    const enc = createVideoEncoder({
+      ffmpegPath: resolveFfmpeg().path,
+      out: path.join(tmp, 'bad.nosuchformat'),
+      width: 8,
+      height: 8,
+      fps: 10,
+    });
     await expect(
       (async () => {
         await enc.write(new Uint8Array(8 * 8 * 3));
@@ -91,7 +101,13 @@ describe('encoder', () => {
   });
 
   it('refuses a frame of the wrong size', async () => {
-    const enc = createVideoEncoder({ ffmpegPath: resolveFfmpeg().path, out: path.join(tmp, 'x.mp4'), width: 8, height: 8, fps: 10 });
+    const enc = createVideoEncoder({
+      ffmpegPath: resolveFfmpeg().path,
+      out: path.join(tmp, 'x.mp4'),
+      width: 8,
+      height: 8,
+      fps: 10,
+    });
     await expect(enc.write(new Uint8Array(10))).rejects.toMatchObject({ code: 'ERR_BAD_FRAME' });
     enc.kill();
     await enc.finish().catch(() => undefined);

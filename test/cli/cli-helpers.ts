@@ -12,8 +12,12 @@ export const SAMPLE_DIR = path.join(REPO_ROOT, 'samples', 'tracking');
 export const SAMPLE_VIDEO = path.join(SAMPLE_DIR, 'video.mp4');
 export const SAMPLE_GT = path.join(SAMPLE_DIR, 'groundtruth.txt');
 /** The sample is made by samples/make-tracking-sample.ts; tests that need it skip without it. */
-export const hasSample = existsSync(SAMPLE_GT) && existsSync(SAMPLE_VIDEO) && readFileSync(SAMPLE_VIDEO).length > 1000;
-if (!hasSample) console.warn(`[skip] CLI tracker tests: ${SAMPLE_DIR} is missing (npx tsx samples/make-tracking-sample.ts).`);
+export const hasSample =
+  existsSync(SAMPLE_GT) && existsSync(SAMPLE_VIDEO) && readFileSync(SAMPLE_VIDEO).length > 1000;
+if (!hasSample)
+  console.warn(
+    `[skip] CLI tracker tests: ${SAMPLE_DIR} is missing (npx tsx samples/make-tracking-sample.ts).`,
+  );
 
 export interface CliRun {
   code: number | null;

@@ -30,7 +30,9 @@ describe('result writers', () => {
   });
 
   it('formats one line per result', () => {
-    expect(formatResult('csv', result(3, true))).toBe('3,99.9999999,10.12,20,30.5,40,0.8765,12.346,true\n'.replace('99.9999999', '100'));
+    expect(formatResult('csv', result(3, true))).toBe(
+      '3,99.9999999,10.12,20,30.5,40,0.8765,12.346,true\n'.replace('99.9999999', '100'),
+    );
     expect(formatResult('txt', result(3))).toBe('10.12,20,30.5,40\n');
     expect(JSON.parse(formatResult('jsonl', result(3)))).toEqual(result(3));
   });
@@ -75,7 +77,10 @@ describe('initial box', () => {
     expect(parseBoxArg('1,2,3,4')).toEqual({ x: 1, y: 2, width: 3, height: 4 });
     expect(parseBoxArg(' 1.5 2 3 4 ')).toEqual({ x: 1.5, y: 2, width: 3, height: 4 });
     for (const bad of ['1,2,3', 'a,b,c,d', '1,2,0,4', '1,2,3,-4', '1,2,NaN,4', '1,2,3,4,5']) {
-      expect(code(() => parseBoxArg(bad)), bad).toBe('ERR_BAD_BOX');
+      expect(
+        code(() => parseBoxArg(bad)),
+        bad,
+      ).toBe('ERR_BAD_BOX');
     }
   });
 

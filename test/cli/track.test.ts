@@ -68,10 +68,18 @@ describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)',
     expect(boxes.every((x) => x !== null && x.width > 0)).toBe(true);
 
     expect(b.code, b.stderr).toBe(0);
-    const results = b.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as TrackResult);
+    const results = b.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrackResult);
     expect(results).toHaveLength(SHORT);
     expect(results[5]).toEqual(
-      expect.objectContaining({ frameIndex: 5, box: expect.any(Object), score: expect.any(Number), lost: expect.any(Boolean) }),
+      expect.objectContaining({
+        frameIndex: 5,
+        box: expect.any(Object),
+        score: expect.any(Number),
+        lost: expect.any(Boolean),
+      }),
     );
     expect(b.stderr).toContain('→ stdout');
   });
@@ -91,7 +99,14 @@ describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)',
   });
 
   it('fails with ERR_SOURCE_NOT_FOUND for a missing file', async () => {
-    const r = await runCli(['track', path.join(tmp, 'absent.mp4'), '--box', '1,2,3,4', '--out', path.join(tmp, 'never.csv')]);
+    const r = await runCli([
+      'track',
+      path.join(tmp, 'absent.mp4'),
+      '--box',
+      '1,2,3,4',
+      '--out',
+      path.join(tmp, 'never.csv'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('ERR_SOURCE_NOT_FOUND');
     expect(existsSync(path.join(tmp, 'never.csv'))).toBe(false);

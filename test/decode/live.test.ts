@@ -14,11 +14,12 @@ import { SAMPLE, SAMPLE_FRAMES, rejection, waitGone } from './helpers.js';
 let server: http.Server;
 let base = '';
 let requests = 0;
+let servedTwice = 0;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     requests++;
-    if (req.url === '/video.mp4') {
+    if (req.url === '/video.mp4' || (req.url === '/twice.mp4' && ++servedTwice <= 2)) {
       res.writeHead(200, { 'content-type': 'video/mp4' });
       createReadStream(SAMPLE).pipe(res);
     } else {
@@ -38,7 +39,7 @@ describe('decode(http://…) as a live source', () => {
     requests = 0;
     const err = await rejection(
       new Promise((resolve, reject) =>
-        decode(`${base}/video.mp4`, {
+        decode(`${base}/twice.mp4`, {
           maxSide: 32,
           reconnect: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
           logReconnects: false,
@@ -48,13 +49,14 @@ describe('decode(http://…) as a live source', () => {
       ),
     );
     expect(err.code).toBe('ERR_SOURCE_LOST');
-    // A run that delivered frames resets the count, so: run 1 (frames) → attempt 1 → run 2 (frames)
-    // → attempt 1 → run 3 (frames) … until a run fails without a frame. Here every run succeeds,
-    // so cap it: the server serves the file twice, then 404s.
-    expect(events.length).toBeGreaterThanOrEqual(1);
-    expect(frames.length).toBeGreaterThanOrEqual(SAMPLE_FRAMES);
+    // The server serves /twice.mp4 twice, then 404s. A run that delivered frames resets the
+    // count: run 1 (180 frames, ends) → wait → run 2 (180 frames, ends) → wait → run 3 (404) → lost.
+    expect(events.map((e) => e.attempt)).toEqual([1, 1]);
+    expect(pids).toHaveLength(3);
+    expect(frames).toHaveLength(2 * SAMPLE_FRAMES);
     expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
     expect(frames.every((f, i) => i === 0 || f.timestampMs > frames[i - 1].timestampMs)).toBe(true);
+    expect(frames[SAMPLE_FRAMES].data).toEqual(frames[0].data);
     for (const pid of pids) expect(await waitGone(pid)).toBe(true);
   }, 60_000);
 
@@ -74,7 +76,7 @@ describe('decode(http://…) as a live source', () => {
         [1, 5],
         [2, 10],
       ]);
-      expect(requests).toBe(3);
+      expect(requests).toBe(3); // one GET per connection
       const logged = write.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('reconnecting'));
       expect(logged).toHaveLength(2);
       expect(logged[0]).toMatch(/missing\.mp4 dropped \(.*\); reconnecting in 5 ms \(attempt 1\/2\)/);

@@ -45,11 +45,20 @@ describe('parseGroundTruth', () => {
 
   it('turns nan lines (any case, any field) into null', () => {
     const gt = parseGroundTruth('1,2,3,4\nnan,nan,nan,nan\nNaN NaN NaN NaN\n1,NaN,3,4\n5,6,7,8\n');
-    expect(gt).toEqual([{ x: 1, y: 2, width: 3, height: 4 }, null, null, null, { x: 5, y: 6, width: 7, height: 8 }]);
+    expect(gt).toEqual([
+      { x: 1, y: 2, width: 3, height: 4 },
+      null,
+      null,
+      null,
+      { x: 5, y: 6, width: 7, height: 8 },
+    ]);
   });
 
   it('throws ERR_EVAL_DATA naming the line for a malformed line', () => {
-    expectEvalError(() => parseGroundTruth('1,2,3,4\n1,2,3\n', 'gt.txt'), /gt\.txt:2: expected 4 fields, got 3/);
+    expectEvalError(
+      () => parseGroundTruth('1,2,3,4\n1,2,3\n', 'gt.txt'),
+      /gt\.txt:2: expected 4 fields, got 3/,
+    );
     expectEvalError(() => parseGroundTruth('1,2,3,4\n1,2,x,4\n', 'gt.txt'), /gt\.txt:2: not a number/);
     expectEvalError(() => parseGroundTruth('1,2,3,4\n1,2,3,4,5\n'), /:2: expected 4 fields, got 5/);
     expectEvalError(() => parseGroundTruth('1,2,3,4\n\n5,6,7,8\n'), /:2: blank line/);
@@ -67,7 +76,11 @@ describe('parseGroundTruth', () => {
 describe('reading and writing files', () => {
   it('round-trips boxes through a file, 2 decimals at most', async () => {
     const file = path.join(tmp, 'pred.txt');
-    const boxes = [{ x: 1.234, y: -0.001, width: 30, height: 40.5 }, null, { x: 0, y: 0, width: 1e-3, height: 2 }];
+    const boxes = [
+      { x: 1.234, y: -0.001, width: 30, height: 40.5 },
+      null,
+      { x: 0, y: 0, width: 1e-3, height: 2 },
+    ];
     await writeGroundTruth(file, boxes);
     expect(formatGroundTruth(boxes)).toBe('1.23,0,30,40.5\nnan,nan,nan,nan\n0,0,0,2\n');
     expect(await readGroundTruth(file)).toEqual([
@@ -79,7 +92,9 @@ describe('reading and writing files', () => {
   });
 
   it('throws ERR_EVAL_DATA for a missing file', async () => {
-    await expect(readGroundTruth(path.join(tmp, 'absent.txt'))).rejects.toMatchObject({ code: 'ERR_EVAL_DATA' });
+    await expect(readGroundTruth(path.join(tmp, 'absent.txt'))).rejects.toMatchObject({
+      code: 'ERR_EVAL_DATA',
+    });
   });
 
   it('names the file in parse errors', async () => {

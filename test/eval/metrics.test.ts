@@ -58,7 +58,10 @@ function madeUp(n: number, seed = 7): { pred: Box[]; gt: GroundTruthBox[] } {
  * A line-by-line transcription of opencv_peers.py's `iou` and `score` (numpy → arrays), kept
  * deliberately naive so that it checks the library code rather than sharing its structure.
  */
-function peersScore(pred: Box[], gt: GroundTruthBox[]): { auc: number; p20: number; op50: number; mean_iou: number; n: number } {
+function peersScore(
+  pred: Box[],
+  gt: GroundTruthBox[],
+): { auc: number; p20: number; op50: number; mean_iou: number; n: number } {
   const ok = gt.map((g) => g !== null && [g.x, g.y, g.width, g.height].every(Number.isFinite));
   const p = pred.filter((_, i) => ok[i]).map((b) => [b.x, b.y, b.width, b.height]);
   const g = gt.filter((_, i) => ok[i]).map((b) => [b!.x, b!.y, b!.width, b!.height]);
@@ -120,7 +123,11 @@ describe('OTB scores', () => {
     const gt = Array.from({ length: 30 }, (_, i) => box(10 + i, 20, 30, 40));
     const pred = gt.map((b) => ({ ...b }));
     expect(successAuc(pred, gt)).toBeCloseTo(20 / 21, 12);
-    expect(successCurve(pred, gt).slice(0, 20).every((v) => v === 1)).toBe(true);
+    expect(
+      successCurve(pred, gt)
+        .slice(0, 20)
+        .every((v) => v === 1),
+    ).toBe(true);
     expect(successCurve(pred, gt)[20]).toBe(0);
     expect(precisionAt(pred, gt)).toBe(1);
   });
@@ -147,7 +154,12 @@ describe('OTB scores', () => {
   });
 
   it('skips frames whose ground truth is nan', () => {
-    const gt: GroundTruthBox[] = [box(0, 0, 10, 10), null, box(0, 0, 10, 10), { x: NaN, y: NaN, width: NaN, height: NaN }];
+    const gt: GroundTruthBox[] = [
+      box(0, 0, 10, 10),
+      null,
+      box(0, 0, 10, 10),
+      { x: NaN, y: NaN, width: NaN, height: NaN },
+    ];
     const pred = [box(0, 0, 10, 10), box(500, 500, 1, 1), box(0, 0, 10, 10), box(900, 0, 1, 1)];
     expect(successAuc(pred, gt)).toBeCloseTo(20 / 21, 12);
     expect(precisionAt(pred, gt)).toBe(1);
@@ -198,7 +210,13 @@ describe('OTB scores', () => {
       return;
     }
     expect(r.status, r.stderr).toBe(0);
-    const peers = JSON.parse(r.stdout) as { auc: number; p20: number; op50: number; mean_iou: number; n: number };
+    const peers = JSON.parse(r.stdout) as {
+      auc: number;
+      p20: number;
+      op50: number;
+      mean_iou: number;
+      n: number;
+    };
     const ours = scoreSequence(pred, gt);
     expect(ours.auc).toBeCloseTo(peers.auc, 12);
     expect(ours.p20).toBeCloseTo(peers.p20, 12);

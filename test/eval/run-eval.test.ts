@@ -82,7 +82,14 @@ describe('runEval (fake tracker)', () => {
     const onDisk = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
     expect(Object.keys(onDisk.sequences)).toEqual(['alpha', 'beta']);
     for (const s of Object.values(onDisk.sequences) as Record<string, unknown>[]) {
-      expect(s).toEqual(expect.objectContaining({ auc: expect.any(Number), p20: expect.any(Number), fps: expect.any(Number), frames: FRAMES }));
+      expect(s).toEqual(
+        expect.objectContaining({
+          auc: expect.any(Number),
+          p20: expect.any(Number),
+          fps: expect.any(Number),
+          frames: FRAMES,
+        }),
+      );
     }
     expect(onDisk.mean).toEqual({ auc: expect.any(Number), p20: expect.any(Number) });
     expect(onDisk.fps).toBeGreaterThan(0);
@@ -118,12 +125,19 @@ describe('runEval (fake tracker)', () => {
     expect(Object.keys(summary.sequences)).toEqual(['beta']);
     expect(existsSync(path.join(out, 'alpha.txt'))).toBe(false);
     await expect(
-      runEval({ dataDir: path.join(tmp, 'data'), outDir: out, sequences: ['gamma'], trackerFactory: async () => fakeTracker(() => 0, []) }),
+      runEval({
+        dataDir: path.join(tmp, 'data'),
+        outDir: out,
+        sequences: ['gamma'],
+        trackerFactory: async () => fakeTracker(() => 0, []),
+      }),
     ).rejects.toMatchObject({ code: 'ERR_EVAL_DATA', hint: expect.stringContaining('alpha, beta') });
   });
 
   it('refuses a missing data folder with ERR_EVAL_DATA', async () => {
-    await expect(runEval({ dataDir: path.join(tmp, 'nope'), outDir: path.join(tmp, 'x') })).rejects.toMatchObject({
+    await expect(
+      runEval({ dataDir: path.join(tmp, 'nope'), outDir: path.join(tmp, 'x') }),
+    ).rejects.toMatchObject({
       code: 'ERR_EVAL_DATA',
     });
   });

@@ -23,7 +23,9 @@ export function squareAt(i: number, width: number, height: number, side = 40): B
 }
 
 /** Synthetic frames at `fps` on a timer; `count` frames then complete (Infinity: forever). */
-export function syntheticSource(o: { width?: number; height?: number; fps?: number; count?: number; noise?: boolean } = {}): FrameSourceFactory {
+export function syntheticSource(
+  o: { width?: number; height?: number; fps?: number; count?: number; noise?: boolean } = {},
+): FrameSourceFactory {
   const width = o.width ?? 320;
   const height = o.height ?? 180;
   const fps = o.fps ?? 30;
@@ -31,12 +33,22 @@ export function syntheticSource(o: { width?: number; height?: number; fps?: numb
   return (hooks) =>
     new Observable<Frame>((sub) => {
       hooks.onInfo({ width, height, fps });
+      // Noise does not compress: big JPEG previews (two precomputed backgrounds, alternating).
+      const noisy = o.noise
+        ? [0, 1].map((seed) => {
+            const b = new Uint8Array(width * height * 3);
+            for (let k = 0; k < b.length; k++) b[k] = (Math.imul(k + seed * 7919, 2654435761) >>> 24) & 255;
+            return b;
+          })
+        : null;
       let i = 0;
       const timer = setInterval(() => {
-        const data = new Uint8Array(width * height * 3).fill(30);
-        if (o.noise) for (let k = 0; k < data.length; k++) data[k] = (k * 2654435761 + i * 97) >>> 24;
+        const data = noisy
+          ? new Uint8Array(noisy[i % 2] as Uint8Array)
+          : new Uint8Array(width * height * 3).fill(30);
         const b = squareAt(i, width, height);
-        for (let y = b.y; y < b.y + b.height; y++) data.fill(220, (y * width + b.x) * 3, (y * width + b.x + b.width) * 3);
+        for (let y = b.y; y < b.y + b.height; y++)
+          data.fill(220, (y * width + b.x) * 3, (y * width + b.x + b.width) * 3);
         sub.next({ index: i, timestampMs: (i * 1000) / fps, width, height, data });
         i++;
         if (i >= count) {
@@ -58,7 +70,15 @@ export function identityTracker(delayMs = 0): TrackerLike {
     async update(f: Frame): Promise<TrackResult> {
       if (!box) throw new Error('not initialised');
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      return { frameIndex: f.index, timestampMs: f.timestampMs, box, score: 1, psr: 10, lost: false, timings: { updateMs: delayMs } };
+      return {
+        frameIndex: f.index,
+        timestampMs: f.timestampMs,
+        box,
+        score: 1,
+        psr: 10,
+        lost: false,
+        timings: { updateMs: delayMs },
+      };
     },
     dispose() {
       box = null;
@@ -76,7 +96,15 @@ export function replayTracker(truth: (index: number) => Box | null): TrackerLike
     update(f: Frame): TrackResult {
       const b = truth(f.index);
       if (b) last = b;
-      return { frameIndex: f.index, timestampMs: f.timestampMs, box: last as Box, score: b ? 1 : 0, psr: b ? 10 : 0, lost: !b, timings: {} };
+      return {
+        frameIndex: f.index,
+        timestampMs: f.timestampMs,
+        box: last as Box,
+        score: b ? 1 : 0,
+        psr: b ? 10 : 0,
+        lost: !b,
+        timings: {},
+      };
     },
     dispose() {
       last = null;
@@ -126,7 +154,9 @@ export class RecordingClient {
   }
 
   of<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
-    return this.messages.filter((m) => m.msg.type === type).map((m) => m.msg as Extract<ServerMessage, { type: T }>);
+    return this.messages
+      .filter((m) => m.msg.type === type)
+      .map((m) => m.msg as Extract<ServerMessage, { type: T }>);
   }
 
   /** Resolves when `pred` holds on the recorded messages (polling), rejects after `timeoutMs`. */

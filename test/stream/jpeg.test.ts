@@ -26,7 +26,8 @@ describe('jpeg previews', () => {
     const rgb = new Uint8Array(40 * 20 * 3).fill(77);
     const out = rgbToRgba(rgb, 40, 20, 13, 7);
     expect(out.length).toBe(13 * 7 * 4);
-    for (let i = 0; i < out.length; i += 4) expect([out[i], out[i + 1], out[i + 2], out[i + 3]]).toEqual([77, 77, 77, 255]);
+    for (let i = 0; i < out.length; i += 4)
+      expect([out[i], out[i + 1], out[i + 2], out[i + 3]]).toEqual([77, 77, 77, 255]);
   });
 
   it('encodes a JPEG that decodes back close to the input', () => {

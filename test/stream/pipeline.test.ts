@@ -1,7 +1,13 @@
 /** trackLatest(): one frame at a time, newest frame wins, commands between frames, clean teardown. */
 import { Subject, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { clipBox, trackLatest, type PipelineEvent, type StampedFrame, type TrackCommand } from '../../src/stream/pipeline.js';
+import {
+  clipBox,
+  trackLatest,
+  type PipelineEvent,
+  type StampedFrame,
+  type TrackCommand,
+} from '../../src/stream/pipeline.js';
 import type { Box, Frame } from '../../src/types.js';
 import { identityTracker } from './helpers.js';
 
@@ -15,7 +21,12 @@ const box: Box = { x: 10, y: 10, width: 20, height: 20 };
 describe('trackLatest', () => {
   it('inits on the first frame and tracks every frame when the tracker keeps up', async () => {
     const frames = new Subject<StampedFrame>();
-    const out = lastValueFrom(frames.pipe(trackLatest({ createTracker: () => identityTracker(), commands: new Subject(), initialBox: box }), toArray()));
+    const out = lastValueFrom(
+      frames.pipe(
+        trackLatest({ createTracker: () => identityTracker(), commands: new Subject(), initialBox: box }),
+        toArray(),
+      ),
+    );
     for (let i = 0; i < 5; i++) {
       frames.next(frame(i));
       await tick(2);
@@ -33,7 +44,12 @@ describe('trackLatest', () => {
     let skipped = 0;
     const out = lastValueFrom(
       frames.pipe(
-        trackLatest({ createTracker: () => identityTracker(30), commands: new Subject(), initialBox: box, onSkipped: (n) => (skipped = n) }),
+        trackLatest({
+          createTracker: () => identityTracker(30),
+          commands: new Subject(),
+          initialBox: box,
+          onSkipped: (n) => (skipped = n),
+        }),
         toArray(),
       ),
     );
@@ -43,7 +59,9 @@ describe('trackLatest', () => {
     await tick(5); // frame 1 is in the tracker (30 ms)
     for (let i = 2; i <= 10; i++) frames.next(frame(i)); // a burst meanwhile: only 10 survives
     frames.complete();
-    const indices = (await out).filter((e) => e.type === 'track').map((e) => (e.type === 'track' ? e.result.frameIndex : -1));
+    const indices = (await out)
+      .filter((e) => e.type === 'track')
+      .map((e) => (e.type === 'track' ? e.result.frameIndex : -1));
     expect(indices).toEqual([1, 10]);
     expect(skipped).toBe(8);
   });
@@ -69,8 +87,17 @@ describe('trackLatest', () => {
     commands.next({ type: 'init', box: { x: 90, y: 40, width: 50, height: 50 }, frameIndex: 2 });
     await tick(5);
     expect(inits.map((f) => f.index)).toEqual([2]);
-    expect(events.at(-1)).toEqual({ type: 'state', tracking: true, initBox: { x: 90, y: 40, width: 10, height: 10 }, frameIndex: 2 });
-    commands.next({ type: 'init', box: { x: 500, y: 500, width: 5, height: 5 }, reply: (e) => replies.push(e) });
+    expect(events.at(-1)).toEqual({
+      type: 'state',
+      tracking: true,
+      initBox: { x: 90, y: 40, width: 10, height: 10 },
+      frameIndex: 2,
+    });
+    commands.next({
+      type: 'init',
+      box: { x: 500, y: 500, width: 5, height: 5 },
+      reply: (e) => replies.push(e),
+    });
     await tick(5);
     expect(replies).toMatchObject([{ type: 'error', code: 'ERR_BAD_BOX' }]);
     frames.next(frame(5));
@@ -90,7 +117,13 @@ describe('trackLatest', () => {
     const t = identityTracker(20);
     const frames = new Subject<StampedFrame>();
     const sub = frames
-      .pipe(trackLatest({ createTracker: () => ({ ...t, dispose: () => disposed++ }), commands: new Subject(), initialBox: box }))
+      .pipe(
+        trackLatest({
+          createTracker: () => ({ ...t, dispose: () => disposed++ }),
+          commands: new Subject(),
+          initialBox: box,
+        }),
+      )
       .subscribe();
     frames.next(frame(0));
     await tick(2);
@@ -103,7 +136,12 @@ describe('trackLatest', () => {
   });
 
   it('clips boxes to the frame', () => {
-    expect(clipBox({ x: -5, y: -5, width: 20, height: 20 }, 100, 50)).toEqual({ x: 0, y: 0, width: 15, height: 15 });
+    expect(clipBox({ x: -5, y: -5, width: 20, height: 20 }, 100, 50)).toEqual({
+      x: 0,
+      y: 0,
+      width: 15,
+      height: 15,
+    });
     expect(clipBox({ x: 99, y: 0, width: 20, height: 20 }, 100, 50)).toBeNull();
   });
 });

@@ -4,7 +4,12 @@ import { ClientQueue, type QueueSocket } from '../../src/stream/client-queue.js'
 import { checkBind, isLoopbackHost, tokensEqual } from '../../src/stream/auth.js';
 import { resolveStaticPath } from '../../src/stream/static.js';
 import { isSiamError } from '../../src/errors.js';
-import { decodeFrameMessage, encodeFrameMessage, parseClientMessage, type FrameHeader } from '../../src/stream/protocol.js';
+import {
+  decodeFrameMessage,
+  encodeFrameMessage,
+  parseClientMessage,
+  type FrameHeader,
+} from '../../src/stream/protocol.js';
 import { percentile } from '../../src/stream/hub.js';
 
 describe('parseClientMessage', () => {
@@ -15,7 +20,9 @@ describe('parseClientMessage', () => {
       ok: true,
       message: { type: 'init', box: { x: 1, y: 2, width: 3, height: 4 } },
     });
-    expect(ok({ type: 'init', id: 'q', frameIndex: 12, box: { x: 0, y: 0, width: 1, height: 1 } }).ok).toBe(true);
+    expect(ok({ type: 'init', id: 'q', frameIndex: 12, box: { x: 0, y: 0, width: 1, height: 1 } }).ok).toBe(
+      true,
+    );
     expect(ok({ type: 'stop' }).ok).toBe(true);
     expect(ok({ type: 'subscribe', types: ['track', 'frame'] }).ok).toBe(true);
     expect(ok({ type: 'subscribe', types: [] }).ok).toBe(true);
@@ -40,11 +47,23 @@ describe('parseClientMessage', () => {
 
   it('refuses binary messages and echoes the id of a bad message', () => {
     expect(parseClientMessage(Buffer.from('{"type":"stop"}'), true).ok).toBe(false);
-    expect(parseClientMessage(Buffer.from('{"type":"init","id":9}'), false)).toMatchObject({ ok: false, id: 9 });
+    expect(parseClientMessage(Buffer.from('{"type":"init","id":9}'), false)).toMatchObject({
+      ok: false,
+      id: 9,
+    });
   });
 
   it('round-trips a binary frame message', () => {
-    const header: FrameHeader = { type: 'frame', frameIndex: 3, timestampMs: 100, decodedAt: 1.5, width: 4, height: 2, sourceWidth: 8, sourceHeight: 4 };
+    const header: FrameHeader = {
+      type: 'frame',
+      frameIndex: 3,
+      timestampMs: 100,
+      decodedAt: 1.5,
+      width: 4,
+      height: 2,
+      sourceWidth: 8,
+      sourceHeight: 4,
+    };
     const jpeg = new Uint8Array([0xff, 0xd8, 1, 2, 3]);
     const back = decodeFrameMessage(encodeFrameMessage(header, jpeg));
     expect(back.header).toEqual(header);
@@ -121,8 +140,10 @@ describe('ClientQueue', () => {
 
 describe('auth and static helpers', () => {
   it('knows loopback addresses', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '::', '192.168.1.2', '10.0.0.1', 'example.com', '::ffff:10.0.0.1']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.168.1.2', '10.0.0.1', 'example.com', '::ffff:10.0.0.1'])
+      expect(isLoopbackHost(h), h).toBe(false);
   });
 
   it('refuses a non-local bind without a token, accepts one from the environment', () => {
@@ -148,7 +169,17 @@ describe('auth and static helpers', () => {
     const root = '/srv/dash';
     expect(resolveStaticPath(root, '/')).toBe('/srv/dash/index.html');
     expect(resolveStaticPath(root, '/app.js')).toBe('/srv/dash/app.js');
-    for (const p of ['/../x', '/%2e%2e/x', '/a/../../x', '/..%2fx', '/%5c..%5cx', '/%00', '/.env', '/%E0%A4%A']) {
+    for (const p of [
+      '/../x',
+      '/%2e%2e/x',
+      '/a/../../x',
+      '/..%2fx',
+      '/%5c..%5cx',
+      '/%00',
+      '/.env',
+      '/.git/config',
+      '/%E0%A4%A',
+    ]) {
       expect(resolveStaticPath(root, p), p).toBeNull();
     }
   });
@@ -156,6 +187,11 @@ describe('auth and static helpers', () => {
   it('computes nearest-rank percentiles', () => {
     expect(percentile([], 50)).toBeNull();
     expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
-    expect(percentile([...Array(100).keys()].map((i) => i + 1), 95)).toBe(95);
+    expect(
+      percentile(
+        [...Array(100).keys()].map((i) => i + 1),
+        95,
+      ),
+    ).toBe(95);
   });
 });

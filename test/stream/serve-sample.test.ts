@@ -37,17 +37,33 @@ describe.skipIf(!hasSample)('serve() on samples/tracking', () => {
     const truth = readGroundTruth(GT);
     const init = truth[0];
     if (!init) throw new Error('first ground-truth box is hidden');
-    const server = await serve({ source: VIDEO, box: init, port: 0, statsIntervalMs: 500, tracker: { backend: 'wasm' } });
+    const server = await serve({
+      source: VIDEO,
+      box: init,
+      port: 0,
+      statsIntervalMs: 500,
+      tracker: { backend: 'wasm' },
+    });
     let client: RecordingClient | undefined;
     let pids: number[] = [];
     try {
       client = new RecordingClient(`ws://127.0.0.1:${server.port}/ws`);
       await client.opened;
-      await Promise.race([server.ended, client.waitFor((c) => c.of('track').some((t) => t.result.frameIndex >= 170), 60_000, 'the end of the video')]);
+      await Promise.race([
+        server.ended,
+        client.waitFor(
+          (c) => c.of('track').some((t) => t.result.frameIndex >= 170),
+          60_000,
+          'the end of the video',
+        ),
+      ]);
       pids = [...server.session.childPids];
       expect(pids.length).toBeGreaterThan(0);
       // The first hello may precede the source info (null); it is repeated once decode knows it.
-      expect(client.of('hello').at(-1)).toMatchObject({ version: 1, source: { width: 320, height: 240, fps: 30, live: false } });
+      expect(client.of('hello').at(-1)).toMatchObject({
+        version: 1,
+        source: { width: 320, height: 240, fps: 30, live: false },
+      });
       const tracks = client.of('track');
       const scored = tracks.map((t) => ({ t, gt: truth[t.result.frameIndex] })).filter((x) => x.gt);
       const ious = scored.map((x) => iou(x.t.result.box, x.gt as NonNullable<typeof x.gt>));

@@ -77,7 +77,10 @@ export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
   const args = encoderArgs(o);
   // Own process group: a terminal Ctrl-C reaches only us, and we close stdin so ffmpeg can write
   // the mp4 trailer, instead of ffmpeg and us racing to shut down.
-  const child: ChildProcess = spawn(o.ffmpegPath, args, { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(o.ffmpegPath, args, {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -127,7 +130,10 @@ export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
     },
     async write(rgb) {
       if (rgb.length !== expected) {
-        throw new SiamError('ERR_BAD_FRAME', `Expected a ${o.width}x${o.height} RGB frame (${expected} bytes), got ${rgb.length}.`);
+        throw new SiamError(
+          'ERR_BAD_FRAME',
+          `Expected a ${o.width}x${o.height} RGB frame (${expected} bytes), got ${rgb.length}.`,
+        );
       }
       if (exited || spawnError || !child.stdin || child.stdin.destroyed) throw failure();
       const ok = child.stdin.write(rgb);

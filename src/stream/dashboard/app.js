@@ -83,7 +83,8 @@ function onText(text) {
       setTracking(m.tracking);
       if (m.source) {
         resizeVideo(m.source.width, m.source.height);
-        $('source').textContent = `${m.source.width}×${m.source.height} @ ${m.source.fps.toFixed(1)} fps${m.source.live ? ' (live)' : ''}`;
+        $('source').textContent =
+          `${m.source.width}×${m.source.height} @ ${m.source.fps.toFixed(1)} fps${m.source.live ? ' (live)' : ''}`;
       }
       break;
     case 'state':
@@ -106,7 +107,8 @@ function onText(text) {
       state.counters.labels++;
       state.labels.push(m.label);
       if (state.labels.length > 500) state.labels.shift();
-      $('label-now').textContent = `${m.label.label} (${((m.label.scores[m.label.label] ?? 0) * 100).toFixed(0)} %)`;
+      $('label-now').textContent =
+        `${m.label.label} (${((m.label.scores[m.label.label] ?? 0) * 100).toFixed(0)} %)`;
       drawLabels();
       break;
     case 'stats':
@@ -195,7 +197,13 @@ function render() {
     vctx.fillRect(0, 0, video.width, video.height);
     if (state.image) vctx.drawImage(state.image, 0, 0, video.width, video.height);
     const t = trackForFrame();
-    if (t) drawBox(t.result.box, t.result.lost ? '#ff5460' : '#3ddc84', t.result.lost, `${t.result.score.toFixed(2)}${t.result.lost ? ' lost' : ''}`);
+    if (t)
+      drawBox(
+        t.result.box,
+        t.result.lost ? '#ff5460' : '#3ddc84',
+        t.result.lost,
+        `${t.result.score.toFixed(2)}${t.result.lost ? ' lost' : ''}`,
+      );
     if (state.drag) drawBox(normalise(state.drag), '#4aa3ff', true, 'new box');
   }
   requestAnimationFrame(render);
@@ -204,19 +212,19 @@ function render() {
 function drawBox(b, color, dashed, text) {
   // Sizes in CSS pixels, whatever the canvas's own resolution.
   const cssScale = video.width / Math.max(1, video.getBoundingClientRect().width);
-  const lw = 1.5 * cssScale;
+  const lw = 2 * cssScale;
   vctx.save();
   vctx.strokeStyle = color;
   vctx.lineWidth = lw;
   vctx.setLineDash(dashed ? [6 * lw, 4 * lw] : []);
   vctx.strokeRect(b.x, b.y, b.width, b.height);
-  vctx.font = `${8 * lw}px system-ui, sans-serif`;
+  vctx.font = `bold ${7 * lw}px system-ui, sans-serif`;
   const tw = vctx.measureText(text).width + 4 * lw;
-  const ty = b.y > 12 * lw ? b.y - 11 * lw : b.y + b.height;
+  const ty = b.y > 10 * lw ? b.y - 9 * lw : b.y + b.height;
   vctx.fillStyle = color;
-  vctx.fillRect(b.x - lw / 2, ty, tw, 11 * lw);
+  vctx.fillRect(b.x - lw / 2, ty, tw, 9 * lw);
   vctx.fillStyle = '#000';
-  vctx.fillText(text, b.x + 2 * lw, ty + 8.5 * lw);
+  vctx.fillText(text, b.x + 2 * lw, ty + 7 * lw);
   vctx.restore();
 }
 
@@ -270,7 +278,7 @@ function sparkline(canvas, series, colors) {
     let started = false;
     ys.forEach((y, i) => {
       if (y === null || !Number.isFinite(y)) return;
-      const px = (i / 119) * canvas.width;
+      const px = (i / (Math.max(ys.length, 30) - 1)) * canvas.width;
       const py = canvas.height - 2 - (y / max) * (canvas.height - 14);
       if (started) ctx.lineTo(px, py);
       else ctx.moveTo(px, py);
@@ -282,29 +290,52 @@ function sparkline(canvas, series, colors) {
 
 function drawRates() {
   const s = state.stats;
-  sparkline($('fps'), [s.map((m) => m.fpsIn), s.map((m) => m.fpsOut), s.map((m) => m.previewFps)], ['#4aa3ff', '#3ddc84', '#b48cff']);
-  sparkline($('latency'), [s.map((m) => m.latencyMs.p50), s.map((m) => m.latencyMs.p95)], ['#3ddc84', '#ffb020']);
+  sparkline(
+    $('fps'),
+    [s.map((m) => m.fpsIn), s.map((m) => m.fpsOut), s.map((m) => m.previewFps)],
+    ['#4aa3ff', '#3ddc84', '#b48cff'],
+  );
+  sparkline(
+    $('latency'),
+    [s.map((m) => m.latencyMs.p50), s.map((m) => m.latencyMs.p95)],
+    ['#3ddc84', '#ffb020'],
+  );
   const m = s[s.length - 1];
   $('fps-now').textContent = `${m.fpsIn} / ${m.fpsOut} / ${m.previewFps}`;
   $('lat-now').textContent = m.latencyMs.p50 === null ? '' : `${m.latencyMs.p50} / ${m.latencyMs.p95} ms`;
   const d = m.dropped;
-  $('drops').textContent = `dropped: decoder ${d.decoder}, tracker ${d.tracker}, preview ${d.clientFrames}, messages ${d.clientMessages} · clients ${m.clients}`;
+  $('drops').textContent =
+    `dropped: decoder ${d.decoder}, tracker ${d.tracker}, preview ${d.clientFrames}, messages ${d.clientMessages} · clients ${m.clients}`;
 }
 
 // ---------------------------------------------------------------- drawing a box with the mouse
 
 function toSource(ev) {
   const r = video.getBoundingClientRect();
-  return { x: ((ev.clientX - r.left) * video.width) / r.width, y: ((ev.clientY - r.top) * video.height) / r.height };
+  return {
+    x: ((ev.clientX - r.left) * video.width) / r.width,
+    y: ((ev.clientY - r.top) * video.height) / r.height,
+  };
 }
 
 function normalise(d) {
-  return { x: Math.min(d.x0, d.x1), y: Math.min(d.y0, d.y1), width: Math.abs(d.x1 - d.x0), height: Math.abs(d.y1 - d.y0) };
+  return {
+    x: Math.min(d.x0, d.x1),
+    y: Math.min(d.y0, d.y1),
+    width: Math.abs(d.x1 - d.x0),
+    height: Math.abs(d.y1 - d.y0),
+  };
 }
 
 video.addEventListener('pointerdown', (ev) => {
   const p = toSource(ev);
-  state.drag = { x0: p.x, y0: p.y, x1: p.x, y1: p.y, frameIndex: state.header ? state.header.frameIndex : undefined };
+  state.drag = {
+    x0: p.x,
+    y0: p.y,
+    x1: p.x,
+    y1: p.y,
+    frameIndex: state.header ? state.header.frameIndex : undefined,
+  };
   video.setPointerCapture(ev.pointerId);
 });
 video.addEventListener('pointermove', (ev) => {
@@ -321,7 +352,12 @@ video.addEventListener('pointerup', () => {
   if (!d) return;
   const b = normalise(d);
   if (b.width < 4 || b.height < 4) return;
-  const box = { x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) };
+  const box = {
+    x: Math.round(b.x),
+    y: Math.round(b.y),
+    width: Math.round(b.width),
+    height: Math.round(b.height),
+  };
   send({ type: 'init', box, ...(d.frameIndex === undefined ? {} : { frameIndex: d.frameIndex }) });
 });
 

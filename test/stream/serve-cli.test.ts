@@ -1,0 +1,59 @@
+/** `siamstream serve` as a process: refuses an insecure bind; serves, prints its URL, stops on SIGTERM. */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/shared-data.js';
+
+const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, SIAMSTREAM_TOKEN: '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
+  it('refuses --host 0.0.0.0 without a token (ERR_INSECURE_BIND, exit 2)', async () => {
+    const p = cli(['--source', VIDEO, '--host', '0.0.0.0', '--port', '0']);
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toMatch(
+      /siamstream: ERR_INSECURE_BIND: refusing to bind 0\.0\.0\.0 without a token \(hint: /,
+    );
+  });
+
+  it('serves the dashboard, prints its URL with --json, and exits on SIGTERM', async () => {
+    const p = cli([
+      '--source',
+      VIDEO,
+      '--loop',
+      '--port',
+      '0',
+      '--json',
+      '--box',
+      '18,102,44,36',
+      '--backend',
+      'wasm',
+    ]);
+    try {
+      const t0 = Date.now();
+      while (!p.out().includes('\n') && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+      const { url, ws } = JSON.parse(p.out().split('\n')[0] as string) as { url: string; ws: string };
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(ws).toBe(`${url.replace('http', 'ws')}ws`);
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/siamstream/);
+    } finally {
+      p.child.kill('SIGTERM');
+    }
+    expect(await p.exited).toBe(0);
+  });
+});
