@@ -165,7 +165,10 @@ function makeTargetTexture(rnd: () => number): Image3 {
   const S = 64;
   const img = new Image3(S, S);
   const cells = 4;
-  const colours: RGB[] = Array.from({ length: cells * cells }, () => PALETTE[Math.floor(rnd() * PALETTE.length)]);
+  const colours: RGB[] = Array.from(
+    { length: cells * cells },
+    () => PALETTE[Math.floor(rnd() * PALETTE.length)],
+  );
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       let c = colours[Math.floor((y * cells) / S) * cells + Math.floor((x * cells) / S)];
@@ -190,7 +193,7 @@ export function sceneAt(f: number, n: number) {
   const cy = 120 + 50 * Math.sin(f / 28) + 6 * Math.sin(f / 5);
   // Scale: grows, then shrinks (≈ 0.85 → 1.3 → 0.95).
   const scale = 1.08 + 0.22 * Math.sin(2 * Math.PI * (t - 0.1)) - 0.05 * t;
-  const angle = (18 * Math.PI) / 180 * Math.sin(f / 17);
+  const angle = ((18 * Math.PI) / 180) * Math.sin(f / 17);
   const breathe = 0.08 * Math.sin(f / 6);
   return { camX, camY, cx, cy, scale, angle, sx: 1 + breathe, sy: 1 - breathe };
 }
@@ -283,7 +286,8 @@ async function main(): Promise<void> {
   };
   const outDir = path.resolve(arg('--out') ?? path.join(here, 'tracking'));
   const frames = Number(arg('--frames') ?? SAMPLE.frames);
-  if (!Number.isInteger(frames) || frames < 2) throw new Error(`--frames must be an integer >= 2, got ${arg('--frames')}`);
+  if (!Number.isInteger(frames) || frames < 2)
+    throw new Error(`--frames must be an integer >= 2, got ${arg('--frames')}`);
   mkdirSync(outDir, { recursive: true });
   const { width: W, height: H, fps } = SAMPLE;
 
@@ -299,16 +303,39 @@ async function main(): Promise<void> {
     : ['-c:v', 'mpeg4', '-q:v', '5'];
   const videoPath = path.join(outDir, 'video.mp4');
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(fps), '-i', 'pipe:0',
-    ...codecArgs, '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
-    '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${W}x${H}`,
+    '-r',
+    String(fps),
+    '-i',
+    'pipe:0',
+    ...codecArgs,
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    '-map_metadata',
+    '-1',
+    '-fflags',
+    '+bitexact',
+    '-flags:v',
+    '+bitexact',
     videoPath,
   ];
   const child = spawn(ffmpeg, args, { stdio: ['pipe', 'inherit', 'inherit'] });
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with code ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg exited with code ${code}`)),
+    );
   });
 
   const gt: string[] = [];
@@ -334,13 +361,16 @@ async function main(): Promise<void> {
     channels: 3,
     mp4: { width: W, height: H, frames, fps, codec: x264 ? 'h264' : 'mpeg4' },
     init_box_xywh0: first,
-    gt_convention: 'groundtruth.txt: x,y,w,h 0-based; bounding box of the target pixels (occluded parts included); nan,nan,nan,nan while fully hidden',
+    gt_convention:
+      'groundtruth.txt: x,y,w,h 0-based; bounding box of the target pixels (occluded parts included); nan,nan,nan,nan while fully hidden',
     attributes: 'SV, IPR, DEF, OCC (full, ~15 frames), BC (same palette), camera pan, illumination change',
     seed: SAMPLE.seed,
   };
   writeFileSync(path.join(outDir, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
   const kb = (statSync(videoPath).size / 1024).toFixed(0);
-  process.stdout.write(`wrote ${videoPath} (${frames} frames, ${kb} KB, ${x264 ? 'libx264' : 'mpeg4'}), ${hidden} frames fully hidden\n`);
+  process.stdout.write(
+    `wrote ${videoPath} (${frames} frames, ${kb} KB, ${x264 ? 'libx264' : 'mpeg4'}), ${hidden} frames fully hidden\n`,
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

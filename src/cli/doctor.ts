@@ -3,7 +3,7 @@
  * would be used, and where they come from.
  */
 import { createRequire } from 'node:module';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { initBackend } from '../backend/backend.js';
 import { ffmpegCapabilities, resolveFfmpeg } from '../decode/index.js';
 import { isSiamError } from '../errors.js';
@@ -32,8 +32,21 @@ export function ffmpegReport(): FfmpegReport {
   }
 }
 
+function ffmpegLine(f: FfmpegReport): string {
+  return f.error
+    ? `ffmpeg: not found (${f.error})\n`
+    : `ffmpeg: ${f.path} (${f.source}; ${f.version}; ffprobe: ${f.ffprobePath ?? 'none'})\n`;
+}
+
 export function registerDoctor(program: Command): void {
   program.version(VERSION, '-V, --version-only', 'print the version number alone');
+  // `--version`: the version and which ffmpeg (synchronous, so no backend: `doctor` adds that).
+  program.option('--version', 'print the version and the ffmpeg binary that would be used (doctor: + backend)');
+  program.on('option:version', () => {
+    const ffmpeg = ffmpegReport();
+    process.stdout.write(`siamstream ${VERSION} (node ${process.version})\n${ffmpegLine(ffmpeg)}`);
+    throw new CommanderError(0, 'siamstream.version', ''); // stop parsing; main() exits with 0
+  });
   program
     .command('doctor')
     .alias('version')
@@ -47,11 +60,7 @@ export function registerDoctor(program: Command): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(`siamstream ${VERSION} (node ${process.version})\n`);
-        process.stdout.write(
-          ffmpeg.error
-            ? `ffmpeg: not found (${ffmpeg.error})\n`
-            : `ffmpeg: ${ffmpeg.path} (${ffmpeg.source}; ${ffmpeg.version}; ffprobe: ${ffmpeg.ffprobePath ?? 'none'})\n`,
-        );
+        process.stdout.write(ffmpegLine(ffmpeg));
         process.stdout.write(`backend: ${backend.name} (${backend.packageName}; tfjs "${backend.tfBackend}")\n`);
       }
     });

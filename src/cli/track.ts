@@ -53,6 +53,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   // Files are probed first: a missing or unreadable file fails (ERR_SOURCE_NOT_FOUND,
   // ERR_PROBE_FAILED) before a results file is created or a model loaded.
   let info: VideoInfo | undefined = live || source === '-' ? undefined : await probeVideo(source);
+  if (info) checkBoxInFrame(box, info.width, info.height); // again on the first frame, for live sources
   const demand = createFrameDemand({ maxInFlight: 2 });
   const progress = createProgress({ label: 'track', total: info?.frameCount, unit: 'frames' });
   const frames$ = decode(source, {

@@ -33,7 +33,11 @@ export function scaleFilter(o: Pick<DecodeOptions, 'width' | 'height' | 'maxSide
 }
 
 /** Builds the argument lists (see stderr-parser.ts for why `showinfo` + `passthrough`). */
-export function buildFfmpegArgs(source: ResolvedSource, o: DecodeOptions, caps: FfmpegCapabilities): FfmpegArgs {
+export function buildFfmpegArgs(
+  source: ResolvedSource,
+  o: DecodeOptions,
+  caps: FfmpegCapabilities,
+): FfmpegArgs {
   const input: string[] = ['-hide_banner', '-nostats', '-loglevel', 'info'];
   // ffmpeg reads its stdin for interactive keys unless told not to; stdin is the data for `-`.
   if (source.kind !== 'stdin') input.push('-nostdin');

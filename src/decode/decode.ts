@@ -9,7 +9,13 @@ import { buildFfmpegArgs } from './args.js';
 import { ffmpegFrames, type CreditBridge } from './ffmpeg-frames.js';
 import { ffmpegCapabilities, resolveFfmpeg } from './ffmpeg-path.js';
 import type { RawFrame } from './frame-assembler.js';
-import { DEFAULT_DECODE_OPTIONS, validateDecodeOptions, type DecodeOptions, type ReconnectEvent, type VideoInfo } from './options.js';
+import {
+  DEFAULT_DECODE_OPTIONS,
+  validateDecodeOptions,
+  type DecodeOptions,
+  type ReconnectEvent,
+  type VideoInfo,
+} from './options.js';
 import { reconnectWithBackoff } from './reconnect.js';
 import { resolveSource } from './source.js';
 
@@ -46,7 +52,10 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
         throw new SiamError('ERR_BAD_OPTION', `\`loop\` needs a file source, got a ${resolved.kind} source`);
       }
       if (options.startMs && resolved.live) {
-        throw new SiamError('ERR_BAD_OPTION', `\`startMs\` needs a file source, got a ${resolved.kind} source`);
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `\`startMs\` needs a file source, got a ${resolved.kind} source`,
+        );
       }
       const ffmpegPath = resolveFfmpeg().path;
       const args = buildFfmpegArgs(resolved, options, ffmpegCapabilities(ffmpegPath));
@@ -71,7 +80,10 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
     let fps = options.fps ?? 0;
     let dropped = 0;
 
-    const onFirstFrame = (header: { fps?: number; durationMs?: number; codec?: string }, first: RawFrame['meta']): void => {
+    const onFirstFrame = (
+      header: { fps?: number; durationMs?: number; codec?: string },
+      first: RawFrame['meta'],
+    ): void => {
       runIndexBase = nextIndex;
       runFirstPtsMs = Number.isFinite(first.ptsMs) ? first.ptsMs : 0;
       const now = performance.now();
@@ -81,8 +93,10 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       if (!infoSent) {
         infoSent = true;
         let durationMs = header.durationMs;
-        if (durationMs !== undefined && options.startMs) durationMs = Math.max(0, durationMs - options.startMs);
-        if (options.durationMs !== undefined) durationMs = Math.min(durationMs ?? Infinity, options.durationMs);
+        if (durationMs !== undefined && options.startMs)
+          durationMs = Math.max(0, durationMs - options.startMs);
+        if (options.durationMs !== undefined)
+          durationMs = Math.min(durationMs ?? Infinity, options.durationMs);
         if (options.loop) durationMs = undefined;
         const info: VideoInfo = { width: first.width, height: first.height, fps };
         if (durationMs !== undefined && Number.isFinite(durationMs)) info.durationMs = durationMs;

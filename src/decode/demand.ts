@@ -16,7 +16,15 @@
  * Frames that never reach the releasing operator (dropped by a `filter` in between) must be
  * released by hand, or the source stalls once `maxInFlight` credits are lost.
  */
-import { finalize, from, mergeMap, tap, type MonoTypeOperatorFunction, type ObservableInput, type OperatorFunction } from 'rxjs';
+import {
+  finalize,
+  from,
+  mergeMap,
+  tap,
+  type MonoTypeOperatorFunction,
+  type ObservableInput,
+  type OperatorFunction,
+} from 'rxjs';
 import { SiamError } from '../errors.js';
 
 /** Options of {@link createFrameDemand}. */
@@ -54,7 +62,10 @@ export interface FrameDemand {
    * completes (or errors, or is unsubscribed). `concurrency` ≤ `maxInFlight` makes sense.
    * @param concurrency frames worked on at once @default 1 (i.e. `concatMap`)
    */
-  mapAsync<T, R>(project: (value: T, index: number) => ObservableInput<R>, concurrency?: number): OperatorFunction<T, R>;
+  mapAsync<T, R>(
+    project: (value: T, index: number) => ObservableInput<R>,
+    concurrency?: number,
+  ): OperatorFunction<T, R>;
   /** Passes values through, releasing one credit per value: for operators that map one frame to one result. */
   ackEach<T>(): MonoTypeOperatorFunction<T>;
   /** Producer side: called by `decode()` on subscribe; `onCredit` runs after every `release()`. */
@@ -73,8 +84,14 @@ class CreditCounter implements FrameDemand {
     this.listener?.();
   }
 
-  mapAsync<T, R>(project: (value: T, index: number) => ObservableInput<R>, concurrency = 1): OperatorFunction<T, R> {
-    return mergeMap((value: T, index: number) => from(project(value, index)).pipe(finalize(() => this.release())), concurrency);
+  mapAsync<T, R>(
+    project: (value: T, index: number) => ObservableInput<R>,
+    concurrency = 1,
+  ): OperatorFunction<T, R> {
+    return mergeMap(
+      (value: T, index: number) => from(project(value, index)).pipe(finalize(() => this.release())),
+      concurrency,
+    );
   }
 
   ackEach<T>(): MonoTypeOperatorFunction<T> {
@@ -108,7 +125,10 @@ class CreditCounter implements FrameDemand {
 export function createFrameDemand(options: FrameDemandOptions = {}): FrameDemand {
   const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > 1024) {
-    throw new SiamError('ERR_BAD_OPTION', `Expected \`maxInFlight\` to be an integer in [1, 1024], got ${String(maxInFlight)}`);
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Expected \`maxInFlight\` to be an integer in [1, 1024], got ${String(maxInFlight)}`,
+    );
   }
   return new CreditCounter(maxInFlight);
 }

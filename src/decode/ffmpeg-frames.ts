@@ -18,7 +18,13 @@ import { SiamError } from '../errors.js';
 import { reapOnExit } from './child-reaper.js';
 import type { DemandGate } from './demand.js';
 import { FrameAssembler, type RawFrame } from './frame-assembler.js';
-import { HeaderParser, ShowinfoParser, StderrTail, type FrameMeta, type InputHeader } from './stderr-parser.js';
+import {
+  HeaderParser,
+  ShowinfoParser,
+  StderrTail,
+  type FrameMeta,
+  type InputHeader,
+} from './stderr-parser.js';
 
 /** Lets a `release()` on the demand reach whichever run is current. */
 export interface CreditBridge {
@@ -88,13 +94,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     // stream closes, which would race with a normal exit.
     const out = new PassThrough({ autoDestroy: false, emitClose: false });
 
-    const args = [
-      ...p.inputOptions,
-      '-i',
-      p.input,
-      ...p.outputOptions,
-      'pipe:1',
-    ];
+    const args = [...p.inputOptions, '-i', p.input, ...p.outputOptions, 'pipe:1'];
 
     const finishIfDone = (): void => {
       if (closed || !processDone || !stdoutEnded || queue.length > 0 || slot) return;
@@ -115,7 +115,8 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       do {
         again = false;
         if (p.mode === 'all') {
-          while (!closed && queue.length > 0 && (!p.gate || p.gate.tryTake())) subscriber.next(queue.shift() as RawFrame);
+          while (!closed && queue.length > 0 && (!p.gate || p.gate.tryTake()))
+            subscriber.next(queue.shift() as RawFrame);
         } else if (!closed && slot && (!p.gate || p.gate.tryTake())) {
           const f = slot;
           slot = undefined;
@@ -136,7 +137,8 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     };
 
     const pump = (): void => {
-      for (let f = assembler.take(); f; f = assembler.take()) {
+      if (closed) return;
+      for (let f = assembler.take(); f && !closed; f = assembler.take()) {
         if (!sawFirst) {
           sawFirst = true;
           p.onFirstFrame?.(header.header, f.meta);

@@ -41,7 +41,10 @@ function findOnPath(name: string): string | undefined {
 function findFfprobe(ffmpegPath: string, searchPath: boolean): string | undefined {
   const fromEnv = process.env.FFPROBE_PATH;
   if (fromEnv && isExecutableFile(fromEnv)) return fromEnv;
-  const sibling = path.join(path.dirname(ffmpegPath), process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe');
+  const sibling = path.join(
+    path.dirname(ffmpegPath),
+    process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe',
+  );
   if (isExecutableFile(sibling)) return sibling;
   return searchPath ? findOnPath(process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe') : undefined;
 }
@@ -72,9 +75,13 @@ export function resolveFfmpeg(): FfmpegLocation {
   } catch {
     // Not installed for this platform: fall through to the error below.
   }
-  throw new SiamError('ERR_FFMPEG_NOT_FOUND', 'no ffmpeg binary found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg)', {
-    hint: 'install ffmpeg (e.g. apt-get install ffmpeg) or set FFMPEG_PATH',
-  });
+  throw new SiamError(
+    'ERR_FFMPEG_NOT_FOUND',
+    'no ffmpeg binary found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg)',
+    {
+      hint: 'install ffmpeg (e.g. apt-get install ffmpeg) or set FFMPEG_PATH',
+    },
+  );
 }
 
 /** What a given ffmpeg binary supports, from its `-version` line. */
@@ -100,10 +107,14 @@ export function ffmpegCapabilities(ffmpegPath: string): FfmpegCapabilities {
     const out = execFileSync(ffmpegPath, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
     versionLine = out.split('\n')[0]?.trim() || 'unknown';
   } catch (e) {
-    throw new SiamError('ERR_FFMPEG_NOT_FOUND', `could not run ${ffmpegPath} -version: ${(e as Error).message}`, {
-      hint: 'check that the binary runs on this machine, or set FFMPEG_PATH to one that does',
-      cause: e,
-    });
+    throw new SiamError(
+      'ERR_FFMPEG_NOT_FOUND',
+      `could not run ${ffmpegPath} -version: ${(e as Error).message}`,
+      {
+        hint: 'check that the binary runs on this machine, or set FFMPEG_PATH to one that does',
+        cause: e,
+      },
+    );
   }
   const m = /version n?(\d+)\.(\d+)/.exec(versionLine);
   const version: [number, number] | undefined = m ? [Number(m[1]), Number(m[2])] : undefined;

@@ -4,8 +4,18 @@
  */
 export { decode } from './decode.js';
 export { probeVideo } from './probe.js';
-export { resolveFfmpeg, ffmpegCapabilities, type FfmpegLocation, type FfmpegCapabilities } from './ffmpeg-path.js';
-export { createFrameDemand, DEFAULT_MAX_IN_FLIGHT, type FrameDemand, type FrameDemandOptions } from './demand.js';
+export {
+  resolveFfmpeg,
+  ffmpegCapabilities,
+  type FfmpegLocation,
+  type FfmpegCapabilities,
+} from './ffmpeg-path.js';
+export {
+  createFrameDemand,
+  DEFAULT_MAX_IN_FLIGHT,
+  type FrameDemand,
+  type FrameDemandOptions,
+} from './demand.js';
 export { reconnectWithBackoff } from './reconnect.js';
 export {
   DEFAULT_DECODE_OPTIONS,

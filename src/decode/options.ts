@@ -116,7 +116,9 @@ function checkPositiveInt(name: string, v: unknown, max = 16384): void {
 function checkNonNegative(name: string, v: unknown, allowZero = true): void {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw bad(`Expected \`${name}\` to be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+    throw bad(
+      `Expected \`${name}\` to be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`,
+    );
   }
 }
 
@@ -138,7 +140,8 @@ export function validateDecodeOptions(o: DecodeOptions): void {
     throw bad(`Expected \`backpressure\` to be 'all' or 'latest', got ${String(o.backpressure)}`);
   }
   if (o.reconnect !== undefined) {
-    if (o.reconnect === null || typeof o.reconnect !== 'object') throw bad('Expected `reconnect` to be an object');
+    if (o.reconnect === null || typeof o.reconnect !== 'object')
+      throw bad('Expected `reconnect` to be an object');
     const { attempts, initialDelayMs, maxDelayMs } = o.reconnect;
     if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 0 || attempts > 1000)) {
       throw bad(`Expected \`reconnect.attempts\` to be an integer in [0, 1000], got ${String(attempts)}`);

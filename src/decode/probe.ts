@@ -23,10 +23,15 @@ interface ExecResult {
 
 function run(bin: string, args: string[]): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile(bin, args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const code = error ? ((error as { code?: unknown }).code as number | null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr, error: error ?? undefined });
-    });
+    execFile(
+      bin,
+      args,
+      { timeout: PROBE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const code = error ? ((error as { code?: unknown }).code as number | null) : 0;
+        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr, error: error ?? undefined });
+      },
+    );
   });
 }
 
@@ -75,7 +80,10 @@ async function withFfprobe(ffprobe: string, src: ResolvedSource): Promise<VideoI
     src.ffmpegInput,
   );
   const r = await run(ffprobe, args);
-  if (r.code !== 0) throw failed(src.original, lastLine(r.stderr) || (r.error?.message ?? 'ffprobe failed'), { stderr: r.stderr });
+  if (r.code !== 0)
+    throw failed(src.original, lastLine(r.stderr) || (r.error?.message ?? 'ffprobe failed'), {
+      stderr: r.stderr,
+    });
   let json: FfprobeJson;
   try {
     json = JSON.parse(r.stdout) as FfprobeJson;
@@ -104,7 +112,8 @@ async function withFfmpeg(ffmpeg: string, src: ResolvedSource): Promise<VideoInf
   const parser = new HeaderParser();
   for (const line of r.stderr.split(/\r?\n|\r/)) parser.push(line);
   const h = parser.header;
-  if (!h.width || !h.height) throw failed(src.original, lastLine(r.stderr) || 'no video stream', { stderr: r.stderr });
+  if (!h.width || !h.height)
+    throw failed(src.original, lastLine(r.stderr) || 'no video stream', { stderr: r.stderr });
   const info: VideoInfo = { width: h.width, height: h.height, fps: h.fps ?? 0 };
   if (src.kind === 'file' && r.code === 0) {
     const counts = [...r.stderr.matchAll(/frame=\s*(\d+)/g)];

@@ -11,7 +11,12 @@ import type { ReconnectEvent, ReconnectOptions } from './options.js';
 import { DEFAULT_RECONNECT } from './options.js';
 
 /** Errors that another attempt cannot fix. */
-const FATAL_CODES = new Set(['ERR_UNSUPPORTED_SOURCE', 'ERR_FFMPEG_NOT_FOUND', 'ERR_BAD_OPTION', 'ERR_SOURCE_NOT_FOUND']);
+const FATAL_CODES = new Set([
+  'ERR_UNSUPPORTED_SOURCE',
+  'ERR_FFMPEG_NOT_FOUND',
+  'ERR_BAD_OPTION',
+  'ERR_SOURCE_NOT_FOUND',
+]);
 
 /** True when retrying might help (anything but a configuration error). */
 export function isRetryable(err: unknown): boolean {
@@ -43,10 +48,14 @@ export function reconnectWithBackoff<T>(
       if (retryCount > o.attempts) {
         return throwError(
           () =>
-            new SiamError('ERR_SOURCE_LOST', `source lost after ${o.attempts} reconnect attempt(s): ${reason}`, {
-              hint: 'check that the camera or stream is up; raise reconnect.attempts to wait longer',
-              cause: err,
-            }),
+            new SiamError(
+              'ERR_SOURCE_LOST',
+              `source lost after ${o.attempts} reconnect attempt(s): ${reason}`,
+              {
+                hint: 'check that the camera or stream is up; raise reconnect.attempts to wait longer',
+                cause: err,
+              },
+            ),
         );
       }
       const delayMs = backoffDelayMs(retryCount, o);

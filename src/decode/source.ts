@@ -25,7 +25,18 @@ export interface ResolvedSource {
 }
 
 /** Network protocols ffmpeg may open on our behalf. */
-export const NETWORK_PROTOCOLS: readonly string[] = ['http', 'https', 'rtsp', 'rtsps', 'rtmp', 'rtmps', 'rtp', 'srt', 'udp', 'tcp'];
+export const NETWORK_PROTOCOLS: readonly string[] = [
+  'http',
+  'https',
+  'rtsp',
+  'rtsps',
+  'rtmp',
+  'rtmps',
+  'rtp',
+  'srt',
+  'udp',
+  'tcp',
+];
 
 /**
  * `-protocol_whitelist` for network inputs: what a network stream may open in turn (an HLS playlist
@@ -77,7 +88,13 @@ export function resolveSource(source: string): ResolvedSource {
         hint: 'list cameras with ls /dev/video*; in a container, pass the device through',
       });
     }
-    return { kind: 'camera', original: source, ffmpegInput: source, inputOptions: ['-f', 'v4l2'], live: true };
+    return {
+      kind: 'camera',
+      original: source,
+      ffmpegInput: source,
+      inputOptions: ['-f', 'v4l2'],
+      live: true,
+    };
   }
   const abs = path.resolve(source);
   let isFile = false;

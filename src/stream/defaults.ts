@@ -54,11 +54,14 @@ export function defaultTrackerFactory(options: TrackerOptions = {}, inWorker = t
   };
 }
 
-/** src/classify's `classifyClips({ model })` when a model folder is given, else none. */
-export function defaultClassifier(model: string | undefined): OperatorFunction<Frame, ClipLabel> | undefined {
+/** src/classify's `classifyClips` on the model in `model`, in a worker thread; none without a model. */
+export function defaultClassifier(
+  model: string | undefined,
+  backend?: string,
+): OperatorFunction<Frame, ClipLabel> | undefined {
   if (!model) return undefined;
   return (frames) =>
-    defer(() => from(import('../classify/index.js'))).pipe(
-      switchMap(({ classifyClips }) => frames.pipe(classifyClips({ model }))),
+    defer(() => from(import('./worker-classifier.js'))).pipe(
+      switchMap(({ classifyInWorker }) => frames.pipe(classifyInWorker({ model, backend }))),
     );
 }

@@ -135,7 +135,9 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
           defaultFrameSource(o.source as string, { live, loop: o.loop, maxSide: options.maxSide }),
         createTracker: () => tracker,
         classify:
-          options.classify === undefined ? defaultClassifier(options.model) : (options.classify ?? undefined),
+          options.classify === undefined
+            ? defaultClassifier(options.model, options.tracker?.backend)
+            : (options.classify ?? undefined),
         initialBox: options.box,
         live,
         historySize: o.historySize,

@@ -38,19 +38,19 @@ export function track(initialBox: Box, options: TrackOptions = {}): OperatorFunc
               return t;
             }));
       let first = true;
-      let inFlight: Promise<unknown> = Promise.resolve();
+      let inFlight: Promise<TrackResult | void> = Promise.resolve();
       const subscription = frames
         .pipe(
           concatMap((frame) =>
-            defer(() =>
-              from(
-                (inFlight = getTracker().then((t) => {
-                  const isFirst = first;
-                  first = false;
-                  return isFirst ? t.init(frame, initialBox) : t.update(frame);
-                })),
-              ),
-            ).pipe(finalize(() => demand?.release())),
+            defer(() => {
+              const result = getTracker().then((t) => {
+                const isFirst = first;
+                first = false;
+                return isFirst ? t.init(frame, initialBox) : t.update(frame);
+              });
+              inFlight = result;
+              return from(result);
+            }).pipe(finalize(() => demand?.release())),
           ),
         )
         .subscribe(subscriber);

@@ -37,6 +37,8 @@ export interface TrackerHyperParams {
   scaleStep: number;
   /** Multiplier on the peak of every scale other than the current one (≤ 1). */
   scalePenalty: number;
+  /** Take the vertex of a parabola through the best scale's peak and its neighbours' (log-scale axis). */
+  scaleInterpolation: boolean;
   /** Damping of the size update: size ← size·((1 − r) + r·scale). */
   scaleUpdateRate: number;
   /** Search scales on every n-th frame only (others search the current scale alone). */
@@ -76,6 +78,7 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
     scaleCount: 3, // 1/step, 1, step
     scaleStep: 1.04, // neighbouring scales 4 % apart
     scalePenalty: 0.98, // changing scale needs a 2 % higher peak
+    scaleInterpolation: true, // continuous scale from the three peaks
     scaleUpdateRate: 0.6, // damping of the size update (SiamFC: 0.59)
     scaleEveryNFrames: 1, // scale search on every frame
     windowInfluence: 0.2, // displacement penalty weight
@@ -101,6 +104,7 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
     scaleCount: 3, // 1/step, 1, step
     scaleStep: 1.04, // 4 % apart
     scalePenalty: 0.98, // 2 % handicap for a scale change
+    scaleInterpolation: true, // continuous scale from the three peaks
     scaleUpdateRate: 0.6, // damping
     scaleEveryNFrames: 2, // scale search on every second frame
     windowInfluence: 0.2, // displacement penalty weight
@@ -184,6 +188,7 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   check('lostSearchGrowth', o.lostSearchGrowth, o.lostSearchGrowth >= 1, '≥ 1');
   check('maxLostSearch', o.maxLostSearch, o.maxLostSearch >= 1 && o.maxLostSearch <= 4, 'in [1, 4]');
   check('workers', o.workers, Number.isInteger(o.workers) && o.workers >= 0 && o.workers <= 8, 'an integer in [0, 8]');
+  if (typeof o.scaleInterpolation !== 'boolean') throw bad(`Expected \`scaleInterpolation\` to be a boolean, got ${String(o.scaleInterpolation)}`);
   if (typeof o.searchWindow !== 'boolean') throw bad(`Expected \`searchWindow\` to be a boolean, got ${String(o.searchWindow)}`);
   return o;
 }

@@ -29,3 +29,19 @@ export function pickScale(peaks: readonly number[], factors: readonly number[], 
 export function dampedScale(factor: number, rate: number): number {
   return 1 - rate + rate * factor;
 }
+
+/**
+ * A continuous scale between the searched ones: the vertex of the parabola through the peaks of
+ * the best scale and its two neighbours, on a log-scale axis (the peak varies smoothly with
+ * scale; the same idea as the sub-cell peak). Returns the factor; the best one itself when it has
+ * no two neighbours or the three peaks are not concave.
+ */
+export function interpolatedScale(peaks: readonly number[], factors: readonly number[], best: number): number {
+  if (best <= 0 || best >= peaks.length - 1) return factors[best];
+  const [a, b, c] = [peaks[best - 1], peaks[best], peaks[best + 1]];
+  const curvature = a - 2 * b + c;
+  if (!(curvature < 0)) return factors[best];
+  const offset = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / curvature));
+  const logStep = Math.log(factors[best + 1] / factors[best]);
+  return factors[best] * Math.exp(offset * logStep);
+}

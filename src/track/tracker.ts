@@ -16,7 +16,7 @@ import { createInProcessEmbedder, createWorkerEmbedder, type Embedder } from './
 import { FEATURE_BLOCKS, featureStride, type FeatureBatch } from './embedding.js';
 import { nextPowerOfTwo } from './fft2d.js';
 import { resolveTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from './params.js';
-import { dampedScale, pickScale, scaleFactors } from './scale.js';
+import { dampedScale, interpolatedScale, pickScale, scaleFactors } from './scale.js';
 import { SearchHead, type ScaleReading } from './search-head.js';
 
 /** A single-object tracker: `init` on a box, then `update` frame after frame. */
@@ -138,6 +138,7 @@ class SiamTracker implements Tracker {
     const side = this.regionSide(target);
     let reading: ScaleReading;
     let factor = 1;
+    let learnSide = side;
     let cellPx: number;
     let cropMs: number;
     let t1: number;
@@ -163,15 +164,17 @@ class SiamTracker implements Tracker {
         o.scalePenalty,
       );
       reading = readings[best];
+      const peaks = readings.map((r) => r.value);
+      factor = o.scaleInterpolation ? interpolatedScale(peaks, factors, best) : factors[best];
       if (process.env.SIAM_DEBUG) console.log('scales', readings.map((r) => `${r.value.toFixed(3)}/${r.psr.toFixed(1)}@${r.dy.toFixed(2)},${r.dx.toFixed(2)}`).join(' '));
-      factor = factors[best];
-      cellPx = ((side * factor) / o.inputSize) * this.stride;
+      learnSide = side * factors[best];
+      cellPx = (learnSide / o.inputSize) * this.stride;
     }
     const confident = this.lost ? reading.psr >= o.psrFound && reading.value >= o.scoreFound : reading.psr >= o.psrLost;
     if (confident) {
       this.moveTo(target, reading.dx * cellPx, reading.dy * cellPx, this.lost ? 1 : dampedScale(factor, o.scaleUpdateRate), frame);
       if (!this.lost && reading.psr >= o.updateMinPsr && o.templateUpdateRate > 0) {
-        this.head.learn(reading.index, this.labelSigma(target, side * factor), reading.dy, reading.dx, o.templateUpdateRate, o.searchWindow);
+        this.head.learn(reading.index, this.labelSigma(target, learnSide), reading.dy, reading.dx, o.templateUpdateRate, o.searchWindow);
       }
       this.lost = false;
       this.lostSearch = 1;

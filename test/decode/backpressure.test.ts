@@ -85,7 +85,9 @@ describe("backpressure 'all' with a FrameDemand", () => {
     const demand = createFrameDemand({ maxInFlight: 2 });
     before = heldArrayBuffers();
     peak = 0;
-    const frames = await lastValueFrom(decode(SAMPLE, { demand, loop: true }).pipe(demand.mapAsync(slowConsumer), take(60), toArray()));
+    const frames = await lastValueFrom(
+      decode(SAMPLE, { demand, loop: true }).pipe(demand.mapAsync(slowConsumer), take(60), toArray()),
+    );
     expect(frames).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(demand.peakInFlight).toBeLessThanOrEqual(2);
     expect(peak).toBeLessThan(4 * MB);
@@ -139,7 +141,9 @@ describe("backpressure 'latest'", () => {
   it('without a demand, hands a synchronous consumer every frame', async () => {
     let dropped = 0;
     const frames = await lastValueFrom(
-      decode(SAMPLE, { backpressure: 'latest', maxSide: 32, onDropped: (n) => (dropped = n) }).pipe(toArray()),
+      decode(SAMPLE, { backpressure: 'latest', maxSide: 32, onDropped: (n) => (dropped = n) }).pipe(
+        toArray(),
+      ),
     );
     expect(frames).toHaveLength(SAMPLE_FRAMES);
     expect(dropped).toBe(0);

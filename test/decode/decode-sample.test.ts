@@ -47,7 +47,13 @@ describe('decode(samples/tracking/video.mp4)', () => {
 
   it('matches probeVideo', async () => {
     const info = await probeVideo(SAMPLE);
-    expect(info).toMatchObject({ width: 320, height: 240, fps: 30, frameCount: SAMPLE_FRAMES, codec: 'h264' });
+    expect(info).toMatchObject({
+      width: 320,
+      height: 240,
+      fps: 30,
+      frameCount: SAMPLE_FRAMES,
+      codec: 'h264',
+    });
   });
 
   it('scales: width alone keeps aspect, maxSide caps the longest side and never upscales', async () => {
@@ -116,7 +122,13 @@ describe('decode(samples/tracking/video.mp4)', () => {
       expect(frames).toHaveLength(SAMPLE_FRAMES);
       expect(frames[3].timestampMs).toBeCloseTo(100, 6);
       const info = await probeVideo(SAMPLE);
-      expect(info).toMatchObject({ width: 320, height: 240, fps: 30, frameCount: SAMPLE_FRAMES, codec: 'h264' });
+      expect(info).toMatchObject({
+        width: 320,
+        height: 240,
+        fps: 30,
+        frameCount: SAMPLE_FRAMES,
+        codec: 'h264',
+      });
     });
   });
 });

@@ -40,7 +40,11 @@ describe('decode errors', () => {
     let frames = 0;
     let error: unknown;
     await new Promise<void>((resolve) =>
-      decode(truncated, { maxSide: 32 }).subscribe({ next: () => frames++, error: (e) => ((error = e), resolve()), complete: resolve }),
+      decode(truncated, { maxSide: 32 }).subscribe({
+        next: () => frames++,
+        error: (e) => ((error = e), resolve()),
+        complete: resolve,
+      }),
     );
     expect(frames).toBeGreaterThan(10);
     if (error) expect((error as SiamError).code).toBe('ERR_FFMPEG_EXIT');
@@ -56,7 +60,9 @@ describe('decode errors', () => {
   );
 
   it('ERR_BAD_OPTION, thrown by the call itself, for bad options or loop on a live source', async () => {
-    expect(() => decode(SAMPLE, { width: -1 })).toThrowError(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
+    expect(() => decode(SAMPLE, { width: -1 })).toThrowError(
+      expect.objectContaining({ code: 'ERR_BAD_OPTION' }),
+    );
     const err = await rejection(firstValueFrom(decode('rtsp://127.0.0.1:9/x', { loop: true })));
     expect(err.code).toBe('ERR_BAD_OPTION');
   });

@@ -32,7 +32,9 @@ export async function waitGone(pid: number, timeoutMs = 5000): Promise<boolean> 
 }
 
 /** An error a promise rejected with (fails the test if it resolved). */
-export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+export async function rejection(
+  p: Promise<unknown>,
+): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
   try {
     await p;
   } catch (e) {

@@ -67,7 +67,10 @@ describe('decode(http://…) as a live source', () => {
       requests = 0;
       const err = await rejection(
         lastValueFrom(
-          decode(`${base}/missing.mp4`, { reconnect: { attempts: 2, initialDelayMs: 5, maxDelayMs: 100 }, onReconnect: (e) => events.push(e) }),
+          decode(`${base}/missing.mp4`, {
+            reconnect: { attempts: 2, initialDelayMs: 5, maxDelayMs: 100 },
+            onReconnect: (e) => events.push(e),
+          }),
         ),
       );
       expect(err.code).toBe('ERR_SOURCE_LOST');
@@ -88,10 +91,11 @@ describe('decode(http://…) as a live source', () => {
   it("defaults to 'latest' (a synchronous consumer still gets every frame)", async () => {
     let dropped = 0;
     const frames = await lastValueFrom(
-      decode(`${base}/video.mp4`, { maxSide: 32, logReconnects: false, onDropped: (n) => (dropped = n) }).pipe(
-        take(SAMPLE_FRAMES),
-        toArray(),
-      ),
+      decode(`${base}/video.mp4`, {
+        maxSide: 32,
+        logReconnects: false,
+        onDropped: (n) => (dropped = n),
+      }).pipe(take(SAMPLE_FRAMES), toArray()),
     );
     expect(frames).toHaveLength(SAMPLE_FRAMES);
     expect(dropped).toBe(0);

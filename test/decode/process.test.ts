@@ -65,8 +65,17 @@ describe('ffmpeg child lifetime', () => {
     expect(await waitGone(await pid)).toBe(true);
   });
 
-  function runFixture(mode: 'exit' | 'wait', source?: string): { child: ReturnType<typeof spawn>; pid: Promise<number> } {
-    const args = ['--import', 'tsx', 'test/decode/fixtures/hold-decoder.ts', mode, ...(source ? [source] : [])];
+  function runFixture(
+    mode: 'exit' | 'wait',
+    source?: string,
+  ): { child: ReturnType<typeof spawn>; pid: Promise<number> } {
+    const args = [
+      '--import',
+      'tsx',
+      'test/decode/fixtures/hold-decoder.ts',
+      mode,
+      ...(source ? [source] : []),
+    ];
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -118,7 +127,9 @@ describe('ffmpeg child lifetime', () => {
       const { child, pid } = runFixture('wait', server.url);
       const ff = await pid;
       expect(isAlive(ff)).toBe(true);
-      const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, sig) => r([code, sig])));
+      const exited = new Promise<[number | null, string | null]>((r) =>
+        child.once('exit', (code, sig) => r([code, sig])),
+      );
       child.kill('SIGTERM');
       expect(await exited).toEqual([null, 'SIGTERM']);
       expect(await waitGone(ff, 3000)).toBe(true);
@@ -131,7 +142,9 @@ describe('ffmpeg child lifetime', () => {
     const { child, pid } = runFixture('wait');
     const ff = await pid;
     expect(isAlive(ff)).toBe(true);
-    const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, sig) => r([code, sig])));
+    const exited = new Promise<[number | null, string | null]>((r) =>
+      child.once('exit', (code, sig) => r([code, sig])),
+    );
     child.kill('SIGTERM');
     expect(await exited).toEqual([null, 'SIGTERM']);
     expect(await waitGone(ff)).toBe(true);

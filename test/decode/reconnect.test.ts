@@ -23,7 +23,12 @@ describe('reconnectWithBackoff', () => {
       );
       // err at 2 → wait 2 → resubscribe at 4 → err 6 → wait 4 → 10 → err 12 → wait 5 → 17 → err 19: give up.
       expectObservable(result).toBe('-------------------(x|)', { x: 'ERR_SOURCE_LOST' });
-      expectSubscriptions(source.subscriptions).toBe(['^-!', '----^-!', '----------^-!', '-----------------^-!']);
+      expectSubscriptions(source.subscriptions).toBe([
+        '^-!',
+        '----^-!',
+        '----------^-!',
+        '-----------------^-!',
+      ]);
     });
   });
 
@@ -48,7 +53,10 @@ describe('reconnectWithBackoff', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-#');
       // With attempts: 1 it would give up at the 2nd error without the reset.
-      const result = source.pipe(reconnectWithBackoff({ attempts: 1, initialDelayMs: 2, maxDelayMs: 2 }), take(3));
+      const result = source.pipe(
+        reconnectWithBackoff({ attempts: 1, initialDelayMs: 2, maxDelayMs: 2 }),
+        take(3),
+      );
       expectObservable(result).toBe('a---a---(a|)');
     });
   });
@@ -64,7 +72,11 @@ describe('reconnectWithBackoff', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const err = new SiamError('ERR_UNSUPPORTED_SOURCE', 'nope');
       const source = cold('-#', undefined, err);
-      expectObservable(source.pipe(reconnectWithBackoff({ attempts: 5, initialDelayMs: 1 }))).toBe('-#', undefined, err);
+      expectObservable(source.pipe(reconnectWithBackoff({ attempts: 5, initialDelayMs: 1 }))).toBe(
+        '-#',
+        undefined,
+        err,
+      );
       expectSubscriptions(source.subscriptions).toBe('^!');
     });
   });
@@ -93,7 +105,9 @@ describe('reconnectWithBackoff', () => {
       const last = new Error('connection refused');
       const result = cold('#', undefined, last).pipe(
         reconnectWithBackoff({ attempts: 1, initialDelayMs: 1 }),
-        catchError((e: unknown) => of((e as SiamError).cause === last && (e as SiamError).message.includes('connection refused'))),
+        catchError((e: unknown) =>
+          of((e as SiamError).cause === last && (e as SiamError).message.includes('connection refused')),
+        ),
       );
       expectObservable(result).toBe('-(x|)', { x: true });
     });

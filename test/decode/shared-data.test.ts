@@ -29,7 +29,10 @@ interface Summary {
 function summarise(file: string): Promise<Summary> {
   return lastValueFrom(
     decode(file, { maxSide: MAX_SIDE }).pipe(
-      reduce<{ index: number; timestampMs: number; width: number; height: number; data: Uint8Array }, Summary>(
+      reduce<
+        { index: number; timestampMs: number; width: number; height: number; data: Uint8Array },
+        Summary
+      >(
         (s, f) => ({
           count: s.count + 1,
           width: f.width,
@@ -51,9 +54,13 @@ function scaled(w: number, h: number): [number, number] {
 }
 
 const trackingDir = path.join(SHARED_DATA, 'tracking');
-const sequences = hasSharedData && existsSync(trackingDir) ? readdirSync(trackingDir).filter((d) => existsSync(path.join(trackingDir, d, 'video.mp4'))) : [];
+const sequences =
+  hasSharedData && existsSync(trackingDir)
+    ? readdirSync(trackingDir).filter((d) => existsSync(path.join(trackingDir, d, 'video.mp4')))
+    : [];
 const clipsDir = path.join(SHARED_DATA, 'clips');
-const clips = hasSharedData && existsSync(clipsDir) ? readdirSync(clipsDir).filter((f) => !f.startsWith('.')) : [];
+const clips =
+  hasSharedData && existsSync(clipsDir) ? readdirSync(clipsDir).filter((f) => !f.startsWith('.')) : [];
 
 describe.skipIf(!hasSharedData)('shared tracking videos', () => {
   it.each(sequences)('%s: meta.json frame count and size', async (seq) => {
@@ -62,7 +69,11 @@ describe.skipIf(!hasSharedData)('shared tracking videos', () => {
     };
     const file = path.join(trackingDir, seq, 'video.mp4');
     const info = await probeVideo(file);
-    expect(info).toMatchObject({ width: meta.mp4.width, height: meta.mp4.height, frameCount: meta.mp4.frames });
+    expect(info).toMatchObject({
+      width: meta.mp4.width,
+      height: meta.mp4.height,
+      frameCount: meta.mp4.frames,
+    });
     expect(info.fps).toBeCloseTo(meta.mp4.fps, 1);
     const s = await summarise(file);
     expect(s.count).toBe(meta.mp4.frames);
@@ -80,9 +91,24 @@ describe.skipIf(!hasSharedData)('shared clips (mp4, mkv, avi, animated gif)', ()
     const info = await probeVideo(file);
     let expected = info.frameCount;
     if (ffprobe) {
-      const out = execFileSync(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file], {
-        encoding: 'utf8',
-      });
+      const out = execFileSync(
+        ffprobe,
+        [
+          '-v',
+          'error',
+          '-select_streams',
+          'v:0',
+          '-count_frames',
+          '-show_entries',
+          'stream=nb_read_frames',
+          '-of',
+          'csv=p=0',
+          file,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
       expected = Number(out.trim());
     }
     expect(expected).toBeGreaterThan(0);

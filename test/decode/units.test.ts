@@ -11,7 +11,12 @@ import { ffmpegCapabilities, resolveFfmpeg } from '../../src/decode/ffmpeg-path.
 import { FrameAssembler } from '../../src/decode/frame-assembler.js';
 import { validateDecodeOptions } from '../../src/decode/options.js';
 import { resolveSource } from '../../src/decode/source.js';
-import { HeaderParser, ShowinfoParser, StderrTail, parseShowinfoLine } from '../../src/decode/stderr-parser.js';
+import {
+  HeaderParser,
+  ShowinfoParser,
+  StderrTail,
+  parseShowinfoLine,
+} from '../../src/decode/stderr-parser.js';
 import { SiamError } from '../../src/errors.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
@@ -33,13 +38,19 @@ describe('stderr parsing', () => {
 
   it('uses the exact time base when showinfo printed it (pts_time is rounded to 6 digits)', () => {
     const p = new ShowinfoParser();
-    expect(p.push('[Parsed_showinfo_3 @ 0x1] config in time_base: 1/15360, frame_rate: 30/1')).toBeUndefined();
-    const m = p.push('[Parsed_showinfo_3 @ 0x1] n:   1 pts:    512 pts_time:0.0333333 pos: 1 fmt:rgb24 sar:1/1 s:8x8 i:P');
+    expect(
+      p.push('[Parsed_showinfo_3 @ 0x1] config in time_base: 1/15360, frame_rate: 30/1'),
+    ).toBeUndefined();
+    const m = p.push(
+      '[Parsed_showinfo_3 @ 0x1] n:   1 pts:    512 pts_time:0.0333333 pos: 1 fmt:rgb24 sar:1/1 s:8x8 i:P',
+    );
     expect(m?.ptsMs).toBeCloseTo(1000 / 30, 9);
   });
 
   it('gives NaN for NOPTS', () => {
-    const m = parseShowinfoLine('[Parsed_showinfo_1 @ 0x1] n:   0 pts:NOPTS pts_time:NOPTS pos: 1 fmt:rgb24 sar:1/1 s:8x8 i:P');
+    const m = parseShowinfoLine(
+      '[Parsed_showinfo_1 @ 0x1] n:   0 pts:NOPTS pts_time:NOPTS pos: 1 fmt:rgb24 sar:1/1 s:8x8 i:P',
+    );
     expect(m?.ptsMs).toBeNaN();
   });
 
@@ -107,7 +118,12 @@ describe('FrameAssembler', () => {
 });
 
 describe('ffmpeg arguments', () => {
-  const caps51 = { versionLine: 'ffmpeg version 5.1', version: [5, 1] as [number, number], fpsMode: true, showinfoChecksumOption: true };
+  const caps51 = {
+    versionLine: 'ffmpeg version 5.1',
+    version: [5, 1] as [number, number],
+    fpsMode: true,
+    showinfoChecksumOption: true,
+  };
   const caps2018 = { versionLine: 'ffmpeg version N-47683', fpsMode: false, showinfoChecksumOption: false };
   const file = resolveSource(SAMPLE);
 
@@ -116,15 +132,46 @@ describe('ffmpeg arguments', () => {
     expect(scaleFilter({ width: 160 })).toBe('scale=160:-1');
     expect(scaleFilter({ height: 90 })).toBe('scale=-1:90');
     expect(scaleFilter({ width: 64, height: 48, maxSide: 10 })).toBe('scale=64:48');
-    expect(scaleFilter({ maxSide: 640 })).toBe('scale=w=min(640\\,iw):h=min(640\\,ih):force_original_aspect_ratio=decrease');
+    expect(scaleFilter({ maxSide: 640 })).toBe(
+      'scale=w=min(640\\,iw):h=min(640\\,ih):force_original_aspect_ratio=decrease',
+    );
   });
 
   it('puts fps, scale, rgb24 and showinfo in that order, passthrough timing, rawvideo out', () => {
-    const a = buildFfmpegArgs(file, { fps: 10, width: 32, startMs: 1500, durationMs: 2000, loop: true, realtime: true }, caps51);
+    const a = buildFfmpegArgs(
+      file,
+      { fps: 10, width: 32, startMs: 1500, durationMs: 2000, loop: true, realtime: true },
+      caps51,
+    );
     expect(a.filter).toBe('fps=10,scale=32:-1,format=rgb24,showinfo=checksum=0');
-    expect(a.inputOptions).toEqual(['-hide_banner', '-nostats', '-loglevel', 'info', '-nostdin', '-re', '-stream_loop', '-1', '-ss', '1.500']);
+    expect(a.inputOptions).toEqual([
+      '-hide_banner',
+      '-nostats',
+      '-loglevel',
+      'info',
+      '-nostdin',
+      '-re',
+      '-stream_loop',
+      '-1',
+      '-ss',
+      '1.500',
+    ]);
     expect(a.outputOptions).toEqual([
-      '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', a.filter, '-fps_mode', 'passthrough', '-t', '2.000', '-f', 'rawvideo', '-pix_fmt', 'rgb24',
+      '-map',
+      '0:v:0',
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      a.filter,
+      '-fps_mode',
+      'passthrough',
+      '-t',
+      '2.000',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
     ]);
   });
 
@@ -151,12 +198,18 @@ describe('resolveSource', () => {
     expect(resolveSource('udp://0.0.0.0:1234').kind).toBe('network');
   });
 
-  it.each(['file:/etc/passwd', 'concat:a.mp4|b.mp4', 'subfile:,,start,0,end,0,,:x.mp4', 'data:video/mp4;base64,AAAA', 'pipe:0', 'crypto:x', 'ftp://h/x.mp4', '-i'])(
-    'refuses %s with ERR_UNSUPPORTED_SOURCE',
-    (s) => {
-      expect(() => resolveSource(s)).toThrowError(expect.objectContaining({ code: 'ERR_UNSUPPORTED_SOURCE' }));
-    },
-  );
+  it.each([
+    'file:/etc/passwd',
+    'concat:a.mp4|b.mp4',
+    'subfile:,,start,0,end,0,,:x.mp4',
+    'data:video/mp4;base64,AAAA',
+    'pipe:0',
+    'crypto:x',
+    'ftp://h/x.mp4',
+    '-i',
+  ])('refuses %s with ERR_UNSUPPORTED_SOURCE', (s) => {
+    expect(() => resolveSource(s)).toThrowError(expect.objectContaining({ code: 'ERR_UNSUPPORTED_SOURCE' }));
+  });
 
   it('says ERR_SOURCE_NOT_FOUND for a missing file, a directory, or a missing camera', () => {
     for (const s of ['/nonexistent/video.mp4', REPO_ROOT, '/dev/video97']) {
@@ -189,7 +242,11 @@ describe('resolveFfmpeg', () => {
 
     process.env.FFMPEG_PATH = fake;
     expect(resolveFfmpeg()).toMatchObject({ path: fake, source: 'FFMPEG_PATH' });
-    expect(ffmpegCapabilities(fake)).toMatchObject({ version: [9, 9], fpsMode: true, showinfoChecksumOption: true });
+    expect(ffmpegCapabilities(fake)).toMatchObject({
+      version: [9, 9],
+      fpsMode: true,
+      showinfoChecksumOption: true,
+    });
 
     delete process.env.FFMPEG_PATH;
     process.env.PATH = dir;
@@ -200,7 +257,10 @@ describe('resolveFfmpeg', () => {
     expect(packaged.source).toBe('packaged');
     expect(packaged.path).toContain('@ffmpeg-installer');
     expect(packaged.ffprobePath).toBeUndefined(); // the static 2018 build ships no ffprobe
-    expect(ffmpegCapabilities(packaged.path)).toMatchObject({ fpsMode: false, showinfoChecksumOption: false });
+    expect(ffmpegCapabilities(packaged.path)).toMatchObject({
+      fpsMode: false,
+      showinfoChecksumOption: false,
+    });
   });
 
   it('says ERR_FFMPEG_NOT_FOUND when FFMPEG_PATH names nothing', () => {
@@ -212,7 +272,9 @@ describe('resolveFfmpeg', () => {
 describe('validateDecodeOptions', () => {
   it('accepts the empty object and sensible values', () => {
     expect(() => validateDecodeOptions({})).not.toThrow();
-    expect(() => validateDecodeOptions({ width: 320, fps: 29.97, startMs: 0, reconnect: { attempts: 0 } })).not.toThrow();
+    expect(() =>
+      validateDecodeOptions({ width: 320, fps: 29.97, startMs: 0, reconnect: { attempts: 0 } }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -257,7 +319,9 @@ describe('createFrameDemand', () => {
     expect(() => d.attach(() => undefined)).toThrowError(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
     g.detach();
     expect(() => d.attach(() => undefined).detach()).not.toThrow();
-    expect(() => createFrameDemand({ maxInFlight: 0 })).toThrowError(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
+    expect(() => createFrameDemand({ maxInFlight: 0 })).toThrowError(
+      expect.objectContaining({ code: 'ERR_BAD_OPTION' }),
+    );
   });
 
   it('mapAsync releases one credit per finished frame, with the given concurrency', async () => {
