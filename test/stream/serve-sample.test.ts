@@ -75,7 +75,7 @@ describe.skipIf(!hasSample)('serve() on samples/tracking', () => {
         `[sample] ${tracks.length} track messages for ${truth.length} frames; mean IoU ${mean.toFixed(3)}, ` +
           `IoU>=0.3 on ${(above * 100).toFixed(0)} %; last stats ${JSON.stringify(stats.at(-1))} (${lat})`,
       );
-      expect(tracks.length).toBeGreaterThan(30);
+      expect(tracks.length).toBeGreaterThan(15);
       // Bound: mean IoU ≥ 0.35 with the ground truth of each result's frame. The file plays in real
       // time, so when the tracker is slower than 30 fps (always, on 2 shared cores) it skips frames
       // and the target moves further between updates; measured 0.48–0.58 under load average ~9.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Fft2d, nextPowerOfTwo } from '../../src/track/fft2d.js';
 import { CorrelationFilter, gaussianLabel, spectraOf } from '../../src/track/correlation-filter.js';
+import { coarsePeak, PeakRefiner, peakToSidelobe } from '../../src/track/response.js';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function rng(seed: number): () => number {
@@ -244,5 +245,40 @@ describe('CorrelationFilter (CFNet closed form)', () => {
       expect([Math.floor(best / n), best % n]).toEqual([(dy + n) % n, (dx + n) % n]);
       expect(r[best]).toBeGreaterThan(0.9);
     }
+  });
+});
+
+describe('reading the response', () => {
+  it('locates a fractional peak by trigonometric interpolation of the spectrum', () => {
+    const n = 32;
+    const fft = new Fft2d(n);
+    const r = new Float64Array(n * n);
+    gaussianLabel(n, 1.5, 1.3, -2.6, r);
+    const spectrum = new Float64Array(2 * n * n);
+    fft.forwardReal(r, spectrum);
+    const coarse = coarsePeak(r, n, 0);
+    expect([coarse.dy, coarse.dx]).toEqual([1, -3]);
+    const fine = new PeakRefiner(n, 10).refine(spectrum, coarse);
+    expect(fine.dy).toBeCloseTo(1.3, 1);
+    expect(fine.dx).toBeCloseTo(-2.6, 1);
+    expect(fine.value).toBeCloseTo(1, 2);
+  });
+
+  it('the displacement penalty prefers the nearer of two equal peaks', () => {
+    const n = 16;
+    const r = new Float64Array(n * n);
+    r[2 * n + 2] = 1;
+    r[7 * n + 7] = 1;
+    expect(coarsePeak(r, n, 0.2)).toMatchObject({ dy: 2, dx: 2, value: 1 });
+  });
+
+  it('gives a high PSR to a sharp peak and a low one to noise', () => {
+    const n = 32;
+    const noise = rng(5);
+    const flat = Float64Array.from({ length: n * n }, () => noise());
+    const sharp = Float64Array.from(flat, (v) => v * 0.05);
+    sharp[3 * n + 4] = 1;
+    expect(peakToSidelobe(sharp, n, coarsePeak(sharp, n, 0), 2)).toBeGreaterThan(20);
+    expect(peakToSidelobe(flat, n, coarsePeak(flat, n, 0), 2)).toBeLessThan(5);
   });
 });
