@@ -5,3 +5,4 @@ export { initBackend, type BackendName, type BackendInfo } from './backend/backe
 export * from './decode/index.js';
 export * from './stream/index.js';
 export * from './eval/index.js';
+export * from './classify/index.js';

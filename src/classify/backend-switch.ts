@@ -25,6 +25,9 @@ export async function withBackend<T>(name: 'cpu' | 'wasm', fn: () => Promise<T> 
   if (!(await tf.setBackend(name))) {
     throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Backend "${name}" failed to initialise.`);
   }
+  // The cpu backend prints a "install tfjs-node" banner on first use: we chose it on purpose.
+  const backend = tf.backend() as { firstUse?: boolean };
+  if ('firstUse' in backend) backend.firstUse = false;
   try {
     return await fn();
   } finally {

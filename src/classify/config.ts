@@ -115,7 +115,7 @@ export function defaultHeads(c: StreamConfig): Record<StreamName, HeadSpec> {
       inputShape: [c.clipLength, mh, mw, mc],
       layers: [
         { kernel: [3, 3, 3], strides: [1, 1, 1], filters: 16 },
-        { kernel: [3, 3, 3], strides: [1, 2, 2], filters: 24 },
+        { kernel: [3, 3, 3], strides: [1, 1, 1], filters: 24 }, // stride 1: strided slices are slow on wasm
       ],
       poolGrid: [3, 4],
       dropout: 0.3,

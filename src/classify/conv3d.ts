@@ -64,18 +64,22 @@ export function conv3dFrom2d(
   if (fcin !== cin) throw new RangeError(`Expected filter in-channels ${fcin} to equal input channels ${cin}`);
   return tf.tidy(() => {
     const { outDepth, padFront, padBack } = temporalPadding(depth, kd, sd, padding);
-    const padded = padFront + padBack > 0 ? tf.pad(x, [[0, 0], [padFront, padBack], [0, 0], [0, 0], [0, 0]]) : x;
+    // Work on [N, D, H·W·C] views: slicing and padding 5-D tensors is ~10× slower on wasm (no
+    // native 5-D slice), while rank ≤ 3 slices copy contiguous rows.
+    const hwc = h * w * cin;
+    let flat = tf.reshape(x, [n, depth, hwc]) as tf.Tensor3D;
+    if (padFront + padBack > 0) flat = tf.pad(flat, [[0, 0], [padFront, padBack], [0, 0]]);
     // Frames t·sd + i for every output step t, one slice per kernel depth i, stacked on channels.
-    const parts: tf.Tensor5D[] = [];
+    const parts: tf.Tensor2D[] = [];
     for (let i = 0; i < kd; i++) {
       const end = i + (outDepth - 1) * sd + 1;
-      parts.push(
+      const part =
         sd === 1
-          ? tf.slice(padded, [0, i, 0, 0, 0], [n, outDepth, h, w, cin])
-          : (tf.stridedSlice(padded, [0, i, 0, 0, 0], [n, end, h, w, cin], [1, sd, 1, 1, 1]) as tf.Tensor5D),
-      );
+          ? tf.slice(flat, [0, i, 0], [n, outDepth, hwc])
+          : (tf.stridedSlice(flat, [0, i, 0], [n, end, hwc], [1, sd, 1]) as tf.Tensor3D);
+      parts.push(tf.reshape(part, [n * outDepth * h * w, cin]));
     }
-    const stacked = kd === 1 ? parts[0] : tf.concat(parts, 4);
+    const stacked = kd === 1 ? parts[0] : tf.concat(parts, 1);
     const frames = tf.reshape(stacked, [n * outDepth, h, w, kd * cin]) as tf.Tensor4D;
     const filter2d = tf.reshape(tf.transpose(filter, [1, 2, 0, 3, 4]), [kh, kw, kd * cin, cout]) as tf.Tensor4D;
     const y = tf.conv2d(frames, filter2d, [sh, sw], padding);
@@ -88,5 +92,10 @@ export function conv3dFrom2d(
  * mean and max over the time axis of `[N, D, H, W, C]`, concatenated on channels → `[N, H, W, 2C]`.
  */
 export function temporalMeanMax(x: tf.Tensor5D): tf.Tensor4D {
-  return tf.tidy(() => tf.concat([tf.mean(x, 1), tf.max(x, 1)], 3) as tf.Tensor4D);
+  const [n, d, h, w, c] = x.shape;
+  return tf.tidy(() => {
+    // As [N, D, H·W·C]: the gradients (broadcast compare, tile) are faster at rank 3 on wasm.
+    const flat = tf.reshape(x, [n, d, h * w * c]);
+    return tf.reshape(tf.concat([tf.reshape(tf.mean(flat, 1), [n, h, w, c]), tf.reshape(tf.max(flat, 1), [n, h, w, c])], 3), [n, h, w, 2 * c]) as tf.Tensor4D;
+  });
 }

@@ -40,24 +40,27 @@ export function validateFlowOptions(options: FlowOptions = {}): Required<FlowOpt
   return o;
 }
 
-function gaussianKernel(sigma: number, channels: number): tf.Tensor4D {
+/** A 1-D Gaussian as separable depthwise kernels `[1,k,1,1]` and `[k,1,1,1]` (one channel). */
+function gaussianKernels(sigma: number): [tf.Tensor4D, tf.Tensor4D] {
   const radius = Math.max(1, Math.ceil(2 * sigma));
   const k: number[] = [];
   for (let i = -radius; i <= radius; i++) k.push(Math.exp((-i * i) / (2 * sigma * sigma)));
   const sum = k.reduce((a, b) => a + b, 0);
-  const size = k.length;
-  const values: number[] = [];
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < channels; c++) values.push((k[y] * k[x]) / (sum * sum));
-  return tf.tensor4d(values, [size, size, channels, 1]);
+  const values = k.map((v) => v / sum);
+  return [tf.tensor4d(values, [1, k.length, 1, 1]), tf.tensor4d(values, [k.length, 1, 1, 1])];
 }
 
-/** Bilinear sampling of `image` `[N,H,W,1]` at `(x + u, y + v)`, edges clamped. */
-export function warpBilinear(image: tf.Tensor4D, flow: tf.Tensor4D): tf.Tensor4D {
+/** Gaussian blur of a one-channel `[N,H,W,1]` map, zero-padded ('same'). */
+function blur(x: tf.Tensor4D, [kx, ky]: [tf.Tensor4D, tf.Tensor4D]): tf.Tensor4D {
+  return tf.depthwiseConv2d(tf.depthwiseConv2d(x, kx, 1, 'same'), ky, 1, 'same');
+}
+
+/** Bilinear sampling of `image` `[N,H,W,1]` at `(x + u, y + v)` (`u`, `v`: `[N,H,W,1]`), edges clamped. */
+export function warpBilinear(image: tf.Tensor4D, u: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w] = image.shape;
-    const gx = tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w]);
-    const gy = tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1]);
-    const [u, v] = tf.unstack(flow, 3);
+    const gx = tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w, 1]);
+    const gy = tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1, 1]);
     const x = tf.clipByValue(tf.add(gx, u), 0, w - 1);
     const y = tf.clipByValue(tf.add(gy, v), 0, h - 1);
     const x0 = tf.floor(x);
@@ -66,7 +69,7 @@ export function warpBilinear(image: tf.Tensor4D, flow: tf.Tensor4D): tf.Tensor4D
     const wy = tf.sub(y, y0);
     const x1 = tf.minimum(tf.add(x0, 1), w - 1);
     const y1 = tf.minimum(tf.add(y0, 1), h - 1);
-    const base = tf.reshape(tf.mul(tf.range(0, n, 1, 'float32'), h * w), [n, 1, 1]);
+    const base = tf.reshape(tf.mul(tf.range(0, n, 1, 'float32'), h * w), [n, 1, 1, 1]);
     const flat = tf.reshape(image, [-1]);
     const at = (yy: tf.Tensor, xx: tf.Tensor) =>
       tf.gather(flat, tf.cast(tf.add(base, tf.add(tf.mul(yy, w), xx)), 'int32'));
@@ -76,13 +79,13 @@ export function warpBilinear(image: tf.Tensor4D, flow: tf.Tensor4D): tf.Tensor4D
   });
 }
 
-/** Central-difference gradients (∂/∂x, ∂/∂y) of `[N,H,W,1]`, edge-replicated: `[N,H,W,2]`. */
-function gradients(image: tf.Tensor4D): tf.Tensor4D {
+/** Central-difference gradients (∂/∂x, ∂/∂y) of `[N,H,W,1]`, edge-replicated. */
+function gradients(image: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
   const [, h, w] = image.shape;
   const padded = tf.mirrorPad(image, [[0, 0], [1, 1], [1, 1], [0, 0]], 'symmetric');
   const ix = tf.mul(tf.sub(tf.slice(padded, [0, 1, 2, 0], [-1, h, w, 1]), tf.slice(padded, [0, 1, 0, 0], [-1, h, w, 1])), 0.5);
   const iy = tf.mul(tf.sub(tf.slice(padded, [0, 2, 1, 0], [-1, h, w, 1]), tf.slice(padded, [0, 0, 1, 0], [-1, h, w, 1])), 0.5);
-  return tf.concat([ix, iy], 3) as tf.Tensor4D;
+  return [ix, iy];
 }
 
 function downsample(image: tf.Tensor4D): tf.Tensor4D {
@@ -96,51 +99,50 @@ function downsample(image: tf.Tensor4D): tf.Tensor4D {
 export function opticalFlow(prev: tf.Tensor4D, next: tf.Tensor4D, options: FlowOptions = {}): tf.Tensor4D {
   const o = validateFlowOptions(options);
   return tf.tidy(() => {
-    const window = gaussianKernel(o.windowSigma, 3);
-    const flowWindow = tf.slice(window, [0, 0, 0, 0], [-1, -1, 2, 1]);
-    const pre = gaussianKernel(0.8, 1);
-    const smooth = (x: tf.Tensor4D) => tf.depthwiseConv2d(x, pre, 1, 'same');
-    const prevPyr: tf.Tensor4D[] = [smooth(prev)];
-    const nextPyr: tf.Tensor4D[] = [smooth(next)];
+    const window = gaussianKernels(o.windowSigma);
+    const pre = gaussianKernels(0.8);
+    const prevPyr: tf.Tensor4D[] = [blur(prev, pre)];
+    const nextPyr: tf.Tensor4D[] = [blur(next, pre)];
     for (let l = 1; l < o.levels; l++) {
       prevPyr.push(downsample(prevPyr[l - 1]));
       nextPyr.push(downsample(nextPyr[l - 1]));
     }
-    let flow: tf.Tensor4D | undefined;
+    let u: tf.Tensor4D | undefined;
+    let v: tf.Tensor4D | undefined;
     for (let l = o.levels - 1; l >= 0; l--) {
       const I = prevPyr[l];
       const J = nextPyr[l];
       const [n, h, w] = I.shape;
-      if (flow === undefined) {
-        flow = tf.zeros([n, h, w, 2]);
+      if (u === undefined || v === undefined) {
+        u = tf.zeros([n, h, w, 1]);
+        v = tf.zeros([n, h, w, 1]);
       } else {
-        // Bouguet eq. (6): the guess for the finer level is twice the coarser flow.
-        const sx = w / flow.shape[2];
-        const sy = h / flow.shape[1];
-        flow = tf.mul(tf.image.resizeBilinear(flow, [h, w], true), tf.tensor1d([sx, sy])) as tf.Tensor4D;
+        // Bouguet eq. (6): the guess for the finer level is the coarser flow, upsampled and scaled ×2.
+        const sx = w / u.shape[2];
+        const sy = h / u.shape[1];
+        u = tf.mul(tf.image.resizeBilinear(u, [h, w], true), sx);
+        v = tf.mul(tf.image.resizeBilinear(v, [h, w], true), sy);
       }
-      const grad = gradients(I);
-      const [ix, iy] = tf.split(grad, 2, 3);
+      const [ix, iy] = gradients(I);
       // Structure tensor G = Σ_window [Ix² IxIy; IxIy Iy²] (Bouguet eq. (24)), fixed per level.
-      const g = tf.depthwiseConv2d(tf.concat([tf.square(ix), tf.mul(ix, iy), tf.square(iy)], 3) as tf.Tensor4D, window, 1, 'same');
-      const [gxx0, gxy, gyy0] = tf.split(g, 3, 3);
-      const gxx = tf.add(gxx0, o.regularization);
-      const gyy = tf.add(gyy0, o.regularization);
+      const gxx = tf.add(blur(tf.square(ix), window), o.regularization);
+      const gxy = blur(tf.mul(ix, iy), window);
+      const gyy = tf.add(blur(tf.square(iy), window), o.regularization);
       const det = tf.sub(tf.mul(gxx, gyy), tf.square(gxy));
       for (let k = 0; k < o.iterations; k++) {
         // Image mismatch b = Σ_window [Ix·It; Iy·It] with It = J(x + flow) − I(x) (eq. (30)).
-        const it = tf.sub(warpBilinear(J, flow), I);
-        const b = tf.depthwiseConv2d(tf.mul(grad, it), flowWindow, 1, 'same');
-        const [bx, by] = tf.split(b, 2, 3);
+        const it = tf.sub(warpBilinear(J, u, v), I);
+        const bx = blur(tf.mul(ix, it), window);
+        const by = blur(tf.mul(iy, it), window);
         // η = −G⁻¹ b (eq. (28)), the 2×2 inverse written out.
         const du = tf.div(tf.sub(tf.mul(gxy, by), tf.mul(gyy, bx)), det);
         const dv = tf.div(tf.sub(tf.mul(gxy, bx), tf.mul(gxx, by)), det);
-        flow = tf.add(flow, tf.concat([du, dv], 3)) as tf.Tensor4D;
         // Smooth the field with the same window: the per-pixel solutions are coupled through the
         // warp, and averaging them removes the noise that otherwise stalls the iteration.
-        flow = tf.depthwiseConv2d(flow, flowWindow, 1, 'same');
+        u = blur(tf.add(u, du), window);
+        v = blur(tf.add(v, dv), window);
       }
     }
-    return flow as tf.Tensor4D;
+    return tf.concat([u!, v!], 3) as tf.Tensor4D;
   });
 }

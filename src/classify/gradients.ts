@@ -29,6 +29,65 @@ function keepDims(dy: tf.Tensor, xShape: number[], axis: unknown): { dy: tf.Tens
   return { dy: tf.reshape(dy, shape), axes };
 }
 
+/**
+ * ∂L/∂W of a 2D convolution: with stride 1, one 'valid' conv2d (below); otherwise im2col + one
+ * matrix product, `Wᵍ = patches(x)ᵀ · dy`. Used instead
+ * of the Conv2DBackpropFilter kernel, which the wasm backend lacks and the cpu backend runs ~50×
+ * slower than a matMul of the same size (measured: 18 s vs 0.4 s for a 256×6×8×48 → 24 3×3 conv).
+ */
+export function conv2dFilterGradient(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  attrs: Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+): tf.Tensor4D {
+  const [kh, kw, cin, cout] = filterShape;
+  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { top, bottom, left, right } = info.padInfo;
+  const { batchSize: n, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const xp = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]) : x;
+  if (sh === 1 && sw === 1 && xp.shape[1] - oh + 1 === kh && xp.shape[2] - ow + 1 === kw) {
+    // Stride 1: the correlation of x with dy over (batch, y, x) is itself a 'valid' conv2d with
+    // the batch as channels: [C, Hp, Wp, N] ⋆ [oh, ow, N, O] → [C, kh, kw, O] (8× faster than im2col).
+    const y = tf.conv2d(tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid');
+    return tf.transpose(y, [1, 2, 0, 3]);
+  }
+  const parts: tf.Tensor4D[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      parts.push(
+        sh === 1 && sw === 1
+          ? tf.slice(xp, [0, i, j, 0], [n, oh, ow, cin])
+          : (tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]) as tf.Tensor4D),
+      );
+    }
+  }
+  const patches = tf.reshape(parts.length === 1 ? parts[0] : tf.concat(parts, 3), [n * oh * ow, kh * kw * cin]);
+  return tf.reshape(tf.matMul(patches, tf.reshape(dy, [n * oh * ow, cout]), true, false), filterShape);
+}
+
+/**
+ * ∂L/∂x of a 2D convolution. With stride 1 (and an odd kernel for `same`) it is the forward
+ * convolution of `dy` with the filter rotated 180° and its channels swapped, which runs on the fast
+ * Conv2D kernel (~5× faster on wasm than Conv2DBackpropInput); otherwise the transposed convolution.
+ */
+export function conv2dInputGradient(
+  xShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  attrs: Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+): tf.Tensor4D {
+  const [kh, kw] = filter.shape;
+  const strides = typeof attrs.strides === 'number' ? [attrs.strides, attrs.strides] : attrs.strides;
+  const unit = strides[0] === 1 && strides[1] === 1;
+  if (unit && (attrs.pad === 'valid' || (attrs.pad === 'same' && kh % 2 === 1 && kw % 2 === 1))) {
+    const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    if (attrs.pad === 'same') return tf.conv2d(dy, rotated, 1, 'same');
+    return tf.conv2d(tf.pad(dy, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]), rotated, 1, 'valid');
+  }
+  return tf.conv2dTranspose(dy, filter, xShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+}
+
 const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToSave?: boolean[]; saveAllInputs?: boolean; gradFunc: GradFunc }> = [
   { kernelName: 'Identity', gradFunc: (dy) => ({ x: () => dy }) },
   { kernelName: 'Cast', gradFunc: (dy) => ({ x: () => tf.clone(dy) }) },
@@ -128,15 +187,8 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, [x, filter], attrs) => ({
-      x: () => tf.conv2dTranspose(dy as tf.Tensor4D, filter as tf.Tensor4D, x.shape as [number, number, number, number], attrs.strides, attrs.pad),
-      filter: () =>
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-          strides: attrs.strides,
-          pad: attrs.pad,
-          dataFormat: attrs.dataFormat,
-          dimRoundingMode: attrs.dimRoundingMode,
-          filterShape: filter.shape,
-        }) as tf.Tensor,
+      x: () => conv2dInputGradient(x.shape as [number, number, number, number], dy as tf.Tensor4D, filter as tf.Tensor4D, attrs),
+      filter: () => conv2dFilterGradient(x as tf.Tensor4D, dy as tf.Tensor4D, filter.shape as [number, number, number, number], attrs),
     }),
   },
   {

@@ -97,9 +97,9 @@ export function headForward(
   let y: tf.Tensor5D = tf.div(tf.sub(x, weights[`${stream}/norm/mean`]), weights[`${stream}/norm/std`]);
   spec.layers.forEach((l, i) => {
     const k = weights[`${stream}/conv${i}/kernel`] as tf.Tensor5D;
-    y = tf.relu(tf.add(conv3dFrom2d(y, k, l.strides, 'same'), weights[`${stream}/conv${i}/bias`]));
+    y = tf.relu(tf.add(conv3dFrom2d(y, k, l.strides, 'same'), weights[`${stream}/conv${i}/bias`])) as tf.Tensor5D;
   });
   let z: tf.Tensor2D = adaptivePoolFlatten(temporalMeanMax(y), spec.poolGrid);
-  if (training && spec.dropout > 0) z = tf.dropout(z, spec.dropout, undefined, seed);
+  if (training && spec.dropout > 0) z = tf.dropout(z, spec.dropout, undefined, seed) as tf.Tensor2D;
   return tf.add(tf.matMul(z, weights[`${stream}/dense/kernel`]), weights[`${stream}/dense/bias`]);
 }

@@ -98,7 +98,7 @@ export async function loadClipModel(dir: string): Promise<ClipModel> {
   if (summary.formatVersion !== MODEL_FORMAT_VERSION) {
     throw invalid(dir, `format version ${JSON.stringify(summary.formatVersion)}, this siamstream reads ${MODEL_FORMAT_VERSION}`);
   }
-  const artifacts = await fileLoadHandler(jsonPath).load();
+  const artifacts = await fileLoadHandler(jsonPath).load!();
   const topology = artifacts.modelTopology as { format?: string; formatVersion?: number; config?: ClipModelConfig } | undefined;
   if (topology?.format !== MODEL_FORMAT || topology.formatVersion !== MODEL_FORMAT_VERSION || !topology.config) {
     throw invalid(dir, 'model.json does not describe a clip classifier of this version');

@@ -10,6 +10,8 @@ import { registerDoctor } from './doctor.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
 import { registerTrack } from './track.js';
+import { registerTrain } from './train.js';
+import { registerClassify } from './classify.js';
 
 export function buildProgram(): Command {
   const program = new Command('siamstream')
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   registerTrack(program);
   registerEval(program);
   registerServe(program);
+  registerTrain(program);
+  registerClassify(program);
   return program;
 }
 

@@ -7,6 +7,8 @@
  * and reads the next frame meanwhile. Messages carry crops (0.1–0.4 MB) and feature maps, both
  * transferred, never the frame. bench/track-tune.ts measures what this buys (docs/tracker.md).
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { SiamError, type ErrorCode } from '../errors.js';
@@ -56,6 +58,19 @@ export async function createInProcessEmbedder(config: EmbedderConfig): Promise<E
   };
 }
 
+/**
+ * Starts trunk-worker: the compiled `.js` from dist; from TypeScript source (tsx, vitest) the
+ * `.ts` module through tsx's `tsImport`, because a worker does not inherit the parent's loader
+ * hooks (`execArgv: ['--import', 'tsx']` is not enough under Node 20, and vitest has no such flag).
+ */
+function spawnTrunkWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./trunk-worker.js', import.meta.url));
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const entry = new URL('./trunk-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
+  return new Worker(boot, { eval: true });
+}
+
 /** One worker and its pending requests. */
 class TrunkWorker {
   private readonly worker: Worker;
@@ -64,9 +79,7 @@ class TrunkWorker {
   private failure: Error | undefined;
 
   constructor() {
-    const isTs = import.meta.url.endsWith('.ts');
-    const url = new URL(isTs ? './trunk-worker.ts' : './trunk-worker.js', import.meta.url);
-    this.worker = new Worker(url, isTs ? { execArgv: ['--import', 'tsx'] } : {});
+    this.worker = spawnTrunkWorker();
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => {
       const p = this.pending.get(reply.id);

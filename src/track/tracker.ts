@@ -62,6 +62,8 @@ class SiamTracker implements Tracker {
   private lost = false;
   private lostSearch = 1;
   private frames = 0;
+  /** Running mean of the peak over confident frames (what "a weak peak" is relative to). */
+  private usualScore = 1;
   private disposed = false;
 
   constructor(
@@ -116,6 +118,7 @@ class SiamTracker implements Tracker {
     this.lost = false;
     this.lostSearch = 1;
     this.frames = 0;
+    this.usualScore = reading.value;
     const t2 = performance.now();
     return this.result(frame, box, reading.value, reading.psr, { crop: cropMs, trunk: t1 - t0 - cropMs, cf: t2 - t1, total: t2 - t0 });
   }
@@ -170,10 +173,16 @@ class SiamTracker implements Tracker {
       learnSide = side * factors[best];
       cellPx = (learnSide / o.inputSize) * this.stride;
     }
-    const confident = this.lost ? reading.psr >= o.psrFound && reading.value >= o.scoreFound : reading.psr >= o.psrLost;
+    // Confidence relative to this target's usual peak (a running mean over confident frames).
+    const usual = this.usualScore;
+    const confident = this.lost
+      ? reading.psr >= o.psrFound && reading.value >= o.foundScoreRatio * usual
+      : reading.psr >= o.psrLost && reading.value >= o.lostScoreRatio * usual;
     if (confident) {
       this.moveTo(target, reading.dx * cellPx, reading.dy * cellPx, this.lost ? 1 : dampedScale(factor, o.scaleUpdateRate), frame);
-      if (!this.lost && reading.psr >= o.updateMinPsr && o.templateUpdateRate > 0) {
+      this.usualScore += o.scoreMemoryRate * (reading.value - this.usualScore);
+      const sure = reading.psr >= o.updateMinPsr && reading.value >= o.updateScoreRatio * usual;
+      if (!this.lost && sure && o.templateUpdateRate > 0) {
         this.head.learn(reading.index, this.labelSigma(target, learnSide), reading.dy, reading.dx, o.templateUpdateRate, o.searchWindow);
       }
       this.lost = false;
@@ -217,7 +226,8 @@ class SiamTracker implements Tracker {
     this.head.cf.reset();
   }
 
-  numTensors(): Promise<number[]> {
+  async numTensors(): Promise<number[]> {
+    this.ensureUsable();
     return this.embedder.numTensors();
   }
 

@@ -1,0 +1,111 @@
+/**
+ * `siamstream classify <video…> --model MODEL_DIR`: labels each file window by window and as a
+ * whole. Per file, one line on stdout: JSON `{ file, label, scores, windows: [ClipLabel…] }`, or
+ * CSV rows (one per window, plus a `whole` row). Progress on stderr (a bar on a TTY). A file that
+ * fails is reported on stderr and the others go on (exit code 2 at the end).
+ */
+import type { Command } from 'commander';
+import { lastValueFrom, toArray } from 'rxjs';
+import { classifyClips, createClipClassifier, type ClipClassifier } from '../classify/index.js';
+import { createFrameDemand, decode, probeVideo } from '../decode/index.js';
+import { SiamError, isSiamError } from '../errors.js';
+import type { ClipLabel } from '../types.js';
+import { createProgress } from './progress.js';
+
+interface ClassifyFlags {
+  model: string;
+  window?: string;
+  stride?: string;
+  format?: string;
+  backend?: string;
+}
+
+/** What `classify` prints per file. */
+export interface FileLabel {
+  file: string;
+  /** The whole file's label: the class with the highest mean window probability. */
+  label: string;
+  scores: Record<string, number>;
+  windows: ClipLabel[];
+}
+
+function intFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be an integer >= 1, got "${v}".`);
+  return n;
+}
+
+/** Labels one file (the classifier is reset first: frame indices restart per file). */
+export async function classifyFile(classifier: ClipClassifier, file: string, window?: number, stride?: number): Promise<FileLabel> {
+  classifier.reset();
+  const windowLength = window ?? classifier.clipLength;
+  const step = stride ?? Math.max(1, Math.floor(windowLength / 2));
+  const info = await probeVideo(file).catch(() => undefined);
+  const progress = createProgress({ label: file.split('/').pop() ?? file, total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined, unit: 'frames' });
+  const demand = createFrameDemand({ maxInFlight: windowLength + step });
+  try {
+    const windows = await lastValueFrom(
+      decode(file, { width: classifier.inputWidth, height: classifier.inputHeight, fps: classifier.fps, demand }).pipe(
+        classifyClips({ classifier, windowLength, stride: step, demand }),
+        toArray(),
+      ),
+    );
+    if (windows.length === 0) throw new SiamError('ERR_CLIP_UNREADABLE', `${file} gave no frames.`);
+    progress.tick(0);
+    const scores: Record<string, number> = {};
+    for (const label of classifier.labels) scores[label] = windows.reduce((a, w) => a + w.scores[label], 0) / windows.length;
+    const label = classifier.labels.reduce((best, l) => (scores[l] > scores[best] ? l : best), classifier.labels[0]);
+    return { file, label, scores, windows };
+  } finally {
+    progress.stop();
+  }
+}
+
+function csvLines(r: FileLabel, labels: string[]): string[] {
+  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const rows = r.windows.map((w, i) => [q(r.file), String(i), String(w.startMs), String(w.endMs), String(w.startFrame), String(w.endFrame), q(w.label), ...labels.map((l) => w.scores[l].toFixed(6))]);
+  const first = r.windows[0];
+  const last = r.windows[r.windows.length - 1];
+  rows.push([q(r.file), 'whole', String(first.startMs), String(last.endMs), String(first.startFrame), String(last.endFrame), q(r.label), ...labels.map((l) => r.scores[l].toFixed(6))]);
+  return rows.map((row) => row.join(','));
+}
+
+export function registerClassify(program: Command): void {
+  program
+    .command('classify')
+    .description('label video files by action with a model from `siamstream train`')
+    .argument('<video...>', 'video files (any container ffmpeg reads)')
+    .requiredOption('--model <dir>', 'model folder written by `siamstream train --out`')
+    .option('--window <frames>', 'frames per window (default: the model clip length)')
+    .option('--stride <frames>', 'frames between window starts (default: window / 2)')
+    .option('--format <format>', 'json (one object per file and line) or csv', 'json')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu')
+    .action(async (videos: string[], flags: ClassifyFlags) => {
+      if (flags.format !== 'json' && flags.format !== 'csv') {
+        throw new SiamError('ERR_BAD_OPTION', `Expected --format to be json or csv, got "${flags.format}".`);
+      }
+      const window = intFlag('window', flags.window);
+      const stride = intFlag('stride', flags.stride);
+      const classifier = await createClipClassifier({ model: flags.model, backend: flags.backend });
+      try {
+        if (flags.format === 'csv') {
+          const header = ['file', 'window', 'startMs', 'endMs', 'startFrame', 'endFrame', 'label', ...classifier.labels.map((l) => `score_${l}`)];
+          process.stdout.write(`${header.join(',')}\n`);
+        }
+        let failed = 0;
+        for (const file of videos) {
+          try {
+            const r = await classifyFile(classifier, file, window, stride);
+            process.stdout.write(flags.format === 'csv' ? `${csvLines(r, classifier.labels).join('\n')}\n` : `${JSON.stringify(r)}\n`);
+          } catch (e) {
+            failed++;
+            process.stderr.write(`siamstream: ${file}: ${isSiamError(e) ? e.toString() : (e as Error).message}\n`);
+          }
+        }
+        if (failed > 0) process.exitCode = 2;
+      } finally {
+        classifier.dispose();
+      }
+    });
+}

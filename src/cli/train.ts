@@ -1,0 +1,95 @@
+/**
+ * `siamstream train --data DIR --out MODEL_DIR`: trains a clip classifier from `DIR/<label>/<clips>`
+ * and writes the model folder. Progress on stderr (a bar on a TTY), one JSON summary line on stdout.
+ */
+import type { Command } from 'commander';
+import { initBackend } from '../backend/backend.js';
+import { disposeClipModel, saveClipModel, trainClassifier, type TrainEvent, type TrainOptions } from '../classify/index.js';
+import { SiamError } from '../errors.js';
+import { createProgress, type Progress } from './progress.js';
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  epochs?: string;
+  fps?: string;
+  clipLength?: string;
+  validationSplit?: string;
+  cropViews?: string;
+  flip?: string;
+  seed?: string;
+  backend?: string;
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be a number, got "${v}".`);
+  return n;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a clip classifier from a folder DIR/<label>/<clips> (any container ffmpeg reads)')
+    .requiredOption('--data <dir>', 'training folder: one sub-folder of clips per label')
+    .requiredOption('--out <dir>', 'model folder to write (model.json, weights.bin, classifier.json)')
+    .option('--epochs <n>', 'passes over the training clips (default 40)')
+    .option('--fps <n>', 'frames per second sampled from each clip (default 10)')
+    .option('--clip-length <n>', 'frames per window (default 16)')
+    .option('--validation-split <f>', 'fraction of each class held out to pick the best epoch (default 0.2)')
+    .option('--crop-views <n>', 'crop views per clip for augmentation, 1..5 (default 5)')
+    .option('--flip <mode>', 'horizontal flips: auto (left/right labels swap), none, all (default auto)')
+    .option('--seed <n>', 'random seed (default 1)')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu')
+    .action(async (flags: TrainFlags) => {
+      await initBackend(flags.backend);
+      let bar: Progress | undefined;
+      let phase: TrainEvent['phase'] | undefined;
+      const options: TrainOptions = {
+        epochs: num('epochs', flags.epochs),
+        fps: num('fps', flags.fps),
+        clipLength: num('clip-length', flags.clipLength),
+        validationSplit: num('validation-split', flags.validationSplit),
+        cropViews: num('crop-views', flags.cropViews),
+        seed: num('seed', flags.seed),
+        flip: flags.flip as TrainOptions['flip'],
+        onWarning: (w) => {
+          process.stderr.write(`siamstream: warning ${w.toString()}\n`);
+        },
+        onProgress: (e) => {
+          if (e.phase !== phase) {
+            bar?.stop();
+            phase = e.phase;
+            bar = e.phase === 'features'
+              ? createProgress({ label: 'features', total: e.total, unit: 'clips' })
+              : createProgress({ label: 'training', total: e.epochs, unit: 'epochs' });
+          }
+          bar?.tick();
+        },
+      };
+      const started = performance.now();
+      const { model, history } = await trainClassifier(flags.data, options);
+      bar?.stop();
+      try {
+        await saveClipModel(model, flags.out);
+      } finally {
+        disposeClipModel(model);
+      }
+      const last = history[history.length - 1];
+      const t = model.config.training;
+      const summary = {
+        model: flags.out,
+        labels: model.config.labels,
+        clips: t.clips,
+        trainClips: t.trainClips,
+        validationClips: t.validationClips,
+        skipped: t.skipped,
+        epochs: history.length,
+        loss: last ? Math.round(last.loss * 1000) / 1000 : undefined,
+        bestValAccuracy: t.bestValAccuracy,
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+      };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    });
+}
