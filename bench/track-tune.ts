@@ -3,11 +3,14 @@
  *
  *   npx tsx bench/track-tune.ts [--data DIR] [--seq a,b] [--preset fast] [--workers 1]
  *                                [--config '{"lambda":0.02}' …] [--json out.json]
+ *   npx tsx bench/track-tune.ts --e2e [--seq boat1,person11] [--config …]
  *
  * Each sequence is decoded once (ffmpeg → RGB24 in memory) and every `--config` (hyper-parameter
  * overrides, JSON) is run on it; prints per-sequence success AUC, P@20, tracker-only fps and
  * frames reported lost, then the means. Speed is noisy on a shared machine: compare it with
- * `opencv_peers.py --trackers CSRT` run beside it.
+ * `opencv_peers.py --trackers CSRT` run beside it. `--e2e` instead measures decode + track end to
+ * end (src/decode's `decode()` in `all` mode with a `FrameDemand`, piped into `track()`): wall
+ * clock from subscribe to the last result.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -16,6 +19,9 @@ import { createTracker, type TrackerOptions } from '../src/track/index.js';
 import { precisionAt, successAuc } from '../src/eval/metrics.js';
 import { parseGroundTruth } from '../src/eval/groundtruth.js';
 import type { Box, Frame } from '../src/types.js';
+import { lastValueFrom, count } from 'rxjs';
+import { createFrameDemand, decode } from '../src/decode/index.js';
+import { track } from '../src/track/index.js';
 
 function arg(name: string): string[] {
   const out: string[] = [];
@@ -55,6 +61,22 @@ const configs = arg('config').length ? arg('config') : ['{}'];
 const base: TrackerOptions = { preset: arg('preset')[0], workers: arg('workers')[0] ? Number(arg('workers')[0]) : undefined, backend: arg('backend')[0] };
 const rows: Row[] = [];
 const trackers = await Promise.all(configs.map((c) => createTracker({ ...base, ...(JSON.parse(c) as TrackerOptions) })));
+
+if (process.argv.includes('--e2e')) {
+  for (const seq of seqs) {
+    const dir = path.join(dataDir, seq);
+    const gt = parseGroundTruth(readFileSync(path.join(dir, 'groundtruth.txt'), 'utf8'));
+    for (const [ci, tracker] of trackers.entries()) {
+      const demand = createFrameDemand({ maxInFlight: 2 });
+      const t0 = performance.now();
+      const n = await lastValueFrom(decode(path.join(dir, 'video.mp4'), { demand }).pipe(track(gt[0] as Box, { tracker, demand }), count()));
+      const fps = (n / (performance.now() - t0)) * 1000;
+      console.log(`${seq.padEnd(11)} ${configs[ci].slice(0, 60).padEnd(60)} end-to-end ${fps.toFixed(1)} fps (${n} frames)`);
+    }
+  }
+  for (const t of trackers) t.dispose();
+  process.exit(0);
+}
 
 for (const seq of seqs) {
   const dir = path.join(dataDir, seq);

@@ -6,3 +6,4 @@ export * from './decode/index.js';
 export * from './stream/index.js';
 export * from './eval/index.js';
 export * from './classify/index.js';
+export * from './track/index.js';

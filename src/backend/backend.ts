@@ -72,26 +72,30 @@ async function tryStart(name: Exclude<BackendName, 'auto'>): Promise<BackendInfo
   const packageName = PACKAGES[name];
   const before = listenerSnapshot();
   try {
-    // Importing the package registers its backend with tfjs-core.
-    await import(packageName);
-  } catch (cause) {
-    throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Backend "${name}" is not installed (${packageName}).`, {
-      cause,
-      hint: name.startsWith('node')
-        ? `npm install ${packageName} (needs libtensorflow), or use --backend wasm.`
-        : `Reinstall dependencies (npm ci).`,
-    });
+    try {
+      // Importing the package registers its backend with tfjs-core.
+      await import(packageName);
+    } catch (cause) {
+      throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Backend "${name}" is not installed (${packageName}).`, {
+        cause,
+        hint: name.startsWith('node')
+          ? `npm install ${packageName} (needs libtensorflow), or use --backend wasm.`
+          : `Reinstall dependencies (npm ci).`,
+      });
+    }
+    const tfBackend = name === 'node' || name === 'node-gpu' ? 'tensorflow' : name;
+    const ok = await tf.setBackend(tfBackend).catch(() => false);
+    if (!ok) {
+      throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Backend "${name}" failed to initialise.`, {
+        hint: 'Try --backend cpu, or check the installation.',
+      });
+    }
+    await tf.ready();
+    return { requested: name, name, tfBackend, packageName };
+  } finally {
+    // Also when the backend failed to start: its glue may have added listeners all the same.
+    restoreListeners(before);
   }
-  const tfBackend = name === 'node' || name === 'node-gpu' ? 'tensorflow' : name;
-  const ok = await tf.setBackend(tfBackend).catch(() => false);
-  if (!ok) {
-    throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Backend "${name}" failed to initialise.`, {
-      hint: 'Try --backend cpu, or check the installation.',
-    });
-  }
-  await tf.ready();
-  restoreListeners(before);
-  return { requested: name, name, tfBackend, packageName };
 }
 
 /**

@@ -51,7 +51,7 @@ export interface FitOptions {
   trainBackend?: 'wasm' | 'cpu';
 }
 
-export const DEFAULT_FIT_OPTIONS: Required<FitOptions> = {
+export const DEFAULT_FIT_OPTIONS: Required<Omit<FitOptions, 'trainBackend'>> = {
   epochs: 40,
   batchSize: 16,
   windowsPerClip: 8,
@@ -60,7 +60,6 @@ export const DEFAULT_FIT_OPTIONS: Required<FitOptions> = {
   labelSmoothing: 0.1,
   speedJitter: 1.25,
   seed: 1,
-  trainBackend: undefined as unknown as 'wasm' | 'cpu',
 };
 
 /** One line of training progress. */

@@ -85,7 +85,7 @@ function gradients(image: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
   const padded = tf.mirrorPad(image, [[0, 0], [1, 1], [1, 1], [0, 0]], 'symmetric');
   const ix = tf.mul(tf.sub(tf.slice(padded, [0, 1, 2, 0], [-1, h, w, 1]), tf.slice(padded, [0, 1, 0, 0], [-1, h, w, 1])), 0.5);
   const iy = tf.mul(tf.sub(tf.slice(padded, [0, 2, 1, 0], [-1, h, w, 1]), tf.slice(padded, [0, 0, 1, 0], [-1, h, w, 1])), 0.5);
-  return [ix, iy];
+  return [ix as tf.Tensor4D, iy as tf.Tensor4D];
 }
 
 function downsample(image: tf.Tensor4D): tf.Tensor4D {
@@ -107,42 +107,40 @@ export function opticalFlow(prev: tf.Tensor4D, next: tf.Tensor4D, options: FlowO
       prevPyr.push(downsample(prevPyr[l - 1]));
       nextPyr.push(downsample(nextPyr[l - 1]));
     }
-    let u: tf.Tensor4D | undefined;
-    let v: tf.Tensor4D | undefined;
+    const coarsest = prevPyr[o.levels - 1].shape;
+    let u = tf.zeros([coarsest[0], coarsest[1], coarsest[2], 1]) as tf.Tensor4D;
+    let v = tf.zeros([coarsest[0], coarsest[1], coarsest[2], 1]) as tf.Tensor4D;
     for (let l = o.levels - 1; l >= 0; l--) {
       const I = prevPyr[l];
       const J = nextPyr[l];
-      const [n, h, w] = I.shape;
-      if (u === undefined || v === undefined) {
-        u = tf.zeros([n, h, w, 1]);
-        v = tf.zeros([n, h, w, 1]);
-      } else {
+      const [, h, w] = I.shape;
+      if (u.shape[1] !== h || u.shape[2] !== w) {
         // Bouguet eq. (6): the guess for the finer level is the coarser flow, upsampled and scaled ×2.
         const sx = w / u.shape[2];
         const sy = h / u.shape[1];
-        u = tf.mul(tf.image.resizeBilinear(u, [h, w], true), sx);
-        v = tf.mul(tf.image.resizeBilinear(v, [h, w], true), sy);
+        u = tf.mul(tf.image.resizeBilinear(u, [h, w], true), sx) as tf.Tensor4D;
+        v = tf.mul(tf.image.resizeBilinear(v, [h, w], true), sy) as tf.Tensor4D;
       }
       const [ix, iy] = gradients(I);
       // Structure tensor G = Σ_window [Ix² IxIy; IxIy Iy²] (Bouguet eq. (24)), fixed per level.
-      const gxx = tf.add(blur(tf.square(ix), window), o.regularization);
-      const gxy = blur(tf.mul(ix, iy), window);
-      const gyy = tf.add(blur(tf.square(iy), window), o.regularization);
+      const gxx = tf.add(blur(tf.square(ix) as tf.Tensor4D, window), o.regularization);
+      const gxy = blur(tf.mul(ix, iy) as tf.Tensor4D, window);
+      const gyy = tf.add(blur(tf.square(iy) as tf.Tensor4D, window), o.regularization);
       const det = tf.sub(tf.mul(gxx, gyy), tf.square(gxy));
       for (let k = 0; k < o.iterations; k++) {
         // Image mismatch b = Σ_window [Ix·It; Iy·It] with It = J(x + flow) − I(x) (eq. (30)).
-        const it = tf.sub(warpBilinear(J, u, v), I);
-        const bx = blur(tf.mul(ix, it), window);
-        const by = blur(tf.mul(iy, it), window);
+        const it = tf.sub(warpBilinear(J, u, v), I) as tf.Tensor4D;
+        const bx = blur(tf.mul(ix, it) as tf.Tensor4D, window);
+        const by = blur(tf.mul(iy, it) as tf.Tensor4D, window);
         // η = −G⁻¹ b (eq. (28)), the 2×2 inverse written out.
         const du = tf.div(tf.sub(tf.mul(gxy, by), tf.mul(gyy, bx)), det);
         const dv = tf.div(tf.sub(tf.mul(gxy, bx), tf.mul(gxx, by)), det);
         // Smooth the field with the same window: the per-pixel solutions are coupled through the
         // warp, and averaging them removes the noise that otherwise stalls the iteration.
-        u = blur(tf.add(u, du), window);
-        v = blur(tf.add(v, dv), window);
+        u = blur(tf.add(u, du) as tf.Tensor4D, window);
+        v = blur(tf.add(v, dv) as tf.Tensor4D, window);
       }
     }
-    return tf.concat([u!, v!], 3) as tf.Tensor4D;
+    return tf.concat([u, v], 3) as tf.Tensor4D;
   });
 }

@@ -28,7 +28,7 @@ export interface TrainOptions extends FitOptions, Partial<StreamConfig> {
   streams?: StreamName[];
   /** Fraction of each class's clips held out for validation (classes with < 3 clips keep all). @default 0.2 */
   validationSplit?: number;
-  /** Crop views per clip, the full frame included (1 = no crops). @default 5 */
+  /** Crop views per clip, the full frame included (1 = no crops). @default 3 */
   cropViews?: number;
   /** Horizontal flips: see {@link flippedLabel}. @default 'auto' */
   flip?: FlipMode;
@@ -46,7 +46,7 @@ export const DEFAULT_TRAIN_OPTIONS = {
   ...DEFAULT_STREAM_CONFIG,
   streams: [...STREAMS] as StreamName[],
   validationSplit: 0.2,
-  cropViews: 5,
+  cropViews: 3,
   flip: 'auto' as FlipMode,
 };
 

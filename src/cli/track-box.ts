@@ -4,7 +4,7 @@
  * Every failure is `ERR_BAD_BOX` with a hint saying what a good box looks like.
  */
 import { SiamError } from '../errors.js';
-import { firstValidBox, readGroundTruth } from '../eval/groundtruth.js';
+import { firstValidBox, parseBoxNumber, readGroundTruth, splitBoxFields } from '../eval/groundtruth.js';
 import type { Box } from '../types.js';
 
 const FORMAT_HINT = 'Give --box x,y,w,h in pixels (top-left corner, 0-based), e.g. --box 120,80,40,60.';
@@ -15,14 +15,14 @@ function badBox(message: string, hint = FORMAT_HINT): SiamError {
 
 const fmt = (b: Box): string => `${b.x},${b.y},${b.width},${b.height}`;
 
-/** Parses `x,y,w,h` (commas, spaces or tabs) into a box; `ERR_BAD_BOX` unless it is 4 finite numbers with w, h > 0. */
+/**
+ * Parses `x,y,w,h` (commas, spaces or tabs, as a ground-truth line) into a box; `ERR_BAD_BOX`
+ * unless it is 4 finite decimal numbers with w, h > 0.
+ */
 export function parseBoxArg(text: string): Box {
-  const fields = text
-    .trim()
-    .split(/[\s,]+/)
-    .filter((f) => f !== '');
+  const fields = splitBoxFields(text);
   if (fields.length !== 4) throw badBox(`Expected 4 numbers x,y,w,h for --box, got "${text}".`);
-  const [x, y, width, height] = fields.map(Number);
+  const [x, y, width, height] = fields.map(parseBoxNumber);
   const box = { x, y, width, height };
   checkBoxShape(box, `--box ${text}`);
   return box;
@@ -68,9 +68,4 @@ export async function initialBox(opts: { box?: string; boxFrom?: string }): Prom
     return box;
   }
   throw badBox('No initial box: give --box x,y,w,h or --box-from groundtruth.txt.');
-}
-
-/** True for cameras (`/dev/videoN`) and network URLs, which are decoded in `latest` mode. */
-export function isLiveSource(source: string): boolean {
-  return /^\/dev\/video\d+$/.test(source) || /^[a-z][a-z0-9+.-]+:\/\//i.test(source);
 }

@@ -11,13 +11,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Subscription } from 'rxjs';
 import { createFrameDemand, decode, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
+import { isLiveSource } from '../decode/source.js';
 import type { Tracker } from '../track/index.js';
 import type { Frame, TrackResult } from '../types.js';
 import { drawResult } from './annotate/draw.js';
 import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
 import { openResultSink, type ResultSink } from './outputs.js';
 import { createProgress } from './progress.js';
-import { checkBoxInFrame, initialBox, isLiveSource } from './track-box.js';
+import { checkBoxInFrame, initialBox } from './track-box.js';
 
 interface TrackCliOptions {
   box?: string;
@@ -55,6 +56,10 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   let info: VideoInfo | undefined = live || source === '-' ? undefined : await probeVideo(source);
   if (info) checkBoxInFrame(box, info.width, info.height); // again on the first frame, for live sources
   const demand = createFrameDemand({ maxInFlight: 2 });
+  const ffmpegPath = opts.annotate ? resolveFfmpeg().path : undefined;
+  // Last of what may throw before the try below: a progress bar started earlier would be left
+  // drawn, with the terminal's cursor hidden.
+  const sink: ResultSink = openResultSink(opts.out);
   const progress = createProgress({ label: 'track', total: info?.frameCount, unit: 'frames' });
   const frames$ = decode(source, {
     backpressure: live ? 'latest' : 'all',
@@ -64,8 +69,6 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
       if (i.frameCount) progress.setTotal(i.frameCount);
     },
   });
-  const ffmpegPath = opts.annotate ? resolveFfmpeg().path : undefined;
-  const sink: ResultSink = openResultSink(opts.out);
   let encoder: VideoEncoder | undefined;
   let tracker: Tracker | undefined;
   let subscription: Subscription | undefined;
@@ -91,7 +94,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
         out: opts.annotate,
         width: frame.width,
         height: frame.height,
-        fps: info?.fps ?? 25,
+        fps: info?.fps ?? 0, // unknown: the encoder's default
       });
       const image = { width: frame.width, height: frame.height, data: new Uint8Array(frame.data) };
       drawResult(image, result);

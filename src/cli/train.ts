@@ -38,7 +38,7 @@ export function registerTrain(program: Command): void {
     .option('--fps <n>', 'frames per second sampled from each clip (default 10)')
     .option('--clip-length <n>', 'frames per window (default 16)')
     .option('--validation-split <f>', 'fraction of each class held out to pick the best epoch (default 0.2)')
-    .option('--crop-views <n>', 'crop views per clip for augmentation, 1..5 (default 5)')
+    .option('--crop-views <n>', 'crop views per clip for augmentation, 1..5 (default 3)')
     .option('--flip <mode>', 'horizontal flips: auto (left/right labels swap), none, all (default auto)')
     .option('--seed <n>', 'random seed (default 1)')
     .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu')

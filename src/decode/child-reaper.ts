@@ -7,6 +7,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 
+/** Default grace period between SIGTERM and SIGKILL, in ms (decode's teardown, the annotate encoder). */
+export const DEFAULT_KILL_GRACE_MS = 2000;
+
 const live = new Set<ChildProcess>();
 let installed = false;
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -46,6 +49,21 @@ export function reapOnExit(child: ChildProcess): void {
   install();
   live.add(child);
   child.once('exit', () => live.delete(child));
+}
+
+/**
+ * Sends SIGTERM, then SIGKILL after `graceMs` if the child is still alive (execa's
+ * `forceKillAfterDelay`). The timer does not keep this process alive: {@link reapOnExit} kills the
+ * child if this process exits before the timer fires.
+ */
+export function terminate(child: ChildProcess, graceMs = DEFAULT_KILL_GRACE_MS): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }, graceMs);
+  timer.unref();
+  child.once('exit', () => clearTimeout(timer));
 }
 
 /** Number of children currently tracked (for tests). */

@@ -15,7 +15,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { Observable } from 'rxjs';
 import { SiamError } from '../errors.js';
-import { reapOnExit } from './child-reaper.js';
+import { reapOnExit, terminate } from './child-reaper.js';
 import type { DemandGate } from './demand.js';
 import { FrameAssembler, type RawFrame } from './frame-assembler.js';
 import {
@@ -52,17 +52,6 @@ export interface FfmpegRunParams {
 
 /** Past this many buffered bytes without a showinfo line to cut them, stdout is paused anyway. */
 const MAX_UNCUT_BYTES = 64 * 1024 * 1024;
-
-/** Sends SIGTERM, then SIGKILL after `graceMs` if the child is still alive. */
-export function terminate(child: ChildProcess, graceMs: number): void {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }, graceMs);
-  timer.unref(); // child-reaper.ts kills it if this process exits before the timer fires
-  child.once('exit', () => clearTimeout(timer));
-}
 
 function spawnError(err: Error & { code?: string }, ffmpegPath: string): SiamError {
   if (err.code === 'ENOENT' || err.code === 'EACCES' || /spawn/i.test(err.message)) {

@@ -3,6 +3,7 @@
  */
 import type { Readable } from 'node:stream';
 import { SiamError } from '../errors.js';
+import { DEFAULT_KILL_GRACE_MS } from './child-reaper.js';
 import type { FrameDemand } from './demand.js';
 
 /** What is known about a video stream (from ffprobe, `ffmpeg -i`, or the running decoder). */
@@ -97,7 +98,7 @@ export const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
 export const DEFAULT_DECODE_OPTIONS = {
   realtime: false,
   loop: false,
-  killGraceMs: 2000,
+  killGraceMs: DEFAULT_KILL_GRACE_MS,
   logReconnects: true,
   reconnect: DEFAULT_RECONNECT,
 } as const;

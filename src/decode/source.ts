@@ -47,54 +47,78 @@ const NETWORK_WHITELIST = 'http,https,tls,tcp,udp,rtp,srtp,rtsp,rtsps,rtmp,rtmps
 const CAMERA_RE = /^\/dev\/video\d+$/;
 const PROTOCOL_RE = /^([a-z][a-z0-9+.-]*):/i;
 
+function refuse(message: string, hint: string): SiamError {
+  return new SiamError('ERR_UNSUPPORTED_SOURCE', message, { hint });
+}
+
+/**
+ * The kind of source `source` names, from the string alone (no file-system access): `-` is stdin,
+ * `/dev/videoN` a camera, an allowed `protocol://` a network stream, anything else a file path.
+ * @throws SiamError `ERR_UNSUPPORTED_SOURCE` for refused protocols or option-like strings.
+ */
+export function sourceKind(source: string): SourceKind {
+  if (typeof source !== 'string' || source.length === 0) {
+    throw refuse(
+      `expected a source string, got ${JSON.stringify(source)}`,
+      'give a file path, /dev/videoN, an rtsp/http(s)/udp URL, or - for stdin',
+    );
+  }
+  if (source === '-') return 'stdin';
+  const protocol = PROTOCOL_RE.exec(source)?.[1]?.toLowerCase();
+  // A one-letter "protocol" is a Windows drive letter (C:\video.mp4), not a protocol.
+  if (protocol && protocol.length > 1) {
+    if (!NETWORK_PROTOCOLS.includes(protocol)) {
+      throw refuse(
+        `protocol "${protocol}:" is not allowed (${source})`,
+        `give a plain file path, /dev/videoN, - for stdin, or a URL with one of: ${NETWORK_PROTOCOLS.join(', ')}`,
+      );
+    }
+    return 'network';
+  }
+  if (source.startsWith('-')) {
+    throw refuse(
+      `a source may not start with "-" (${source})`,
+      'prefix a file name that starts with - with ./',
+    );
+  }
+  return CAMERA_RE.test(source) ? 'camera' : 'file';
+}
+
+/**
+ * True for cameras and network streams (decoded in `latest` mode and reconnected), from the
+ * string alone. @throws SiamError `ERR_UNSUPPORTED_SOURCE` as {@link sourceKind}.
+ */
+export function isLiveSource(source: string): boolean {
+  const kind = sourceKind(source);
+  return kind === 'camera' || kind === 'network';
+}
+
 /**
  * Classifies `source`. Does not touch the file system except to check that a file or camera exists.
  * @throws SiamError `ERR_UNSUPPORTED_SOURCE` for refused protocols or option-like strings,
  *   `ERR_SOURCE_NOT_FOUND` for a missing file or camera.
  */
 export function resolveSource(source: string): ResolvedSource {
-  if (typeof source !== 'string' || source.length === 0) {
-    throw new SiamError('ERR_UNSUPPORTED_SOURCE', `expected a source string, got ${JSON.stringify(source)}`, {
-      hint: 'give a file path, /dev/videoN, an rtsp/http(s)/udp URL, or - for stdin',
-    });
+  const kind = sourceKind(source);
+  if (kind === 'stdin') {
+    return { kind, original: source, ffmpegInput: 'pipe:0', inputOptions: [], live: false };
   }
-  if (source === '-') {
-    return { kind: 'stdin', original: source, ffmpegInput: 'pipe:0', inputOptions: [], live: false };
-  }
-  const protocol = PROTOCOL_RE.exec(source)?.[1]?.toLowerCase();
-  // A one-letter "protocol" is a Windows drive letter (C:\video.mp4), not a protocol.
-  if (protocol && protocol.length > 1) {
-    if (!NETWORK_PROTOCOLS.includes(protocol)) {
-      throw new SiamError('ERR_UNSUPPORTED_SOURCE', `protocol "${protocol}:" is not allowed (${source})`, {
-        hint: `give a plain file path, /dev/videoN, - for stdin, or a URL with one of: ${NETWORK_PROTOCOLS.join(', ')}`,
-      });
-    }
+  if (kind === 'network') {
     return {
-      kind: 'network',
+      kind,
       original: source,
       ffmpegInput: source,
       inputOptions: ['-protocol_whitelist', NETWORK_WHITELIST],
       live: true,
     };
   }
-  if (source.startsWith('-')) {
-    throw new SiamError('ERR_UNSUPPORTED_SOURCE', `a source may not start with "-" (${source})`, {
-      hint: 'prefix a file name that starts with - with ./',
-    });
-  }
-  if (CAMERA_RE.test(source)) {
+  if (kind === 'camera') {
     if (!existsSync(source)) {
       throw new SiamError('ERR_SOURCE_NOT_FOUND', `camera ${source} does not exist`, {
         hint: 'list cameras with ls /dev/video*; in a container, pass the device through',
       });
     }
-    return {
-      kind: 'camera',
-      original: source,
-      ffmpegInput: source,
-      inputOptions: ['-f', 'v4l2'],
-      live: true,
-    };
+    return { kind, original: source, ffmpegInput: source, inputOptions: ['-f', 'v4l2'], live: true };
   }
   const abs = path.resolve(source);
   let isFile = false;
@@ -109,5 +133,5 @@ export function resolveSource(source: string): ResolvedSource {
       details: { path: abs },
     });
   }
-  return { kind: 'file', original: source, ffmpegInput: `file:${abs}`, inputOptions: [], live: false };
+  return { kind, original: source, ffmpegInput: `file:${abs}`, inputOptions: [], live: false };
 }

@@ -11,6 +11,20 @@ import { isValidGt, type GroundTruthBox } from './metrics.js';
 
 const SEPARATOR = /[\s,]+/;
 const NAN = /^[+-]?nan$/i;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** The fields of one box text `x,y,w,h` (separated by commas, tabs or spaces, in any mix). */
+export function splitBoxFields(text: string): string[] {
+  return text
+    .trim()
+    .split(SEPARATOR)
+    .filter((f) => f !== '');
+}
+
+/** One field as a number, in decimal notation only (`12`, `-2.5`, `.5`, `1e3`); NaN for anything else. */
+export function parseBoxNumber(field: string): number {
+  return DECIMAL.test(field) ? Number(field) : Number.NaN;
+}
 
 function malformed(source: string, lineNo: number, line: string, why: string): SiamError {
   const shown = line.length > 60 ? `${line.slice(0, 60)}…` : line;
@@ -33,15 +47,13 @@ export function parseGroundTruth(text: string, source = 'groundtruth.txt'): Grou
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (line === '') throw malformed(source, i + 1, raw, 'blank line inside the file');
-    const fields = line.split(SEPARATOR).filter((f) => f !== '');
+    const fields = splitBoxFields(line);
     if (fields.length !== 4) throw malformed(source, i + 1, raw, `expected 4 fields, got ${fields.length}`);
     if (fields.some((f) => NAN.test(f))) {
       boxes.push(null);
       return;
     }
-    const [x, y, width, height] = fields.map((f) =>
-      /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(f) ? Number(f) : NaN,
-    );
+    const [x, y, width, height] = fields.map(parseBoxNumber);
     if (![x, y, width, height].every(Number.isFinite)) throw malformed(source, i + 1, raw, 'not a number');
     boxes.push({ x, y, width, height });
   });

@@ -8,6 +8,9 @@
  *   browser's WebSocket, which cannot send headers, carries it too). Compared in constant time.
  * - Browsers send `Origin` on WebSocket upgrades; a page from another origin may not drive the
  *   tracker or read the camera (cross-site WebSocket hijacking), so a foreign `Origin` is refused.
+ * - Without a token (loopback bind), the `Host` header must name a loopback address too: otherwise a
+ *   page on `evil.example` could re-point its own name at 127.0.0.1 (DNS rebinding) and be
+ *   "same-origin" with the server. With a token, the token is the protection and any `Host` goes.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -89,6 +92,21 @@ export function isSameOrigin(req: IncomingMessage): boolean {
   if (origin === undefined) return true;
   try {
     return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when a token is required (it protects the server whatever the `Host`), or the request's
+ * `Host` header names a loopback address (see the DNS-rebinding note above).
+ */
+export function isAllowedHost(req: IncomingMessage, token: string | undefined): boolean {
+  if (token !== undefined) return true;
+  const host = req.headers.host;
+  if (host === undefined) return true; // HTTP/1.0 clients, not a browser
+  try {
+    return isLoopbackHost(new URL(`http://${host}`).hostname);
   } catch {
     return false;
   }

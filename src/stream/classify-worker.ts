@@ -7,14 +7,8 @@
 import { Subject } from 'rxjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { classifyClips, createClipClassifier } from '../classify/index.js';
-import { isSiamError } from '../errors.js';
 import type { Frame } from '../types.js';
-
-const toError = (e: unknown) => ({
-  message: String((e as Error)?.message ?? e),
-  code: isSiamError(e) ? e.code : undefined,
-  hint: isSiamError(e) ? e.hint : undefined,
-});
+import { toWireError } from './worker-errors.js';
 
 const port = parentPort;
 if (port) {
@@ -24,11 +18,11 @@ if (port) {
       const frames = new Subject<Frame>();
       frames.pipe(classifyClips({ classifier })).subscribe({
         next: (label) => port.postMessage({ label, done: label.endFrame }),
-        error: (e: unknown) => port.postMessage({ error: toError(e) }),
+        error: (e: unknown) => port.postMessage({ error: toWireError(e) }),
       });
       port.on('message', (m: { frame: Frame }) => frames.next(m.frame));
       port.postMessage({ ready: true, fps: classifier.fps, clipLength: classifier.clipLength });
     },
-    (e: unknown) => port.postMessage({ ready: false, error: toError(e) }),
+    (e: unknown) => port.postMessage({ ready: false, error: toWireError(e) }),
   );
 }

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { realpathSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
 import { SiamError } from '../errors.js';
-import { checkBind, isAuthorized, isSameOrigin, requestToken, tokenCookie } from './auth.js';
+import { checkBind, isAllowedHost, isAuthorized, isSameOrigin, requestToken, tokenCookie } from './auth.js';
 import { defaultClassifier, defaultFrameSource, defaultTrackerFactory, isLiveSource } from './defaults.js';
 import { ClientHub } from './hub.js';
 import { JpegEncoder } from './jpeg-encoder.js';
@@ -79,6 +79,11 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!isAllowedHost(req, token)) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end('ERR_UNAUTHORIZED: without a token, the server answers only to a loopback Host\n');
+      return;
+    }
     if (!isAuthorized(req, token)) {
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
       res.end('ERR_UNAUTHORIZED: a valid token is required (open the page as /?token=…)\n');
@@ -99,6 +104,8 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== '/ws') return refuseUpgrade(socket, 404, 'not found');
+    if (!isAllowedHost(req, token))
+      return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: without a token, only a loopback Host is served');
     if (!isAuthorized(req, token))
       return refuseUpgrade(socket, 401, 'ERR_UNAUTHORIZED: a valid token is required');
     if (!isSameOrigin(req))

@@ -4,9 +4,9 @@
  * model is loaded (or `{ ready: false, error }`), then `{ id, result }` or `{ id, error }` per call.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isSiamError } from '../errors.js';
 import { createTracker, type Tracker, type TrackerOptions } from '../track/index.js';
 import type { Box, Frame } from '../types.js';
+import { toWireError } from './worker-errors.js';
 
 interface Call {
   id: number;
@@ -14,12 +14,6 @@ interface Call {
   frame?: Frame;
   box?: Box;
 }
-
-const toError = (e: unknown) => ({
-  message: String((e as Error)?.message ?? e),
-  code: isSiamError(e) ? e.code : undefined,
-  hint: isSiamError(e) ? e.hint : undefined,
-});
 
 const port = parentPort;
 if (port) {
@@ -29,7 +23,7 @@ if (port) {
       tracker = t;
       port.postMessage({ ready: true });
     },
-    (e: unknown) => port.postMessage({ ready: false, error: toError(e) }),
+    (e: unknown) => port.postMessage({ ready: false, error: toWireError(e) }),
   );
   port.on('message', (call: Call) => {
     const run = async (): Promise<unknown> => {
@@ -41,7 +35,7 @@ if (port) {
     };
     run().then(
       (result) => port.postMessage({ id: call.id, result }),
-      (e: unknown) => port.postMessage({ id: call.id, error: toError(e) }),
+      (e: unknown) => port.postMessage({ id: call.id, error: toWireError(e) }),
     );
   });
 }

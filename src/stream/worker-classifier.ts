@@ -6,27 +6,15 @@
  * The worker starts on subscribe and is terminated by the teardown (STYLE.md §3).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
 import type { ClipLabel, Frame } from '../types.js';
 import { spawnWorker } from './spawn-worker.js';
-
-interface WireError {
-  message: string;
-  code?: string;
-  hint?: string;
-}
+import { fromWireError, type WireError } from './worker-errors.js';
 
 type Reply =
   | { ready: true; fps: number; clipLength: number }
   | { ready: false; error: WireError }
   | { label: ClipLabel; done: number }
   | { error: WireError };
-
-function toError(e: WireError): Error {
-  return e.code && e.code in ERROR_CODES
-    ? new SiamError(e.code as ErrorCode, e.message, { hint: e.hint })
-    : new Error(e.message);
-}
 
 /** Labels clips of the frames with the model in `model` (a folder from `siamstream train`). */
 export function classifyInWorker(options: {
@@ -36,6 +24,7 @@ export function classifyInWorker(options: {
   return (source) =>
     new Observable<ClipLabel>((subscriber) => {
       const worker = spawnWorker('classify-worker', { workerData: options });
+      let closed = false;
       let fps = 0;
       let clipLength = 16;
       let nextDueMs = -Infinity;
@@ -46,11 +35,11 @@ export function classifyInWorker(options: {
 
       worker.on('message', (m: Reply) => {
         if ('ready' in m) {
-          if (!m.ready) subscriber.error(toError(m.error));
+          if (!m.ready) subscriber.error(fromWireError(m.error));
           else ({ fps, clipLength } = m);
           return;
         }
-        if ('error' in m) return subscriber.error(toError(m.error));
+        if ('error' in m) return subscriber.error(fromWireError(m.error));
         done = m.done;
         const { label } = m;
         subscriber.next({
@@ -61,6 +50,10 @@ export function classifyInWorker(options: {
         for (const k of original.keys()) if (k < label.startFrame) original.delete(k);
       });
       worker.on('error', (e) => subscriber.error(e));
+      // A worker that dies without an 'error' (killed, out of memory) must not end the labels silently.
+      worker.on('exit', (code) => {
+        if (!closed) subscriber.error(new Error(`the classifier worker exited (code ${code})`));
+      });
 
       const sub = source.subscribe({
         next: (frame) => {
@@ -78,6 +71,7 @@ export function classifyInWorker(options: {
         complete: () => subscriber.complete(),
       });
       return () => {
+        closed = true;
         sub.unsubscribe();
         void worker.terminate();
       };

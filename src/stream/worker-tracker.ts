@@ -5,23 +5,12 @@
  * and keeps writing to sockets. A frame is copied to the worker (~0.3 ms for 640x360).
  */
 import type { Worker } from 'node:worker_threads';
-import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
+import { SiamError } from '../errors.js';
 import type { TrackerOptions } from '../track/index.js';
 import type { Box, Frame, TrackResult } from '../types.js';
 import type { TrackerLike } from './pipeline.js';
 import { spawnWorker } from './spawn-worker.js';
-
-interface WireError {
-  message: string;
-  code?: string;
-  hint?: string;
-}
-
-function toError(e: WireError): Error {
-  return e.code && e.code in ERROR_CODES
-    ? new SiamError(e.code as ErrorCode, e.message, { hint: e.hint })
-    : new Error(e.message);
-}
+import { fromWireError, type WireError } from './worker-errors.js';
 
 /** Loads the tracker in a new worker; resolves once its model is ready. */
 export async function createWorkerTracker(options: TrackerOptions = {}): Promise<TrackerLike> {
@@ -38,9 +27,13 @@ export async function createWorkerTracker(options: TrackerOptions = {}): Promise
   await new Promise<void>((resolve, reject) => {
     worker.once('message', (m: { ready: boolean; error?: WireError }) => {
       if (m.ready) resolve();
-      else reject(toError(m.error ?? { message: 'tracker worker failed to start' }));
+      else reject(fromWireError(m.error ?? { message: 'tracker worker failed to start' }));
     });
     worker.once('error', reject);
+    // A worker that dies without a word (killed, out of memory) must not leave serve() waiting forever.
+    worker.once('exit', (code) =>
+      reject(new Error(`the tracker worker exited (code ${code}) before it was ready`)),
+    );
   }).catch(async (e: unknown) => {
     await worker.terminate();
     throw e;
@@ -50,7 +43,7 @@ export async function createWorkerTracker(options: TrackerOptions = {}): Promise
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
-    if (m.error) p.reject(toError(m.error));
+    if (m.error) p.reject(fromWireError(m.error));
     else p.resolve(m.result);
   });
   worker.on('error', (e) => failAll(e));

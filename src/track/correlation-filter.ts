@@ -255,7 +255,7 @@ export function spectraOf(
         if (pair) planeB[y * n + x] = features[src + 1] * g * gb;
       }
     }
-    if (pair) fft.forwardRealPair(planeA, planeB, out[l], out[l + 1]);
+    if (pair) fft.forwardRealPair(planeA, planeB, out[l], out[l + 1], f);
     else fft.forwardReal(planeA, out[l]);
   }
 }

@@ -53,18 +53,19 @@ export class Fft2d {
 
   /**
    * Forward transforms of two real maps at the cost of one complex transform: with z = a + i·b,
+   * (only the first `rows` rows of `a` and `b` are read; the others are taken as zero)
    * A[k] = (Z[k] + conj Z[−k]) / 2 and B[k] = (Z[k] − conj Z[−k]) / 2i (the two-for-one trick,
    * Press et al., Numerical Recipes §12.3).
    */
-  forwardRealPair(a: ArrayLike<number>, b: ArrayLike<number>, outA: Float64Array, outB: Float64Array): void {
+  forwardRealPair(a: ArrayLike<number>, b: ArrayLike<number>, outA: Float64Array, outB: Float64Array, rows = this.n): void {
     const n = this.n;
     const w = this.work;
-    for (let i = 0, m = n * n; i < m; i++) {
+    for (let i = 0, m = rows * n; i < m; i++) {
       w[2 * i] = a[i];
       w[2 * i + 1] = b[i];
     }
     // Z lands in outB (scratch), then split into outA / outB.
-    this.transformInPlace(w, outB, false);
+    this.transformInPlace(w, outB, false, rows);
     const z = outB;
     // Split on a copy of Z (work), since outB is overwritten while reading.
     w.set(z);
@@ -107,11 +108,15 @@ export class Fft2d {
     this.transformInPlace(this.work, out, true);
   }
 
-  /** Rows of `src` into `dst`, then columns of `dst` in place. `src` may be `dst`. */
-  private transformInPlace(src: Float64Array, dst: Float64Array, inverse: boolean): void {
+  /**
+   * Rows of `src` into `dst`, then columns of `dst` in place. `src` may be `dst`. Rows from
+   * `rows` on are known to be zero (zero-padded features): their transforms are skipped.
+   */
+  private transformInPlace(src: Float64Array, dst: Float64Array, inverse: boolean, rows = this.n): void {
     const n = this.n;
     const { fft, lineIn, lineOut } = this;
-    for (let y = 0; y < n; y++) {
+    if (rows < n) dst.fill(0, 2 * rows * n);
+    for (let y = 0; y < rows; y++) {
       const base = 2 * y * n;
       for (let i = 0; i < 2 * n; i++) lineIn[i] = src[base + i];
       if (inverse) fft.inverseTransform(lineOut, lineIn);

@@ -11,4 +11,3 @@ export {
   type TrackerHyperParams,
   type FeatureLayer,
 } from './params.js';
-export type { TrackResult, Frame, Box } from '../types.js';

@@ -86,7 +86,7 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
     scalePenalty: 0.98, // changing scale needs a 2 % higher peak
     scaleInterpolation: false, // a continuous scale reacted to noise (mean AUC 0.673 vs 0.696)
     scaleUpdateRate: 0.6, // damping of the size update (SiamFC: 0.59)
-    scaleEveryNFrames: 1, // scale search on every frame
+    scaleEveryNFrames: 2, // scale search on every second frame: as accurate (0.693 both), ~1.5× faster
     windowInfluence: 0.2, // displacement penalty weight
     searchWindow: true, // window the search features too
     responseUpsample: 8, // peak at 1/8 cell
@@ -101,11 +101,11 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
     maxLostSearch: 2, // … up to 2× the normal region
   }),
   fast: Object.freeze({
-    inputSize: 128, // 16×16 stride-8 cells, a 16-point FFT
+    inputSize: 160, // 20×20 stride-8 cells in a 32-point FFT (128 lost boat1: AUC 0.25)
     features: 'stride8', // cheapest trunk cut
     featureNorm: 'exemplar', // gains fixed at init
     searchAreaFactor: 2.5, // region side = 2.5·√(w·h)
-    minRegionPx: 48, // tiny targets: at most ~3× upsampling
+    minRegionPx: 48, // tiny targets: at most ~3.3× upsampling
     lambda: 1e-2, // ridge regulariser
     labelSigmaFactor: 0.2, // Gaussian label σ
     templateUpdateRate: 0.01, // slow template
@@ -115,7 +115,7 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
     scalePenalty: 0.98, // 2 % handicap for a scale change
     scaleInterpolation: false, // a continuous scale reacted to noise (mean AUC 0.673 vs 0.696)
     scaleUpdateRate: 0.6, // damping
-    scaleEveryNFrames: 2, // scale search on every second frame
+    scaleEveryNFrames: 3, // scale search on every third frame
     windowInfluence: 0.2, // displacement penalty weight
     searchWindow: true, // window the search features too
     responseUpsample: 8, // peak at 1/8 cell

@@ -70,7 +70,7 @@ describe('classifyClips (marble)', () => {
 
   it('empty in, empty out; errors pass through; unsubscribing stops the source', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      expectObservable(cold('|').pipe(classifyClips({ classifier: stub }))).toBe('|');
+      expectObservable(cold<Frame>('|').pipe(classifyClips({ classifier: stub }))).toBe('|');
       expectObservable(cold('-a-b-#', FRAMES).pipe(classifyClips({ classifier: stub }))).toBe('-----#');
       const source = cold('-a-b-c-d-e-f-|', FRAMES);
       expectObservable(source.pipe(classifyClips({ classifier: stub })), '^--------!').toBe('-------x', { x: span(0, 3) });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, formatFromPath, formatResult, openResultSink } from '../../src/cli/outputs.js';
-import { parseBoxArg, checkBoxInFrame, initialBox, isLiveSource } from '../../src/cli/track-box.js';
+import { parseBoxArg, checkBoxInFrame, initialBox } from '../../src/cli/track-box.js';
+import { isLiveSource } from '../../src/decode/source.js';
 import { SiamError } from '../../src/errors.js';
 import type { TrackResult } from '../../src/types.js';
 
@@ -76,7 +77,7 @@ describe('initial box', () => {
   it('parses x,y,w,h and refuses NaN, zero and negative sizes', () => {
     expect(parseBoxArg('1,2,3,4')).toEqual({ x: 1, y: 2, width: 3, height: 4 });
     expect(parseBoxArg(' 1.5 2 3 4 ')).toEqual({ x: 1.5, y: 2, width: 3, height: 4 });
-    for (const bad of ['1,2,3', 'a,b,c,d', '1,2,0,4', '1,2,3,-4', '1,2,NaN,4', '1,2,3,4,5']) {
+    for (const bad of ['1,2,3', 'a,b,c,d', '1,2,0,4', '1,2,3,-4', '1,2,NaN,4', '1,2,3,4,5', '0x10,2,3,4']) {
       expect(
         code(() => parseBoxArg(bad)),
         bad,
@@ -100,5 +101,8 @@ describe('initial box', () => {
     expect(isLiveSource('/dev/video0')).toBe(true);
     expect(isLiveSource('rtsp://cam.local/stream')).toBe(true);
     expect(isLiveSource('samples/video.mp4')).toBe(false);
+    expect(isLiveSource('-')).toBe(false);
+    // The same rules as decode(): a refused protocol fails here, before any file is written.
+    expect(code(() => isLiveSource('file:///etc/passwd'))).toBe('ERR_UNSUPPORTED_SOURCE');
   });
 });

@@ -43,6 +43,9 @@ describe('ffmpeg child lifetime', () => {
     let got = 0;
     const sub = decode(SAMPLE, { loop: true, demand, onStart, killGraceMs: 60_000 }).subscribe(() => got++);
     const p = await pid;
+    // The first frame may take a while on a loaded machine: wait for it rather than assume 300 ms.
+    const until = Date.now() + 30_000;
+    while (got === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300)); // ffmpeg fills the pipe and blocks in write()
     expect(got).toBe(1);
     expect(isAlive(p)).toBe(true);

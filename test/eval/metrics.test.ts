@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   OTB_THRESHOLDS,
@@ -12,6 +13,7 @@ import {
   type GroundTruthBox,
 } from '../../src/eval/metrics.js';
 import type { Box } from '../../src/types.js';
+import { SHARED_DATA } from '../helpers/shared-data.js';
 
 const box = (x: number, y: number, width: number, height: number): Box => ({ x, y, width, height });
 
@@ -187,7 +189,8 @@ describe('OTB scores', () => {
     expect(ours.auc).toBeLessThan(0.9);
   });
 
-  const peersScript = '/work/shared/tools/opencv_peers.py';
+  // ../shared/tools beside the repo, as ../shared/data (not a fixed absolute path).
+  const peersScript = path.resolve(SHARED_DATA, '../tools/opencv_peers.py');
   const python = '/usr/bin/python3';
   const canRunPeers = existsSync(peersScript) && existsSync(python);
   if (!canRunPeers) console.warn(`[skip] cross-check with ${peersScript}: script or ${python} absent.`);

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Observable } from 'rxjs';
 import WebSocket from 'ws';
+import { parseGroundTruth } from '../../src/eval/groundtruth.js';
+import { iou } from '../../src/eval/metrics.js';
 import type { FrameSourceFactory } from '../../src/stream/session.js';
 import type { TrackerLike } from '../../src/stream/pipeline.js';
 import { decodeFrameMessage, type FrameHeader, type ServerMessage } from '../../src/stream/protocol.js';
@@ -112,24 +114,12 @@ export function replayTracker(truth: (index: number) => Box | null): TrackerLike
   };
 }
 
-/** Parses `x,y,w,h` lines (`nan` when hidden) of a ground-truth file. */
+/** The boxes of a ground-truth file (`null` where the target is hidden), read by src/eval. */
 export function readGroundTruth(file: string): (Box | null)[] {
-  return readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .filter((l) => l.trim().length > 0)
-    .map((l) => {
-      const [x, y, width, height] = l.split(/[,\s]+/).map(Number);
-      return [x, y, width, height].every((v) => Number.isFinite(v)) ? { x, y, width, height } : null;
-    });
+  return parseGroundTruth(readFileSync(file, 'utf8'), file);
 }
 
-/** Intersection over union of two boxes. */
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
+export { iou };
 
 /** A `ws` client that records every message, with receive times. */
 export class RecordingClient {

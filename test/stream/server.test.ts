@@ -270,6 +270,33 @@ describe('serve() security', () => {
     expect(await upgradeStatus(ws, { headers: { cookie: cookie.split(';')[0] as string } })).toBe(101);
   });
 
+  it('without a token, answers only a loopback Host (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const pageStatus = (s: LiveServer, host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: s.port, path: '/', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const open = await start();
+    const ws = `ws://127.0.0.1:${open.port}/ws`;
+    expect(await pageStatus(open, `evil.example:${open.port}`)).toBe(403);
+    expect(await upgradeStatus(ws, { headers: { host: `evil.example:${open.port}` } })).toBe(403);
+    expect(await pageStatus(open, `localhost:${open.port}`)).toBe(200);
+    expect(await upgradeStatus(ws, { headers: { host: `localhost:${open.port}` } })).toBe(101);
+    // With a token, the token is the check: any Host is fine once it is given.
+    const token = 'correct-horse-battery';
+    const guarded = await start({ token });
+    expect(
+      await upgradeStatus(`ws://127.0.0.1:${guarded.port}/ws?token=${token}`, {
+        headers: { host: `camera.example:${guarded.port}` },
+      }),
+    ).toBe(101);
+  });
+
   it('serves only the dashboard folder (no path traversal, no symlink out)', async () => {
     // A copy of the dashboard with a symlink pointing out of it.
     const dir = mkdtempSync(path.join(tmpdir(), 'siam-dash-'));

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_KILL_GRACE_MS, terminate } from '../../decode/child-reaper.js';
 import { SiamError } from '../../errors.js';
 
 export interface VideoEncoderOptions {
@@ -15,7 +16,7 @@ export interface VideoEncoderOptions {
   out: string;
   width: number;
   height: number;
-  /** Frame rate written in the file. */
+  /** Frame rate written in the file; unknown (0, NaN) → {@link DEFAULT_ENCODER_FPS}. */
   fps: number;
   /** x264 preset. @default 'veryfast' */
   preset?: string;
@@ -35,7 +36,11 @@ export interface VideoEncoder {
   kill(): void;
 }
 
+/** Characters of ffmpeg's stderr kept for error messages. */
 const STDERR_TAIL = 2000;
+
+/** Frame rate written when the source's is unknown (a live source that did not say). */
+export const DEFAULT_ENCODER_FPS = 25;
 
 /** The ffmpeg arguments for an RGB24 pipe → H.264 yuv420p mp4 (padded to even sides). */
 export function encoderArgs(o: VideoEncoderOptions): string[] {
@@ -72,7 +77,7 @@ export function encoderArgs(o: VideoEncoderOptions): string[] {
 
 /** Starts the encoder child. */
 export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
-  if (!(o.fps > 0 && Number.isFinite(o.fps))) o = { ...o, fps: 25 };
+  if (!(o.fps > 0 && Number.isFinite(o.fps))) o = { ...o, fps: DEFAULT_ENCODER_FPS };
   mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   const args = encoderArgs(o);
   // Own process group: a terminal Ctrl-C reaches only us, and we close stdin so ffmpeg can write
@@ -119,7 +124,6 @@ export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
   // A function, not an inline test: TypeScript would keep `exited` narrowed across the await.
   const failed = (): boolean => spawnError !== undefined || (exited !== undefined && exited.code !== 0);
   let frames = 0;
-  let killTimer: NodeJS.Timeout | undefined;
   const expected = o.width * o.height * 3;
   return {
     get pid() {
@@ -146,16 +150,11 @@ export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
     async finish() {
       if (!exited && !spawnError) child.stdin?.end();
       await exit;
-      if (killTimer) clearTimeout(killTimer);
       if (failed() || !exited) throw failure();
     },
     kill() {
       if (exited || spawnError) return;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => {
-        if (!exited) child.kill('SIGKILL');
-      }, o.killGraceMs ?? 2000);
-      killTimer.unref();
+      terminate(child, o.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
     },
   };
 }
