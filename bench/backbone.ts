@@ -49,7 +49,13 @@ for (const layer of ['stride8', 'both'] as FeatureLayer[]) {
 // Crops at 1280x720: three 192² scales.
 const W = 1280;
 const H = 720;
-const frame: Frame = { index: 0, timestampMs: 0, width: W, height: H, data: Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 7) & 255) };
+const frame: Frame = {
+  index: 0,
+  timestampMs: 0,
+  width: W,
+  height: H,
+  data: Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 7) & 255),
+};
 const regions = [0.96, 1, 1.04].map((f) => ({ cx: 640, cy: 400, side: 400 * f }));
 const mean = meanColour(frame);
 const out = new Float32Array(3 * 192 * 192 * 3);
@@ -65,11 +71,19 @@ const tfMs = await time(async () => {
   await t.data();
   t.dispose();
 });
-rows.push({ what: 'upload frame + cropAndResize', where: 'backend', size: 192, count: 3, ms: Number(tfMs.toFixed(2)) });
+rows.push({
+  what: 'upload frame + cropAndResize',
+  where: 'backend',
+  size: 192,
+  count: 3,
+  ms: Number(tfMs.toFixed(2)),
+});
 
 console.log('what                            where        size  count      ms');
 for (const r of rows) {
-  console.log(`${String(r.what).padEnd(31)} ${String(r.where).padEnd(11)} ${String(r.size).padStart(5)} ${String(r.count).padStart(6)} ${String(r.ms).padStart(7)}`);
+  console.log(
+    `${String(r.what).padEnd(31)} ${String(r.where).padEnd(11)} ${String(r.size).padStart(5)} ${String(r.count).padStart(6)} ${String(r.ms).padStart(7)}`,
+  );
 }
 const json = process.argv.indexOf('--json');
 if (json > 0 && process.argv[json + 1]) writeFileSync(process.argv[json + 1], JSON.stringify(rows, null, 1));

@@ -33,14 +33,22 @@ function arg(name: string): string[] {
 
 /** Decodes a whole video into RGB24 frames with ffmpeg. */
 async function decodeAll(file: string, width: number, height: number): Promise<Frame[]> {
-  const child = spawn('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const chunks: Buffer[] = [];
   for await (const c of child.stdout) chunks.push(c as Buffer);
   const all = Buffer.concat(chunks);
   const size = width * height * 3;
   const frames: Frame[] = [];
   for (let i = 0; (i + 1) * size <= all.length; i++) {
-    frames.push({ index: i, timestampMs: 0, width, height, data: new Uint8Array(all.buffer, all.byteOffset + i * size, size) });
+    frames.push({
+      index: i,
+      timestampMs: 0,
+      width,
+      height,
+      data: new Uint8Array(all.buffer, all.byteOffset + i * size, size),
+    });
   }
   return frames;
 }
@@ -56,11 +64,20 @@ interface Row {
 }
 
 const dataDir = arg('data')[0] ?? path.resolve(import.meta.dirname, '../../shared/data/tracking');
-const seqs = (arg('seq')[0]?.split(',') ?? readdirSync(dataDir).filter((d) => existsSync(path.join(dataDir, d, 'video.mp4')))).sort();
+const seqs = (
+  arg('seq')[0]?.split(',') ??
+  readdirSync(dataDir).filter((d) => existsSync(path.join(dataDir, d, 'video.mp4')))
+).sort();
 const configs = arg('config').length ? arg('config') : ['{}'];
-const base: TrackerOptions = { preset: arg('preset')[0], workers: arg('workers')[0] ? Number(arg('workers')[0]) : undefined, backend: arg('backend')[0] };
+const base: TrackerOptions = {
+  preset: arg('preset')[0],
+  workers: arg('workers')[0] ? Number(arg('workers')[0]) : undefined,
+  backend: arg('backend')[0],
+};
 const rows: Row[] = [];
-const trackers = await Promise.all(configs.map((c) => createTracker({ ...base, ...(JSON.parse(c) as TrackerOptions) })));
+const trackers = await Promise.all(
+  configs.map((c) => createTracker({ ...base, ...(JSON.parse(c) as TrackerOptions) })),
+);
 
 if (process.argv.includes('--e2e')) {
   for (const seq of seqs) {
@@ -69,9 +86,16 @@ if (process.argv.includes('--e2e')) {
     for (const [ci, tracker] of trackers.entries()) {
       const demand = createFrameDemand({ maxInFlight: 2 });
       const t0 = performance.now();
-      const n = await lastValueFrom(decode(path.join(dir, 'video.mp4'), { demand }).pipe(track(gt[0] as Box, { tracker, demand }), count()));
+      const n = await lastValueFrom(
+        decode(path.join(dir, 'video.mp4'), { demand }).pipe(
+          track(gt[0] as Box, { tracker, demand }),
+          count(),
+        ),
+      );
       const fps = (n / (performance.now() - t0)) * 1000;
-      console.log(`${seq.padEnd(11)} ${configs[ci].slice(0, 60).padEnd(60)} end-to-end ${fps.toFixed(1)} fps (${n} frames)`);
+      console.log(
+        `${seq.padEnd(11)} ${configs[ci].slice(0, 60).padEnd(60)} end-to-end ${fps.toFixed(1)} fps (${n} frames)`,
+      );
     }
   }
   for (const t of trackers) t.dispose();
@@ -80,7 +104,10 @@ if (process.argv.includes('--e2e')) {
 
 for (const seq of seqs) {
   const dir = path.join(dataDir, seq);
-  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { width: number; height: number };
+  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as {
+    width: number;
+    height: number;
+  };
   const gt = parseGroundTruth(readFileSync(path.join(dir, 'groundtruth.txt'), 'utf8'));
   const frames = await decodeAll(path.join(dir, 'video.mp4'), meta.width, meta.height);
   for (const [ci, tracker] of trackers.entries()) {
@@ -95,9 +122,19 @@ for (const seq of seqs) {
       if (r.lost) lost++;
     }
     const ms = performance.now() - t0;
-    rows.push({ config: configs[ci], seq, auc: successAuc(pred, gt), p20: precisionAt(pred, gt), fps: (gt.length / ms) * 1000, lost, frames: gt.length });
+    rows.push({
+      config: configs[ci],
+      seq,
+      auc: successAuc(pred, gt),
+      p20: precisionAt(pred, gt),
+      fps: (gt.length / ms) * 1000,
+      lost,
+      frames: gt.length,
+    });
     const r = rows[rows.length - 1];
-    console.log(`${seq.padEnd(11)} ${configs[ci].slice(0, 60).padEnd(60)} AUC ${r.auc.toFixed(3)}  P@20 ${r.p20.toFixed(3)}  ${r.fps.toFixed(1)} fps  lost ${lost}`);
+    console.log(
+      `${seq.padEnd(11)} ${configs[ci].slice(0, 60).padEnd(60)} AUC ${r.auc.toFixed(3)}  P@20 ${r.p20.toFixed(3)}  ${r.fps.toFixed(1)} fps  lost ${lost}`,
+    );
   }
 }
 for (const t of trackers) t.dispose();
@@ -106,7 +143,17 @@ console.log('\nconfig'.padEnd(62) + ' mean AUC  mean P@20  min AUC  mean fps');
 for (const c of configs) {
   const mine = rows.filter((r) => r.config === c);
   const m = (f: (r: Row) => number): number => mine.reduce((s, r) => s + f(r), 0) / mine.length;
-  console.log(`${c.slice(0, 60).padEnd(61)} ${m((r) => r.auc).toFixed(3).padStart(8)} ${m((r) => r.p20).toFixed(3).padStart(10)} ${Math.min(...mine.map((r) => r.auc)).toFixed(3).padStart(8)} ${m((r) => r.fps).toFixed(1).padStart(9)}`);
+  console.log(
+    `${c.slice(0, 60).padEnd(61)} ${m((r) => r.auc)
+      .toFixed(3)
+      .padStart(8)} ${m((r) => r.p20)
+      .toFixed(3)
+      .padStart(10)} ${Math.min(...mine.map((r) => r.auc))
+      .toFixed(3)
+      .padStart(8)} ${m((r) => r.fps)
+      .toFixed(1)
+      .padStart(9)}`,
+  );
 }
 const jsonOut = arg('json')[0];
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows, null, 1));

@@ -12,6 +12,7 @@ import { SiamError } from '../errors.js';
 
 /** Backend names a user may ask for. `node-gpu` and `node` both register tfjs's `tensorflow` backend. */
 export const BACKEND_NAMES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+/** A backend name as the option and `SIAMSTREAM_BACKEND` take it. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What was picked, for `--version` / `doctor` output. */

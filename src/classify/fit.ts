@@ -173,7 +173,7 @@ export async function fitHeads(
             batch.forEach((s, i) => fillWindow(s.view[stream], stream === 'motion', s.window, values, i * size));
             return tf.tensor5d(values, [batch.length, ...spec.inputShape]);
           });
-          const targets = tf.oneHot(tf.tensor1d(batch.map((s) => s.view.labelIndex), 'int32'), k);
+          const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.map((s) => s.view.labelIndex), 'int32'), k));
           const cost = optimizer.minimize(
             () =>
               tf.tidy(() => {

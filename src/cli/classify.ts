@@ -5,7 +5,7 @@
  * fails is reported on stderr and the others go on (exit code 2 at the end).
  */
 import type { Command } from 'commander';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import { classifyClips, createClipClassifier, type ClipClassifier } from '../classify/index.js';
 import { createFrameDemand, decode, probeVideo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
@@ -44,15 +44,19 @@ export async function classifyFile(classifier: ClipClassifier, file: string, win
   const info = await probeVideo(file).catch(() => undefined);
   const progress = createProgress({ label: file.split('/').pop() ?? file, total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined, unit: 'frames' });
   const demand = createFrameDemand({ maxInFlight: windowLength + step });
+  let framesDone = 0;
   try {
     const windows = await lastValueFrom(
       decode(file, { width: classifier.inputWidth, height: classifier.inputHeight, fps: classifier.fps, demand }).pipe(
         classifyClips({ classifier, windowLength, stride: step, demand }),
+        tap((w) => {
+          progress.tick(Math.max(0, w.endFrame + 1 - framesDone));
+          framesDone = Math.max(framesDone, w.endFrame + 1);
+        }),
         toArray(),
       ),
     );
     if (windows.length === 0) throw new SiamError('ERR_CLIP_UNREADABLE', `${file} gave no frames.`);
-    progress.tick(0);
     const scores: Record<string, number> = {};
     for (const label of classifier.labels) scores[label] = windows.reduce((a, w) => a + w.scores[label], 0) / windows.length;
     const label = classifier.labels.reduce((best, l) => (scores[l] > scores[best] ? l : best), classifier.labels[0]);

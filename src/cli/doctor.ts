@@ -11,6 +11,7 @@ import { isSiamError } from '../errors.js';
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 
+/** The package's version (package.json). */
 export const VERSION: string = pkg.version;
 
 /** Which ffmpeg decode() would run: path, where it was found, its version line, and ffprobe. */
@@ -23,6 +24,7 @@ export interface FfmpegReport {
   error?: string;
 }
 
+/** Which ffmpeg would be used, or why none can be; never throws. */
 export function ffmpegReport(): FfmpegReport {
   try {
     const loc = resolveFfmpeg();
@@ -38,6 +40,7 @@ function ffmpegLine(f: FfmpegReport): string {
     : `ffmpeg: ${f.path} (${f.source}; ${f.version}; ffprobe: ${f.ffprobePath ?? 'none'})\n`;
 }
 
+/** Adds `doctor` (alias `version`) and the `--version` option. */
 export function registerDoctor(program: Command): void {
   program.version(VERSION, '-V, --version-only', 'print the version number alone');
   // `--version`: the version and which ffmpeg (synchronous, so no backend: `doctor` adds that).

@@ -18,6 +18,7 @@ interface EvalCliOptions {
   json?: boolean;
 }
 
+/** Adds the `eval` command. */
 export function registerEval(program: Command): void {
   program
     .command('eval')

@@ -13,6 +13,7 @@ import { registerTrack } from './track.js';
 import { registerTrain } from './train.js';
 import { registerClassify } from './classify.js';
 
+/** The commander program with every command registered (it throws instead of exiting). */
 export function buildProgram(): Command {
   const program = new Command('siamstream')
     .description('Real-time video object tracking and clip classification on TensorFlow.js + ffmpeg.')
@@ -43,6 +44,7 @@ export function reportError(e: unknown): void {
   process.exitCode = 1;
 }
 
+/** Runs the CLI on `argv`; errors are reported on stderr and set the exit code. */
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);

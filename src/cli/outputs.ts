@@ -10,7 +10,9 @@ import { SiamError } from '../errors.js';
 import { formatBoxLine } from '../eval/groundtruth.js';
 import type { TrackResult } from '../types.js';
 
+/** The result file formats `--out` understands. */
 export const RESULT_FORMATS = ['csv', 'jsonl', 'txt'] as const;
+/** One of {@link RESULT_FORMATS}. */
 export type ResultFormat = (typeof RESULT_FORMATS)[number];
 
 /** The CSV columns, in order. */

@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 
+/** A progress display (a no-op when stderr is not a TTY). */
 export interface Progress {
   /** Advance by `n` units (frames, clips…). */
   tick(n?: number): void;

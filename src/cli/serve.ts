@@ -34,6 +34,7 @@ function int(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** Adds the `serve` command. */
 export function registerServe(program: Command): void {
   program
     .command('serve')

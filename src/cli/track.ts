@@ -31,6 +31,7 @@ interface TrackCliOptions {
 
 const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
+/** Adds the `track` command. */
 export function registerTrack(program: Command): void {
   program
     .command('track')

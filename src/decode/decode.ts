@@ -17,12 +17,9 @@ import {
   type VideoInfo,
 } from './options.js';
 import { reconnectWithBackoff } from './reconnect.js';
-import { resolveSource } from './source.js';
+import { redactUrl, resolveSource } from './source.js';
 
-/** `rtsp://user:secret@host/…` → `rtsp://user:***@host/…`, for logs. */
-export function redactUrl(source: string): string {
-  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:***@');
-}
+export { redactUrl };
 
 /**
  * Decodes `source` into RGB24 frames.

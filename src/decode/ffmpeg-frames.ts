@@ -16,6 +16,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { Observable } from 'rxjs';
 import { SiamError } from '../errors.js';
 import { reapOnExit, terminate } from './child-reaper.js';
+import { redactUrl } from './source.js';
 import type { DemandGate } from './demand.js';
 import { FrameAssembler, type RawFrame } from './frame-assembler.js';
 import {
@@ -166,7 +167,12 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
           const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
           endError = new SiamError('ERR_FFMPEG_EXIT', `ffmpeg ${how}: ${tail.summary() || '(no stderr)'}`, {
             hint: 'the stderr tail is in error.details.stderrTail',
-            details: { exitCode: exit.code, signal: exit.signal, stderrTail: tail.toString(), args },
+            details: {
+              exitCode: exit.code,
+              signal: exit.signal,
+              stderrTail: tail.toString(),
+              args: args.map(redactUrl),
+            },
           });
         } else if (err && !exit) endError = spawnError(err, p.ffmpegPath);
       }

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { SiamError } from '../errors.js';
 import { resolveFfmpeg } from './ffmpeg-path.js';
 import type { VideoInfo } from './options.js';
-import { resolveSource, type ResolvedSource } from './source.js';
+import { redactUrl, resolveSource, type ResolvedSource } from './source.js';
 import { HeaderParser } from './stderr-parser.js';
 
 /** Probes give up after this long (network sources that never answer). */
@@ -35,10 +35,11 @@ function run(bin: string, args: string[]): Promise<ExecResult> {
   });
 }
 
-function failed(source: string, why: string, details?: Record<string, unknown>): SiamError {
-  return new SiamError('ERR_PROBE_FAILED', `could not probe ${source}: ${why}`, {
+function failed(source: string, why: string, details?: { stderr?: string }): SiamError {
+  // A network source's password would show in the URL and in ffprobe's own error lines.
+  return new SiamError('ERR_PROBE_FAILED', redactUrl(`could not probe ${source}: ${why}`), {
     hint: 'check that the file is a video ffmpeg can read (try: ffprobe <file>)',
-    details,
+    details: details?.stderr === undefined ? details : { stderr: redactUrl(details.stderr) },
   });
 }
 

@@ -45,6 +45,16 @@ export const NETWORK_PROTOCOLS: readonly string[] = [
 const NETWORK_WHITELIST = 'http,https,tls,tcp,udp,rtp,srtp,rtsp,rtsps,rtmp,rtmps,rtmpt,srt,crypto,httpproxy';
 
 const CAMERA_RE = /^\/dev\/video\d+$/;
+/** `scheme://user:password@` anywhere in a text (ffmpeg repeats the input URL in its errors). */
+const CREDENTIALS_RE = /\b([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]*@/gi;
+
+/**
+ * `rtsp://user:secret@host/…` → `rtsp://user:***@host/…`, wherever a URL stands in `text`: for
+ * logs, error messages and ffmpeg's stderr tail (which the live server forwards to its clients).
+ */
+export function redactUrl(text: string): string {
+  return text.replace(CREDENTIALS_RE, '$1:***@');
+}
 const PROTOCOL_RE = /^([a-z][a-z0-9+.-]*):/i;
 
 function refuse(message: string, hint: string): SiamError {
@@ -69,7 +79,7 @@ export function sourceKind(source: string): SourceKind {
   if (protocol && protocol.length > 1) {
     if (!NETWORK_PROTOCOLS.includes(protocol)) {
       throw refuse(
-        `protocol "${protocol}:" is not allowed (${source})`,
+        `protocol "${protocol}:" is not allowed (${redactUrl(source)})`,
         `give a plain file path, /dev/videoN, - for stdin, or a URL with one of: ${NETWORK_PROTOCOLS.join(', ')}`,
       );
     }

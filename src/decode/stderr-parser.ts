@@ -11,6 +11,8 @@
  * checksum off (`checksum=0`), older builds pay an Adler-32 over the RGB frame (bench/decode.ts).
  */
 
+import { redactUrl } from './source.js';
+
 /** One `showinfo` line: what ffmpeg says about the frame it is about to write. */
 export interface FrameMeta {
   /** showinfo's `n`: 0-based count of frames through the filter. */
@@ -122,7 +124,7 @@ export class StderrTail {
 
   push(line: string): void {
     if (!line.trim() || line.includes('showinfo') || line.includes('color_range:')) return;
-    this.lines.push(line);
+    this.lines.push(redactUrl(line)); // ffmpeg names the input URL, password included, in its errors
     if (this.lines.length > this.max) this.lines.shift();
   }
 

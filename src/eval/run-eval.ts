@@ -42,6 +42,7 @@ export interface EvalProgress {
   total: number;
 }
 
+/** Options of {@link runEval}. */
 export interface EvalOptions {
   /** Folder of sequence folders (video.mp4 + groundtruth.txt each). */
   dataDir: string;

@@ -16,6 +16,7 @@ export interface SuccessCurveSeries {
   auc: number;
 }
 
+/** Options of {@link renderSuccessPlot}. */
 export interface SuccessPlotOptions {
   /** @default OTB_THRESHOLDS */
   thresholds?: readonly number[];

@@ -64,6 +64,7 @@ export interface SequenceMeasure {
   wallSeconds: number;
 }
 
+/** The protocol, in words, written into `summary.json`. */
 export const PROTOCOL =
   'OTB one-pass evaluation: init on frame 1 ground truth, frame 1 counted with the init box, nan ground truth skipped; ' +
   'AUC = mean over t = 0, 0.05, ..., 1 of fraction(IoU > t); P@20 = fraction(centre error <= 20 px); ' +

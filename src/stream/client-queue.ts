@@ -19,6 +19,7 @@ export interface QueueSocket {
   send(data: string | Buffer, options: { binary: boolean }, cb: (err?: Error) => void): void;
 }
 
+/** Limits of one client's {@link ClientQueue}. */
 export interface ClientQueueOptions {
   /** JSON messages wait in the queue while the socket buffers more than this. @default 1048576 */
   maxBufferedBytes?: number;
@@ -28,6 +29,7 @@ export interface ClientQueueOptions {
   maxQueuedMessages?: number;
 }
 
+/** Defaults of {@link ClientQueueOptions}. */
 export const DEFAULT_CLIENT_QUEUE_OPTIONS: Required<ClientQueueOptions> = {
   maxBufferedBytes: 1 << 20,
   frameBufferedBytes: 256 << 10,
@@ -44,6 +46,7 @@ export interface ClientQueueCounters {
   framesDropped: number;
 }
 
+/** One client's outgoing queue (see the module comment). */
 export class ClientQueue {
   /** Message types this client wants; `hello`, `state` and `error` are always sent. */
   readonly subscribed = new Set<StreamType>(['frame', 'track', 'label', 'stats']);

@@ -4,16 +4,10 @@
  * server with injected stages (tests) never loads TensorFlow.js.
  */
 import { defer, from, switchMap, type Observable, type OperatorFunction } from 'rxjs';
-import { resolveSource } from '../decode/source.js';
 import type { TrackerOptions } from '../track/index.js';
 import type { ClipLabel, Frame } from '../types.js';
 import type { TrackerFactory, TrackerLike } from './pipeline.js';
 import type { FrameSourceFactory } from './session.js';
-
-/** True for cameras and network streams (played in `latest` mode); throws for a missing file. */
-export function isLiveSource(source: string): boolean {
-  return resolveSource(source).live;
-}
 
 /**
  * Frames from `decode()`: a live source in `latest` mode (never behind real time); a file at its

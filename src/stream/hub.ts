@@ -20,6 +20,7 @@ import {
 } from './protocol.js';
 import type { LiveSession } from './session.js';
 
+/** What the {@link ClientHub} needs from the server. */
 export interface HubOptions {
   encoder: JpegEncoder;
   previewMaxSide: number;
@@ -43,6 +44,7 @@ export function percentile(xs: number[], p: number): number | null {
 
 const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);
 
+/** Every connected client of one server (see the module comment). */
 export class ClientHub {
   private readonly clients = new Set<Client>();
   private session: LiveSession | null = null;

@@ -27,6 +27,7 @@ interface Reply {
   error?: string;
 }
 
+/** JPEG previews encoded in a worker thread, one at a time (see the module comment). */
 export class JpegEncoder {
   private readonly opts: Required<JpegPreviewOptions>;
   private worker: Worker | null = null;

@@ -16,6 +16,7 @@ export interface JpegPreviewOptions {
   quality?: number;
 }
 
+/** Defaults of {@link JpegPreviewOptions}. */
 export const DEFAULT_JPEG_PREVIEW_OPTIONS: Required<JpegPreviewOptions> = { maxSide: 640, quality: 70 };
 
 /** An encoded preview. */

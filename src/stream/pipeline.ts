@@ -38,6 +38,7 @@ export type TrackCommand =
 export type PipelineEvent =
   { type: 'track'; result: TrackResult; decodedAt: number; latencyMs: number } | StateMessage | ErrorMessage;
 
+/** Options of {@link trackLatest}. */
 export interface TrackLatestOptions {
   createTracker: TrackerFactory;
   /** Client commands. */
@@ -49,6 +50,9 @@ export interface TrackLatestOptions {
   /** Called with the cumulative number of frames skipped because the tracker was busy. */
   onSkipped?: (count: number) => void;
 }
+
+/** Frames kept for an `init` that names an earlier frame (~1 s at 30 fps). */
+export const DEFAULT_HISTORY_SIZE = 30;
 
 /** Client commands waiting for the tracker at most; older ones are dropped. */
 const MAX_QUEUED_COMMANDS = 8;
@@ -84,7 +88,7 @@ function toErrorMessage(e: unknown): ErrorMessage {
 
 /** The tracking stage of the live server. See the module comment. */
 export function trackLatest(options: TrackLatestOptions): OperatorFunction<StampedFrame, PipelineEvent> {
-  const historySize = options.historySize ?? 30;
+  const historySize = options.historySize ?? DEFAULT_HISTORY_SIZE;
   return (source) =>
     new Observable<PipelineEvent>((subscriber) => {
       let tracker: TrackerLike | null = null;

@@ -14,6 +14,7 @@ export const PROTOCOL_VERSION = 1;
 
 /** The message types a client may subscribe to. */
 export const STREAM_TYPES = ['frame', 'track', 'label', 'stats'] as const;
+/** A message type a client may subscribe to. */
 export type StreamType = (typeof STREAM_TYPES)[number];
 
 /** Largest client message we accept, in bytes (ws `maxPayload`): client messages are tiny. */
@@ -29,6 +30,7 @@ export const boxSchema = z
   .object({ x: finite, y: finite, width: finite.positive(), height: finite.positive() })
   .strict();
 
+/** Client → server: start (or restart) tracking `box`. */
 export const initMessageSchema = z
   .object({
     type: z.literal('init'),
@@ -39,8 +41,10 @@ export const initMessageSchema = z
   })
   .strict();
 
+/** Client → server: stop tracking. */
 export const stopMessageSchema = z.object({ type: z.literal('stop'), id }).strict();
 
+/** Client → server: receive only these message types. */
 export const subscribeMessageSchema = z
   .object({ type: z.literal('subscribe'), id, types: z.array(z.enum(STREAM_TYPES)).max(STREAM_TYPES.length) })
   .strict();
@@ -52,9 +56,13 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   subscribeMessageSchema,
 ]);
 
+/** A validated `init` message. */
 export type InitMessage = z.infer<typeof initMessageSchema>;
+/** A validated `stop` message. */
 export type StopMessage = z.infer<typeof stopMessageSchema>;
+/** A validated `subscribe` message. */
 export type SubscribeMessage = z.infer<typeof subscribeMessageSchema>;
+/** Any validated client message. */
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
 /** The outcome of {@link parseClientMessage}: the message, or why it was refused. */

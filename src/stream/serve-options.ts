@@ -7,9 +7,11 @@ import { SiamError } from '../errors.js';
 import type { TrackerOptions } from '../track/index.js';
 import type { Box, ClipLabel, Frame } from '../types.js';
 import type { ClientQueueOptions } from './client-queue.js';
-import type { TrackerFactory } from './pipeline.js';
+import { DEFAULT_JPEG_PREVIEW_OPTIONS } from './jpeg.js';
+import { DEFAULT_HISTORY_SIZE, type TrackerFactory } from './pipeline.js';
 import type { FrameSourceFactory } from './session.js';
 
+/** Options of {@link serve}. */
 export interface ServeOptions {
   /** A video file, `/dev/videoN`, or an rtsp/http(s)/udp URL (see decode). Required unless `frames` is given. */
   source?: string;
@@ -63,17 +65,18 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Defaults of the {@link ServeOptions} fields that have one. */
 export const DEFAULT_SERVE_OPTIONS = {
   host: '127.0.0.1',
   port: 8080,
   loop: false,
-  previewMaxSide: 640,
-  previewQuality: 70,
+  previewMaxSide: DEFAULT_JPEG_PREVIEW_OPTIONS.maxSide,
+  previewQuality: DEFAULT_JPEG_PREVIEW_OPTIONS.quality,
   previewMaxFps: 15,
   previewWorker: true,
   heartbeatMs: 30_000,
   statsIntervalMs: 1000,
-  historySize: 30,
+  historySize: DEFAULT_HISTORY_SIZE,
   trackerInWorker: true,
 } as const;
 

@@ -8,7 +8,8 @@ import { realpathSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
 import { SiamError } from '../errors.js';
 import { checkBind, isAllowedHost, isAuthorized, isSameOrigin, requestToken, tokenCookie } from './auth.js';
-import { defaultClassifier, defaultFrameSource, defaultTrackerFactory, isLiveSource } from './defaults.js';
+import { resolveSource } from '../decode/source.js';
+import { defaultClassifier, defaultFrameSource, defaultTrackerFactory } from './defaults.js';
 import { ClientHub } from './hub.js';
 import { JpegEncoder } from './jpeg-encoder.js';
 import { MAX_CLIENT_PAYLOAD_BYTES } from './protocol.js';
@@ -34,6 +35,9 @@ export interface LiveServer {
   /** Stops the source (and waits for ffmpeg to exit), closes every connection and the server. */
   close(): Promise<void>;
 }
+
+/** How long `close()` waits for the source's ffmpeg children to exit (they get SIGKILL after 2 s). */
+const CHILD_EXIT_WAIT_MS = 5000;
 
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   const body = `${text}\n`;
@@ -62,7 +66,8 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   validateServeOptions(options);
   const o = { ...DEFAULT_SERVE_OPTIONS, ...options };
   const token = checkBind(o.host, options.token, options.env ?? process.env);
-  const live = options.live ?? (o.source !== undefined && isLiveSource(o.source));
+  // Cameras and URLs are live; a missing file or a refused protocol fails here, before the model loads.
+  const live = options.live ?? (o.source !== undefined && resolveSource(o.source).live);
   const dashboardDir = realpathSync(options.dashboardDir ?? defaultDashboardDir());
 
   // The model loads before the source opens, so tracking from `box` starts on the first frame.
@@ -169,6 +174,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
       },
     );
   } catch (e) {
+    wss.close();
     http.close();
     tracker.dispose();
     await encoder.close();
@@ -213,7 +219,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
         });
         await encoder.close();
         // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children.
-        const deadline = Date.now() + 5000;
+        const deadline = Date.now() + CHILD_EXIT_WAIT_MS;
         while (session.childPids.some(alive) && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 20));
       })();

@@ -24,6 +24,7 @@ export interface FrameSourceHooks {
 /** Opens the frames on subscribe and releases them (ffmpeg) in the teardown. */
 export type FrameSourceFactory = (hooks: FrameSourceHooks) => Observable<Frame>;
 
+/** What {@link startSession} runs. */
 export interface SessionOptions {
   frames: FrameSourceFactory;
   createTracker: TrackerFactory;
@@ -34,6 +35,7 @@ export interface SessionOptions {
   historySize?: number;
 }
 
+/** How a session reports to the server. */
 export interface SessionHooks {
   /** A tracker, classifier or state event for the clients. */
   onEvent(e: PipelineEvent | { type: 'label'; label: ClipLabel }): void;

@@ -29,16 +29,23 @@ export function validateFrame(frame: Frame): void {
  */
 export function validateBox(box: Box, frame: Pick<Frame, 'width' | 'height'>): void {
   const text = box ? `{x: ${box.x}, y: ${box.y}, width: ${box.width}, height: ${box.height}}` : String(box);
-  if (!box || ![box.x, box.y, box.width, box.height].every((v) => typeof v === 'number' && Number.isFinite(v))) {
+  if (
+    !box ||
+    ![box.x, box.y, box.width, box.height].every((v) => typeof v === 'number' && Number.isFinite(v))
+  ) {
     throw new SiamError('ERR_BAD_BOX', `Expected a box of four finite numbers, got ${text}`);
   }
   if (box.width <= 0 || box.height <= 0) {
     throw new SiamError('ERR_BAD_BOX', `Expected a box of positive width and height, got ${text}`);
   }
   if (box.x >= frame.width || box.y >= frame.height || box.x + box.width <= 0 || box.y + box.height <= 0) {
-    throw new SiamError('ERR_BAD_BOX', `Expected the box to overlap the ${frame.width}x${frame.height} frame, got ${text}`, {
-      hint: 'Boxes are {x, y, width, height} in pixels with a top-left origin.',
-    });
+    throw new SiamError(
+      'ERR_BAD_BOX',
+      `Expected the box to overlap the ${frame.width}x${frame.height} frame, got ${text}`,
+      {
+        hint: 'Boxes are {x, y, width, height} in pixels with a top-left origin.',
+      },
+    );
   }
 }
 

@@ -105,7 +105,13 @@ export class CorrelationFilter {
    * Spectra of f×f×C features (HWC, as the trunk emits them) times `gain`, optionally cosine
    * windowed, zero-padded top-left to N×N.
    */
-  spectra(features: Float32Array, f: number, window: Float64Array | null, gain: number | Float64Array, out: Float64Array[]): void {
+  spectra(
+    features: Float32Array,
+    f: number,
+    window: Float64Array | null,
+    gain: number | Float64Array,
+    out: Float64Array[],
+  ): void {
     spectraOf(this.fft, features, f, this.channels, window, gain, out, this.planeA, this.planeB);
   }
 

@@ -41,7 +41,13 @@ export function meanColour(frame: Frame, stride = 7): [number, number, number] {
  * Bilinear crops of `regions` into `out` (count × size × size × 3, RGB float 0…255).
  * Taps outside the frame read the mean colour.
  */
-export function cropPatchesJs(frame: Frame, regions: readonly Region[], size: number, mean: readonly number[], out: Float32Array): void {
+export function cropPatchesJs(
+  frame: Frame,
+  regions: readonly Region[],
+  size: number,
+  mean: readonly number[],
+  out: Float32Array,
+): void {
   const { width: W, height: H, data } = frame;
   const row = 3 * W;
   let o = 0;
@@ -90,7 +96,12 @@ export function cropPatchesJs(frame: Frame, regions: readonly Region[], size: nu
  * The same crops on the backend: uploads the frame and runs `tf.image.cropAndResize`; the
  * caller owns (and disposes) the returned [count, size, size, 3] float32 tensor.
  */
-export function cropPatchesTf(frame: Frame, regions: readonly Region[], size: number, mean: readonly number[]): tf.Tensor4D {
+export function cropPatchesTf(
+  frame: Frame,
+  regions: readonly Region[],
+  size: number,
+  mean: readonly number[],
+): tf.Tensor4D {
   const { width: W, height: H } = frame;
   return tf.tidy(() => {
     const image = tf.tensor4d(frame.data, [1, H, W, 3], 'int32');
@@ -100,9 +111,21 @@ export function cropPatchesTf(frame: Frame, regions: readonly Region[], size: nu
       const x1 = cx - side / 2 + step / 2 - 0.5;
       const y2 = y1 + (size - 1) * step;
       const x2 = x1 + (size - 1) * step;
-      return [y1 / Math.max(H - 1, 1), x1 / Math.max(W - 1, 1), y2 / Math.max(H - 1, 1), x2 / Math.max(W - 1, 1)];
+      return [
+        y1 / Math.max(H - 1, 1),
+        x1 / Math.max(W - 1, 1),
+        y2 / Math.max(H - 1, 1),
+        x2 / Math.max(W - 1, 1),
+      ];
     });
-    const crops = tf.image.cropAndResize(image, tf.tensor2d(boxes), regions.map(() => 0), [size, size], 'bilinear', -1);
+    const crops = tf.image.cropAndResize(
+      image,
+      tf.tensor2d(boxes),
+      regions.map(() => 0),
+      [size, size],
+      'bilinear',
+      -1,
+    );
     // Samples outside the frame are exactly −1 (valid pixels interpolate within 0…255).
     const fill = tf.broadcastTo(tf.tensor4d(mean.slice(0, 3), [1, 1, 1, 3]), crops.shape);
     return tf.where(tf.less(crops, 0), fill, crops) as tf.Tensor4D;

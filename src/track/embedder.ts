@@ -25,7 +25,12 @@ export interface Embedder {
   /** Feature maps of `count` square patches of `size` px (RGB float 0…255, NHWC). */
   embed(pixels: Float32Array, count: number, size: number): Promise<FeatureBatch>;
   /** Crops on the backend (`tf.image.cropAndResize`) and embeds; in-process embedders only. */
-  embedRegions?(frame: Frame, regions: readonly Region[], size: number, mean: readonly number[]): Promise<FeatureBatch>;
+  embedRegions?(
+    frame: Frame,
+    regions: readonly Region[],
+    size: number,
+    mean: readonly number[],
+  ): Promise<FeatureBatch>;
   /** Tensors held by the trunk's isolate(s) (for leak tests). */
   numTensors(): Promise<number[]>;
   dispose(): Promise<void>;
@@ -65,7 +70,11 @@ export async function createInProcessEmbedder(config: EmbedderConfig): Promise<E
  */
 function spawnTrunkWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./trunk-worker.js', import.meta.url));
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const entry = new URL('./trunk-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
   return new Worker(boot, { eval: true });
@@ -74,7 +83,10 @@ function spawnTrunkWorker(): Worker {
 /** One worker and its pending requests. */
 class TrunkWorker {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
+  >();
   private nextId = 1;
   private failure: Error | undefined;
 
@@ -86,7 +98,8 @@ class TrunkWorker {
       if (!p) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) this.worker.unref();
-      if (reply.type === 'error') p.reject(new SiamError(reply.code as ErrorCode, reply.message, { hint: reply.hint }));
+      if (reply.type === 'error')
+        p.reject(new SiamError(reply.code as ErrorCode, reply.message, { hint: reply.hint }));
       else p.resolve(reply);
     });
     this.worker.on('error', (e) => this.fail(e));
@@ -139,7 +152,9 @@ export async function createWorkerEmbedder(config: EmbedderConfig, count: number
         start += take;
       }
       const replies = await Promise.all(jobs);
-      const parts = replies.map((r) => (r.type === 'features' ? r.batch : undefined)).filter((b): b is FeatureBatch => !!b);
+      const parts = replies
+        .map((r) => (r.type === 'features' ? r.batch : undefined))
+        .filter((b): b is FeatureBatch => !!b);
       const side = parts[0].side;
       const data = new Float32Array(n * side * side * channels);
       let offset = 0;

@@ -27,7 +27,11 @@ export const TRUNK_NODES = {
 export const FEATURE_CHANNELS: Record<FeatureLayer, number> = { stride8: 32, stride16: 88, both: 120 };
 
 /** Channel counts of the layer blocks, in order (each block is normalised on its own). */
-export const FEATURE_BLOCKS: Record<FeatureLayer, number[]> = { stride8: [32], stride16: [88], both: [32, 88] };
+export const FEATURE_BLOCKS: Record<FeatureLayer, number[]> = {
+  stride8: [32],
+  stride16: [88],
+  both: [32, 88],
+};
 
 /** The stride (input pixels per feature cell) of the features handed to the filter. */
 export function featureStride(layer: FeatureLayer): number {
@@ -64,7 +68,11 @@ export async function loadTrunkModel(modelPath = defaultTrunkPath()): Promise<Gr
   try {
     return await loadGraphModel(tf.io.fromMemory(artifacts));
   } catch (cause) {
-    throw new SiamError('ERR_MODEL_INVALID', `Could not load the trunk ${modelPath}: ${(cause as Error).message}`, { cause });
+    throw new SiamError(
+      'ERR_MODEL_INVALID',
+      `Could not load the trunk ${modelPath}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
 }
 
@@ -108,7 +116,10 @@ export class Trunk {
   private features(patches: tf.Tensor4D): tf.Tensor4D {
     if (this.layer === 'stride8') return this.model.execute(patches, TRUNK_NODES.stride8) as tf.Tensor4D;
     if (this.layer === 'stride16') return this.model.execute(patches, TRUNK_NODES.stride16) as tf.Tensor4D;
-    const [s8, s16] = this.model.execute(patches, [TRUNK_NODES.stride8, TRUNK_NODES.stride16]) as tf.Tensor4D[];
+    const [s8, s16] = this.model.execute(patches, [
+      TRUNK_NODES.stride8,
+      TRUNK_NODES.stride16,
+    ]) as tf.Tensor4D[];
     // Stride-16 cells resampled onto the stride-8 grid (half-pixel centres align the two grids).
     const up = tf.image.resizeBilinear(s16, [s8.shape[1], s8.shape[2]], false, true);
     return tf.concat([s8, up], 3);

@@ -57,7 +57,13 @@ export class Fft2d {
    * A[k] = (Z[k] + conj Z[−k]) / 2 and B[k] = (Z[k] − conj Z[−k]) / 2i (the two-for-one trick,
    * Press et al., Numerical Recipes §12.3).
    */
-  forwardRealPair(a: ArrayLike<number>, b: ArrayLike<number>, outA: Float64Array, outB: Float64Array, rows = this.n): void {
+  forwardRealPair(
+    a: ArrayLike<number>,
+    b: ArrayLike<number>,
+    outA: Float64Array,
+    outB: Float64Array,
+    rows = this.n,
+  ): void {
     const n = this.n;
     const w = this.work;
     for (let i = 0, m = rows * n; i < m; i++) {

@@ -173,37 +173,83 @@ function check(name: string, value: number, ok: boolean, want: string): void {
 export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTrackerOptions {
   const presetName = options.preset ?? DEFAULT_TRACKER_OPTIONS.preset;
   const preset = PRESETS[presetName];
-  if (!preset) throw bad(`Expected \`preset\` to be one of ${Object.keys(PRESETS).join(', ')}, got ${presetName}`);
+  if (!preset)
+    throw bad(`Expected \`preset\` to be one of ${Object.keys(PRESETS).join(', ')}, got ${presetName}`);
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const o = { ...DEFAULT_TRACKER_OPTIONS, ...preset, ...defined, preset: presetName } as ResolvedTrackerOptions;
-  check('inputSize', o.inputSize, o.inputSize >= 32 && o.inputSize <= 1024 && o.inputSize % 16 === 0, 'a multiple of 16 in [32, 1024]');
-  if (!['stride8', 'stride16', 'both'].includes(o.features)) throw bad(`Expected \`features\` to be stride8, stride16 or both, got ${o.features}`);
-  if (!['exemplar', 'patch'].includes(o.featureNorm)) throw bad(`Expected \`featureNorm\` to be exemplar or patch, got ${o.featureNorm}`);
-  if (!['filter', 'ratio'].includes(o.templateUpdate)) throw bad(`Expected \`templateUpdate\` to be filter or ratio, got ${o.templateUpdate}`);
+  const o = {
+    ...DEFAULT_TRACKER_OPTIONS,
+    ...preset,
+    ...defined,
+    preset: presetName,
+  } as ResolvedTrackerOptions;
+  check(
+    'inputSize',
+    o.inputSize,
+    o.inputSize >= 32 && o.inputSize <= 1024 && o.inputSize % 16 === 0,
+    'a multiple of 16 in [32, 1024]',
+  );
+  if (!['stride8', 'stride16', 'both'].includes(o.features))
+    throw bad(`Expected \`features\` to be stride8, stride16 or both, got ${o.features}`);
+  if (!['exemplar', 'patch'].includes(o.featureNorm))
+    throw bad(`Expected \`featureNorm\` to be exemplar or patch, got ${o.featureNorm}`);
+  if (!['filter', 'ratio'].includes(o.templateUpdate))
+    throw bad(`Expected \`templateUpdate\` to be filter or ratio, got ${o.templateUpdate}`);
   if (!['js', 'backend'].includes(o.crop)) throw bad(`Expected \`crop\` to be js or backend, got ${o.crop}`);
   check('searchAreaFactor', o.searchAreaFactor, o.searchAreaFactor >= 1, '≥ 1');
   check('minRegionPx', o.minRegionPx, o.minRegionPx >= 0, '≥ 0');
   check('lambda', o.lambda, o.lambda > 0, '> 0');
   check('labelSigmaFactor', o.labelSigmaFactor, o.labelSigmaFactor > 0, '> 0');
-  check('templateUpdateRate', o.templateUpdateRate, o.templateUpdateRate >= 0 && o.templateUpdateRate <= 1, 'in [0, 1]');
-  check('scaleCount', o.scaleCount, Number.isInteger(o.scaleCount) && o.scaleCount >= 1 && o.scaleCount % 2 === 1, 'an odd integer ≥ 1');
+  check(
+    'templateUpdateRate',
+    o.templateUpdateRate,
+    o.templateUpdateRate >= 0 && o.templateUpdateRate <= 1,
+    'in [0, 1]',
+  );
+  check(
+    'scaleCount',
+    o.scaleCount,
+    Number.isInteger(o.scaleCount) && o.scaleCount >= 1 && o.scaleCount % 2 === 1,
+    'an odd integer ≥ 1',
+  );
   check('scaleStep', o.scaleStep, o.scaleStep > 1, '> 1');
   check('scalePenalty', o.scalePenalty, o.scalePenalty > 0 && o.scalePenalty <= 1, 'in (0, 1]');
   check('scaleUpdateRate', o.scaleUpdateRate, o.scaleUpdateRate >= 0 && o.scaleUpdateRate <= 1, 'in [0, 1]');
-  check('scaleEveryNFrames', o.scaleEveryNFrames, Number.isInteger(o.scaleEveryNFrames) && o.scaleEveryNFrames >= 1, 'an integer ≥ 1');
+  check(
+    'scaleEveryNFrames',
+    o.scaleEveryNFrames,
+    Number.isInteger(o.scaleEveryNFrames) && o.scaleEveryNFrames >= 1,
+    'an integer ≥ 1',
+  );
   check('windowInfluence', o.windowInfluence, o.windowInfluence >= 0 && o.windowInfluence <= 1, 'in [0, 1]');
-  check('responseUpsample', o.responseUpsample, Number.isInteger(o.responseUpsample) && o.responseUpsample >= 1 && o.responseUpsample <= 64, 'an integer in [1, 64]');
+  check(
+    'responseUpsample',
+    o.responseUpsample,
+    Number.isInteger(o.responseUpsample) && o.responseUpsample >= 1 && o.responseUpsample <= 64,
+    'an integer in [1, 64]',
+  );
   check('scoreMemoryRate', o.scoreMemoryRate, o.scoreMemoryRate > 0 && o.scoreMemoryRate <= 1, 'in (0, 1]');
   check('lostScoreRatio', o.lostScoreRatio, o.lostScoreRatio >= 0, '≥ 0');
-  check('foundScoreRatio', o.foundScoreRatio, o.foundScoreRatio >= o.lostScoreRatio, `≥ lostScoreRatio (${o.lostScoreRatio})`);
+  check(
+    'foundScoreRatio',
+    o.foundScoreRatio,
+    o.foundScoreRatio >= o.lostScoreRatio,
+    `≥ lostScoreRatio (${o.lostScoreRatio})`,
+  );
   check('updateScoreRatio', o.updateScoreRatio, o.updateScoreRatio >= 0, '≥ 0');
   check('psrLost', o.psrLost, true, 'a number');
   check('psrFound', o.psrFound, o.psrFound >= o.psrLost, `≥ psrLost (${o.psrLost})`);
   check('updateMinPsr', o.updateMinPsr, true, 'a number');
   check('lostSearchGrowth', o.lostSearchGrowth, o.lostSearchGrowth >= 1, '≥ 1');
   check('maxLostSearch', o.maxLostSearch, o.maxLostSearch >= 1 && o.maxLostSearch <= 4, 'in [1, 4]');
-  check('workers', o.workers, Number.isInteger(o.workers) && o.workers >= 0 && o.workers <= 8, 'an integer in [0, 8]');
-  if (typeof o.scaleInterpolation !== 'boolean') throw bad(`Expected \`scaleInterpolation\` to be a boolean, got ${String(o.scaleInterpolation)}`);
-  if (typeof o.searchWindow !== 'boolean') throw bad(`Expected \`searchWindow\` to be a boolean, got ${String(o.searchWindow)}`);
+  check(
+    'workers',
+    o.workers,
+    Number.isInteger(o.workers) && o.workers >= 0 && o.workers <= 8,
+    'an integer in [0, 8]',
+  );
+  if (typeof o.scaleInterpolation !== 'boolean')
+    throw bad(`Expected \`scaleInterpolation\` to be a boolean, got ${String(o.scaleInterpolation)}`);
+  if (typeof o.searchWindow !== 'boolean')
+    throw bad(`Expected \`searchWindow\` to be a boolean, got ${String(o.searchWindow)}`);
   return o;
 }

@@ -36,7 +36,11 @@ export function dampedScale(factor: number, rate: number): number {
  * scale; the same idea as the sub-cell peak). Returns the factor; the best one itself when it has
  * no two neighbours or the three peaks are not concave.
  */
-export function interpolatedScale(peaks: readonly number[], factors: readonly number[], best: number): number {
+export function interpolatedScale(
+  peaks: readonly number[],
+  factors: readonly number[],
+  best: number,
+): number {
   if (best <= 0 || best >= peaks.length - 1) return factors[best];
   const [a, b, c] = [peaks[best - 1], peaks[best], peaks[best + 1]];
   const curvature = a - 2 * b + c;

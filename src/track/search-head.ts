@@ -6,7 +6,13 @@
  * correlates its cropped template with a larger search region). Buffers are allocated once per
  * grid size.
  */
-import { CorrelationFilter, circularDistance, cosineWindow, gaussianLabel, spectraOf } from './correlation-filter.js';
+import {
+  CorrelationFilter,
+  circularDistance,
+  cosineWindow,
+  gaussianLabel,
+  spectraOf,
+} from './correlation-filter.js';
 import type { FeatureBatch } from './embedding.js';
 import { Fft2d, nextPowerOfTwo } from './fft2d.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe, type Peak } from './response.js';
@@ -90,7 +96,8 @@ export class SearchHead {
     let start = 0;
     for (const size of this.blocks) {
       let energy = 0;
-      for (let p = 0; p < cells; p++) for (let l = start; l < start + size; l++) energy += features[p * c + l] * features[p * c + l];
+      for (let p = 0; p < cells; p++)
+        for (let l = start; l < start + size; l++) energy += features[p * c + l] * features[p * c + l];
       out.fill(1 / Math.sqrt(energy / cells + 1e-12), start, start + size);
       start += size;
     }
@@ -170,14 +177,21 @@ export class SearchHead {
     const psr = peakToSidelobe(g.resp, m, coarse, PSR_EXCLUDE_CELLS);
     // The filter sits where the exemplar's centre was; the wide crop's centre is (f − cells)/2 further.
     const shift = (f - this.cells) / 2;
-    return { index: 0, dy: circularDistance(peak.dy - shift, m), dx: circularDistance(peak.dx - shift, m), value: peak.value, psr };
+    return {
+      index: 0,
+      dy: circularDistance(peak.dy - shift, m),
+      dx: circularDistance(peak.dx - shift, m),
+      value: peak.value,
+      psr,
+    };
   }
 
   private wideGrid(m: number): WideGrid {
     let g = this.wide.get(m);
     if (!g) {
       const fft = new Fft2d(m);
-      const alloc = (): Float64Array[] => Array.from({ length: this.cf.channels }, () => new Float64Array(2 * m * m));
+      const alloc = (): Float64Array[] =>
+        Array.from({ length: this.cf.channels }, () => new Float64Array(2 * m * m));
       g = {
         fft,
         filter: alloc(),

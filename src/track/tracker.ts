@@ -39,7 +39,8 @@ export interface Tracker {
 export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
   const o = resolveTrackerOptions(options);
   const config = { backend: o.backend, layer: o.features, modelPath: o.modelPath };
-  const embedder = o.workers > 0 ? await createWorkerEmbedder(config, o.workers) : await createInProcessEmbedder(config);
+  const embedder =
+    o.workers > 0 ? await createWorkerEmbedder(config, o.workers) : await createInProcessEmbedder(config);
   return new SiamTracker(o, embedder);
 }
 
@@ -73,8 +74,20 @@ class SiamTracker implements Tracker {
     const o = options;
     this.stride = featureStride(o.features);
     this.cells = o.inputSize / this.stride;
-    const cf = new CorrelationFilter(nextPowerOfTwo(this.cells), embedder.channels, o.lambda, o.templateUpdate);
-    this.head = new SearchHead(cf, this.cells, o.scaleCount, o.responseUpsample, FEATURE_BLOCKS[o.features], o.featureNorm);
+    const cf = new CorrelationFilter(
+      nextPowerOfTwo(this.cells),
+      embedder.channels,
+      o.lambda,
+      o.templateUpdate,
+    );
+    this.head = new SearchHead(
+      cf,
+      this.cells,
+      o.scaleCount,
+      o.responseUpsample,
+      FEATURE_BLOCKS[o.features],
+      o.featureNorm,
+    );
     this.factors = scaleFactors(o.scaleCount, o.scaleStep);
     this.pixels = new Float32Array(o.scaleCount * o.inputSize * o.inputSize * 3);
   }
@@ -88,13 +101,20 @@ class SiamTracker implements Tracker {
     return Math.max(this.options.searchAreaFactor * Math.sqrt(t.w * t.h), this.options.minRegionPx);
   }
 
-  private async embed(frame: Frame, regions: Region[], size: number): Promise<{ batch: FeatureBatch; cropMs: number }> {
+  private async embed(
+    frame: Frame,
+    regions: Region[],
+    size: number,
+  ): Promise<{ batch: FeatureBatch; cropMs: number }> {
     const t0 = performance.now();
     const mean = meanColour(frame);
     if (this.options.crop === 'backend' && this.embedder.embedRegions) {
       return { batch: await this.embedder.embedRegions(frame, regions, size, mean), cropMs: 0 };
     }
-    const pixels = size === this.options.inputSize && regions.length <= this.options.scaleCount ? this.pixels : new Float32Array(regions.length * size * size * 3);
+    const pixels =
+      size === this.options.inputSize && regions.length <= this.options.scaleCount
+        ? this.pixels
+        : new Float32Array(regions.length * size * size * 3);
     cropPatchesJs(frame, regions, size, mean, pixels);
     const cropMs = performance.now() - t0;
     return { batch: await this.embedder.embed(pixels, regions.length, size), cropMs };
@@ -107,7 +127,11 @@ class SiamTracker implements Tracker {
     const t0 = performance.now();
     const target = { cx: box.x + box.width / 2, cy: box.y + box.height / 2, w: box.width, h: box.height };
     const side = this.regionSide(target);
-    const { batch, cropMs } = await this.embed(frame, [{ cx: target.cx, cy: target.cy, side }], this.options.inputSize);
+    const { batch, cropMs } = await this.embed(
+      frame,
+      [{ cx: target.cx, cy: target.cy, side }],
+      this.options.inputSize,
+    );
     const t1 = performance.now();
     this.head.cf.reset();
     const sigma = this.labelSigma(target, side);
@@ -120,7 +144,12 @@ class SiamTracker implements Tracker {
     this.frames = 0;
     this.usualScore = reading.value;
     const t2 = performance.now();
-    return this.result(frame, box, reading.value, reading.psr, { crop: cropMs, trunk: t1 - t0 - cropMs, cf: t2 - t1, total: t2 - t0 });
+    return this.result(frame, box, reading.value, reading.psr, {
+      crop: cropMs,
+      trunk: t1 - t0 - cropMs,
+      cf: t2 - t1,
+      total: t2 - t0,
+    });
   }
 
   private labelSigma(t: Target, side: number): number {
@@ -132,7 +161,9 @@ class SiamTracker implements Tracker {
     this.ensureUsable();
     const target = this.target;
     if (!target || !this.initial || !this.lastBox) {
-      throw new SiamError('ERR_NOT_INITIALISED', 'update() was called before init().', { hint: 'Call init(frame, box) first.' });
+      throw new SiamError('ERR_NOT_INITIALISED', 'update() was called before init().', {
+        hint: 'Call init(frame, box) first.',
+      });
     }
     validateFrame(frame);
     const o = this.options;
@@ -149,7 +180,11 @@ class SiamTracker implements Tracker {
       // Widen the search at the same pixels-per-cell: a larger crop and a larger FFT grid.
       this.lostSearch = Math.min(o.maxLostSearch, this.lostSearch * o.lostSearchGrowth);
       const size = Math.round((o.inputSize * this.lostSearch) / 16) * 16;
-      const got = await this.embed(frame, [{ cx: target.cx, cy: target.cy, side: (side * size) / o.inputSize }], size);
+      const got = await this.embed(
+        frame,
+        [{ cx: target.cx, cy: target.cy, side: (side * size) / o.inputSize }],
+        size,
+      );
       cropMs = got.cropMs;
       t1 = performance.now();
       reading = this.head.searchWide(got.batch);
@@ -157,7 +192,11 @@ class SiamTracker implements Tracker {
     } else {
       const scaled = o.scaleCount > 1 && (this.frames - 1) % o.scaleEveryNFrames === 0;
       const factors = scaled ? this.factors : [1];
-      const got = await this.embed(frame, factors.map((f) => ({ cx: target.cx, cy: target.cy, side: side * f })), o.inputSize);
+      const got = await this.embed(
+        frame,
+        factors.map((f) => ({ cx: target.cx, cy: target.cy, side: side * f })),
+        o.inputSize,
+      );
       cropMs = got.cropMs;
       t1 = performance.now();
       const readings = this.head.search(got.batch, o.windowInfluence, o.searchWindow);
@@ -169,7 +208,6 @@ class SiamTracker implements Tracker {
       reading = readings[best];
       const peaks = readings.map((r) => r.value);
       factor = o.scaleInterpolation ? interpolatedScale(peaks, factors, best) : factors[best];
-      if (process.env.SIAM_DEBUG) console.log('scales', readings.map((r) => `${r.value.toFixed(3)}/${r.psr.toFixed(1)}@${r.dy.toFixed(2)},${r.dx.toFixed(2)}`).join(' '));
       learnSide = side * factors[best];
       cellPx = (learnSide / o.inputSize) * this.stride;
     }
@@ -179,11 +217,24 @@ class SiamTracker implements Tracker {
       ? reading.psr >= o.psrFound && reading.value >= o.foundScoreRatio * usual
       : reading.psr >= o.psrLost && reading.value >= o.lostScoreRatio * usual;
     if (confident) {
-      this.moveTo(target, reading.dx * cellPx, reading.dy * cellPx, this.lost ? 1 : dampedScale(factor, o.scaleUpdateRate), frame);
+      this.moveTo(
+        target,
+        reading.dx * cellPx,
+        reading.dy * cellPx,
+        this.lost ? 1 : dampedScale(factor, o.scaleUpdateRate),
+        frame,
+      );
       this.usualScore += o.scoreMemoryRate * (reading.value - this.usualScore);
       const sure = reading.psr >= o.updateMinPsr && reading.value >= o.updateScoreRatio * usual;
       if (!this.lost && sure && o.templateUpdateRate > 0) {
-        this.head.learn(reading.index, this.labelSigma(target, learnSide), reading.dy, reading.dx, o.templateUpdateRate, o.searchWindow);
+        this.head.learn(
+          reading.index,
+          this.labelSigma(target, learnSide),
+          reading.dy,
+          reading.dx,
+          o.templateUpdateRate,
+          o.searchWindow,
+        );
       }
       this.lost = false;
       this.lostSearch = 1;
@@ -192,19 +243,33 @@ class SiamTracker implements Tracker {
       this.lost = true;
     }
     const t2 = performance.now();
-    return this.result(frame, this.lastBox, reading.value, reading.psr, { crop: cropMs, trunk: t1 - t0 - cropMs, cf: t2 - t1, total: t2 - t0 });
+    return this.result(frame, this.lastBox, reading.value, reading.psr, {
+      crop: cropMs,
+      trunk: t1 - t0 - cropMs,
+      cf: t2 - t1,
+      total: t2 - t0,
+    });
   }
 
   private moveTo(t: Target, dx: number, dy: number, scale: number, frame: Frame): void {
     const init = this.initial as Target;
     t.cx = Math.min(Math.max(t.cx + dx, 0), frame.width);
     t.cy = Math.min(Math.max(t.cy + dy, 0), frame.height);
-    const s = Math.min(Math.max(scale, 0.2 * Math.sqrt((init.w * init.h) / (t.w * t.h))), 5 * Math.sqrt((init.w * init.h) / (t.w * t.h)));
+    const s = Math.min(
+      Math.max(scale, 0.2 * Math.sqrt((init.w * init.h) / (t.w * t.h))),
+      5 * Math.sqrt((init.w * init.h) / (t.w * t.h)),
+    );
     t.w = Math.max(t.w * s, 2);
     t.h = Math.max(t.h * s, 2);
   }
 
-  private result(frame: Frame, box: Box, score: number, psr: number, timings: Record<string, number>): TrackResult {
+  private result(
+    frame: Frame,
+    box: Box,
+    score: number,
+    psr: number,
+    timings: Record<string, number>,
+  ): TrackResult {
     const round = (v: number): number => Math.round(v * 1000) / 1000;
     return {
       frameIndex: frame.index,
@@ -238,4 +303,3 @@ class SiamTracker implements Tracker {
     void this.embedder.dispose();
   }
 }
-

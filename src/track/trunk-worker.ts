@@ -39,7 +39,10 @@ async function handle(m: WorkerRequest): Promise<{ reply: WorkerReply; transfer?
       if (!trunk) throw new Error('trunk worker used before init');
       const t0 = performance.now();
       const batch = await trunk.embedPixels(m.pixels, m.count, m.size);
-      return { reply: { id: m.id, type: 'features', batch, ms: performance.now() - t0 }, transfer: [batch.data.buffer as ArrayBuffer] };
+      return {
+        reply: { id: m.id, type: 'features', batch, ms: performance.now() - t0 },
+        transfer: [batch.data.buffer as ArrayBuffer],
+      };
     }
     case 'memory':
       return { reply: { id: m.id, type: 'memory', numTensors: tf.memory().numTensors } };

@@ -220,6 +220,14 @@ describe('resolveSource', () => {
   it('hides passwords in URLs it logs', () => {
     expect(redactUrl('rtsp://admin:hunter2@10.0.0.5/stream')).toBe('rtsp://admin:***@10.0.0.5/stream');
     expect(redactUrl('/home/a:b@c/video.mp4')).toBe('/home/a:b@c/video.mp4');
+    // ffmpeg repeats the URL in its errors, which become ERR_FFMPEG_EXIT messages (and reach the
+    // live server's clients): the stderr tail is redacted too.
+    const line = 'rtsp://admin:hunter2@127.0.0.1:9/x: Connection refused';
+    expect(redactUrl(`[in] ${line}`)).toBe('[in] rtsp://admin:***@127.0.0.1:9/x: Connection refused');
+    const tail = new StderrTail();
+    tail.push(line);
+    expect(tail.toString()).not.toContain('hunter2');
+    expect(tail.summary()).toBe('rtsp://admin:***@127.0.0.1:9/x: Connection refused');
   });
 });
 

@@ -16,7 +16,12 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('tracker options', () => {
   it('applies the default preset, then the named preset, then explicit overrides', () => {
-    expect(resolveTrackerOptions()).toMatchObject({ ...PRESETS.default, workers: 0, backend: 'auto', preset: 'default' });
+    expect(resolveTrackerOptions()).toMatchObject({
+      ...PRESETS.default,
+      workers: 0,
+      backend: 'auto',
+      preset: 'default',
+    });
     expect(resolveTrackerOptions({ preset: 'fast' }).inputSize).toBe(PRESETS.fast.inputSize);
     expect(resolveTrackerOptions({ preset: 'fast', inputSize: 256 }).inputSize).toBe(256);
     expect(resolveTrackerOptions({ lambda: undefined }).lambda).toBe(DEFAULT_TRACKER_OPTIONS.lambda);
@@ -31,7 +36,9 @@ describe('tracker options', () => {
   });
 
   it('rejects bad values with ERR_BAD_OPTION and a message naming the option', () => {
-    expect(() => resolveTrackerOptions({ scaleStep: 0.9 })).toThrowError('Expected `scaleStep` to be > 1, got 0.9');
+    expect(() => resolveTrackerOptions({ scaleStep: 0.9 })).toThrowError(
+      'Expected `scaleStep` to be > 1, got 0.9',
+    );
     expect(codeOf(() => resolveTrackerOptions({ scaleStep: 0.9 }))).toBe('ERR_BAD_OPTION');
     expect(codeOf(() => resolveTrackerOptions({ preset: 'turbo' }))).toBe('ERR_BAD_OPTION');
     expect(codeOf(() => resolveTrackerOptions({ inputSize: 100 }))).toBe('ERR_BAD_OPTION');
@@ -54,8 +61,12 @@ describe('boxes and frames', () => {
     expect(codeOf(() => validateBox({ x: 100, y: 10, width: 20, height: 20 }, frame))).toBe('ERR_BAD_BOX');
     expect(codeOf(() => validateBox({ x: -30, y: 10, width: 20, height: 20 }, frame))).toBe('ERR_BAD_BOX');
     expect(codeOf(() => validateBox({ x: 10, y: 10, width: 0, height: 20 }, frame))).toBe('ERR_BAD_BOX');
-    expect(codeOf(() => validateBox({ x: 10, y: 10, width: Number.NaN, height: 20 }, frame))).toBe('ERR_BAD_BOX');
-    expect(() => validateBox({ x: 100, y: 10, width: 20, height: 20 }, frame)).toThrowError(/overlap the 64x48 frame/);
+    expect(codeOf(() => validateBox({ x: 10, y: 10, width: Number.NaN, height: 20 }, frame))).toBe(
+      'ERR_BAD_BOX',
+    );
+    expect(() => validateBox({ x: 100, y: 10, width: 20, height: 20 }, frame)).toThrowError(
+      /overlap the 64x48 frame/,
+    );
   });
 
   it('rejects frames whose data does not match their size with ERR_BAD_FRAME', () => {

@@ -38,7 +38,9 @@ describe('tracker on samples/tracking (in-process)', () => {
   });
 
   it('follows the target: mean IoU over visible frames above 0.55', () => {
-    const ious = results.map((r, i) => (isValidGt(gt[i]) ? iou(r.box, gt[i] as Box) : Number.NaN)).filter((v) => !Number.isNaN(v));
+    const ious = results
+      .map((r, i) => (isValidGt(gt[i]) ? iou(r.box, gt[i] as Box) : Number.NaN))
+      .filter((v) => !Number.isNaN(v));
     const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
     expect(mean).toBeGreaterThan(0.55);
     // before the occluder: tight tracking
@@ -86,9 +88,15 @@ describe('tracker on samples/tracking (in-process)', () => {
     const t = tracker;
     t.reset();
     await expect(t.update(frames[1])).rejects.toMatchObject({ code: 'ERR_NOT_INITIALISED' });
-    await expect(t.init(frames[0], { x: 400, y: 10, width: 20, height: 20 })).rejects.toMatchObject({ code: 'ERR_BAD_BOX' });
-    await expect(t.init(frames[0], { x: 10, y: 10, width: 0, height: 20 })).rejects.toMatchObject({ code: 'ERR_BAD_BOX' });
-    await expect(t.init(frames[0], { x: Number.NaN, y: 10, width: 10, height: 20 })).rejects.toMatchObject({ code: 'ERR_BAD_BOX' });
+    await expect(t.init(frames[0], { x: 400, y: 10, width: 20, height: 20 })).rejects.toMatchObject({
+      code: 'ERR_BAD_BOX',
+    });
+    await expect(t.init(frames[0], { x: 10, y: 10, width: 0, height: 20 })).rejects.toMatchObject({
+      code: 'ERR_BAD_BOX',
+    });
+    await expect(t.init(frames[0], { x: Number.NaN, y: 10, width: 10, height: 20 })).rejects.toMatchObject({
+      code: 'ERR_BAD_BOX',
+    });
   });
 });
 
@@ -115,7 +123,9 @@ describe('tracker lifecycle', () => {
 describe('track() operator', () => {
   it('inits on the first frame, updates in order, and disposes its own tracker', async () => {
     const before = tf.memory().numTensors;
-    const out = await lastValueFrom(from(frames.slice(0, 12)).pipe(track(gt[0] as Box, { preset: 'fast' }), toArray()));
+    const out = await lastValueFrom(
+      from(frames.slice(0, 12)).pipe(track(gt[0] as Box, { preset: 'fast' }), toArray()),
+    );
     expect(out.map((r) => r.frameIndex)).toEqual(frames.slice(0, 12).map((f) => f.index));
     expect(out[0].box).toEqual(gt[0]);
     expect(iou(out[11].box, gt[11] as Box)).toBeGreaterThan(0.5);
@@ -126,20 +136,28 @@ describe('track() operator', () => {
   it('uses a given tracker without disposing it, and releases one demand credit per frame', async () => {
     let released = 0;
     const demand = { release: (n = 1) => void (released += n) };
-    const first = await firstValueFrom(from(frames.slice(0, 3)).pipe(track(gt[0] as Box, { tracker, demand }), take(1)));
+    const first = await firstValueFrom(
+      from(frames.slice(0, 3)).pipe(track(gt[0] as Box, { tracker, demand }), take(1)),
+    );
     expect(first.frameIndex).toBe(0);
-    const all = await lastValueFrom(from(frames.slice(0, 4)).pipe(track(gt[0] as Box, { tracker, demand }), toArray()));
+    const all = await lastValueFrom(
+      from(frames.slice(0, 4)).pipe(track(gt[0] as Box, { tracker, demand }), toArray()),
+    );
     expect(all).toHaveLength(4);
     expect(released).toBeGreaterThanOrEqual(5);
     await expect(tracker.update(frames[4])).resolves.toMatchObject({ frameIndex: 4 });
   });
 
   it('an empty stream completes without results', async () => {
-    await expect(lastValueFrom(from([] as Frame[]).pipe(track(gt[0] as Box, { tracker }), toArray()))).resolves.toEqual([]);
+    await expect(
+      lastValueFrom(from([] as Frame[]).pipe(track(gt[0] as Box, { tracker }), toArray())),
+    ).resolves.toEqual([]);
   });
 
   it('a bad initial box errors the stream with ERR_BAD_BOX', async () => {
-    await expect(lastValueFrom(from(frames.slice(0, 2)).pipe(track({ x: 0, y: 0, width: -1, height: 5 }, { tracker })))).rejects.toMatchObject({
+    await expect(
+      lastValueFrom(from(frames.slice(0, 2)).pipe(track({ x: 0, y: 0, width: -1, height: 5 }, { tracker }))),
+    ).rejects.toMatchObject({
       code: 'ERR_BAD_BOX',
     });
   });

@@ -76,6 +76,8 @@ describe('trunk in worker threads', () => {
   });
 
   it('a missing model file in a worker gives ERR_MODEL_MISSING', async () => {
-    await expect(createTracker({ workers: 1, modelPath: '/nonexistent/model.json' })).rejects.toMatchObject({ code: 'ERR_MODEL_MISSING' });
+    await expect(createTracker({ workers: 1, modelPath: '/nonexistent/model.json' })).rejects.toMatchObject({
+      code: 'ERR_MODEL_MISSING',
+    });
   });
 });

@@ -6,9 +6,12 @@
  */
 import type { Box, TrackResult } from '../../types.js';
 
+/** An RGB colour, 0–255 per channel. */
 export type Rgb = readonly [number, number, number];
 
+/** Box and bar colour while the target is tracked. */
 export const GREEN: Rgb = [0, 220, 0];
+/** Box and bar colour while the target is lost. */
 export const RED: Rgb = [235, 30, 30];
 const WHITE: Rgb = [255, 255, 255];
 const DARK: Rgb = [20, 20, 20];

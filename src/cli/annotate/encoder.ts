@@ -10,6 +10,7 @@ import path from 'node:path';
 import { DEFAULT_KILL_GRACE_MS, terminate } from '../../decode/child-reaper.js';
 import { SiamError } from '../../errors.js';
 
+/** Options of {@link createVideoEncoder}. */
 export interface VideoEncoderOptions {
   ffmpegPath: string;
   /** Output file (its extension picks the container; `.mp4` expected). */
@@ -24,6 +25,7 @@ export interface VideoEncoderOptions {
   killGraceMs?: number;
 }
 
+/** A running encoder child: write frames, then `finish()` (or `kill()`). */
 export interface VideoEncoder {
   readonly pid: number | undefined;
   /** Frames written so far. */
