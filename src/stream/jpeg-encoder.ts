@@ -11,7 +11,7 @@ import {
   type JpegPreview,
   type JpegPreviewOptions,
 } from './jpeg.js';
-import { spawnWorker } from './spawn-worker.js';
+import { spawnWorker } from '../util/spawn-worker.js';
 
 /** An encoded preview with how long the encoding took. */
 export interface EncodedPreview extends JpegPreview {
@@ -80,7 +80,7 @@ export class JpegEncoder {
   private startWorker(): void {
     let worker: Worker;
     try {
-      worker = spawnWorker('jpeg-worker');
+      worker = spawnWorker(import.meta.url, 'jpeg-worker');
     } catch {
       return; // fall back to the main thread
     }

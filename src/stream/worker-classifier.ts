@@ -7,7 +7,7 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ClipLabel, Frame } from '../types.js';
-import { spawnWorker } from './spawn-worker.js';
+import { spawnWorker } from '../util/spawn-worker.js';
 import { fromWireError, type WireError } from './worker-errors.js';
 
 type Reply =
@@ -23,7 +23,7 @@ export function classifyInWorker(options: {
 }): OperatorFunction<Frame, ClipLabel> {
   return (source) =>
     new Observable<ClipLabel>((subscriber) => {
-      const worker = spawnWorker('classify-worker', { workerData: options });
+      const worker = spawnWorker(import.meta.url, 'classify-worker', { workerData: options });
       let closed = false;
       let fps = 0;
       let clipLength = 16;

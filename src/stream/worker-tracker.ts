@@ -9,12 +9,12 @@ import { SiamError } from '../errors.js';
 import type { TrackerOptions } from '../track/index.js';
 import type { Box, Frame, TrackResult } from '../types.js';
 import type { TrackerLike } from './pipeline.js';
-import { spawnWorker } from './spawn-worker.js';
+import { spawnWorker } from '../util/spawn-worker.js';
 import { fromWireError, type WireError } from './worker-errors.js';
 
 /** Loads the tracker in a new worker; resolves once its model is ready. */
 export async function createWorkerTracker(options: TrackerOptions = {}): Promise<TrackerLike> {
-  const worker: Worker = spawnWorker('tracker-worker', { workerData: { options } });
+  const worker: Worker = spawnWorker(import.meta.url, 'tracker-worker', { workerData: { options } });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let dead: Error | null = null;

@@ -7,12 +7,11 @@
  * and reads the next frame meanwhile. Messages carry crops (0.1–0.4 MB) and feature maps, both
  * transferred, never the frame. bench/track-tune.ts measures what this buys (docs/tracker.md).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { SiamError, type ErrorCode } from '../errors.js';
 import { initBackend } from '../backend/backend.js';
+import { spawnWorker } from '../util/spawn-worker.js';
 import { cropPatchesTf, type Region } from './crop.js';
 import { FEATURE_CHANNELS, Trunk, type FeatureBatch } from './embedding.js';
 import type { FeatureLayer } from './params.js';
@@ -63,23 +62,6 @@ export async function createInProcessEmbedder(config: EmbedderConfig): Promise<E
   };
 }
 
-/**
- * Starts trunk-worker: the compiled `.js` from dist; from TypeScript source (tsx, vitest) the
- * `.ts` module through tsx's `tsImport`, because a worker does not inherit the parent's loader
- * hooks (`execArgv: ['--import', 'tsx']` is not enough under Node 20, and vitest has no such flag).
- */
-function spawnTrunkWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./trunk-worker.js', import.meta.url));
-  const tsxApi = pathToFileURL(
-    createRequire(import.meta.url)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const entry = new URL('./trunk-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(boot, { eval: true });
-}
-
 /** One worker and its pending requests. */
 class TrunkWorker {
   private readonly worker: Worker;
@@ -91,7 +73,7 @@ class TrunkWorker {
   private failure: Error | undefined;
 
   constructor() {
-    this.worker = spawnTrunkWorker();
+    this.worker = spawnWorker(import.meta.url, 'trunk-worker');
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => {
       const p = this.pending.get(reply.id);
