@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../src/util/prng.js';
 
 const W = 160;
 const H = 120;
@@ -19,16 +20,6 @@ const CLIPS_PER_CLASS = 4;
 const LABELS = ['grow', 'move_down', 'move_left', 'move_right', 'move_up'] as const;
 type Label = (typeof LABELS)[number];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A smooth periodic RGB texture: a few random sinusoids per channel (compresses well, has gradients for the flow). */
 function texture(rnd: () => number, base: [number, number, number], contrast: number): (x: number, y: number) => [number, number, number] {

@@ -22,6 +22,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg } from '../src/decode/index.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,16 +44,6 @@ export const SAMPLE = {
 };
 
 /** mulberry32: a small, fast, seedable PRNG (public domain, Tommy Ettinger). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type RGB = [number, number, number];
 

@@ -14,20 +14,11 @@ import {
 } from '../../src/eval/metrics.js';
 import type { Box } from '../../src/types.js';
 import { SHARED_DATA } from '../helpers/shared-data.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const box = (x: number, y: number, width: number, height: number): Box => ({ x, y, width, height });
 
-/** A repeatable pseudo-random sequence (mulberry32), so the made-up set is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** A made-up sequence: GT wandering about, some frames absent, predictions near (sometimes far from) it. */
 function madeUp(n: number, seed = 7): { pred: Box[]; gt: GroundTruthBox[] } {

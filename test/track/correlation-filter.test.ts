@@ -2,17 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { Fft2d, nextPowerOfTwo } from '../../src/track/fft2d.js';
 import { CorrelationFilter, gaussianLabel, spectraOf } from '../../src/track/correlation-filter.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe } from '../../src/track/response.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
+/** Deterministic pseudo-random numbers in [-0.5, 0.5). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = mulberry32(seed);
+  return () => next() - 0.5;
 }
 
 /** Naive 2-D DFT of a complex N×N map. */
