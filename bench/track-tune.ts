@@ -12,14 +12,13 @@
  * end (src/decode's `decode()` in `all` mode with a `FrameDemand`, piped into `track()`): wall
  * clock from subscribe to the last result.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTracker, type TrackerOptions } from '../src/track/index.js';
 import { precisionAt, successAuc } from '../src/eval/metrics.js';
 import { parseGroundTruth } from '../src/eval/groundtruth.js';
-import type { Box, Frame } from '../src/types.js';
-import { lastValueFrom, count } from 'rxjs';
+import type { Box } from '../src/types.js';
+import { lastValueFrom, count, toArray } from 'rxjs';
 import { createFrameDemand, decode } from '../src/decode/index.js';
 import { track } from '../src/track/index.js';
 
@@ -29,28 +28,6 @@ function arg(name: string): string[] {
     if (a === `--${name}` && process.argv[i + 1] !== undefined) out.push(process.argv[i + 1]);
   });
   return out;
-}
-
-/** Decodes a whole video into RGB24 frames with ffmpeg. */
-async function decodeAll(file: string, width: number, height: number): Promise<Frame[]> {
-  const child = spawn('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const chunks: Buffer[] = [];
-  for await (const c of child.stdout) chunks.push(c as Buffer);
-  const all = Buffer.concat(chunks);
-  const size = width * height * 3;
-  const frames: Frame[] = [];
-  for (let i = 0; (i + 1) * size <= all.length; i++) {
-    frames.push({
-      index: i,
-      timestampMs: 0,
-      width,
-      height,
-      data: new Uint8Array(all.buffer, all.byteOffset + i * size, size),
-    });
-  }
-  return frames;
 }
 
 interface Row {
@@ -104,12 +81,8 @@ if (process.argv.includes('--e2e')) {
 
 for (const seq of seqs) {
   const dir = path.join(dataDir, seq);
-  const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as {
-    width: number;
-    height: number;
-  };
   const gt = parseGroundTruth(readFileSync(path.join(dir, 'groundtruth.txt'), 'utf8'));
-  const frames = await decodeAll(path.join(dir, 'video.mp4'), meta.width, meta.height);
+  const frames = await lastValueFrom(decode(path.join(dir, 'video.mp4')).pipe(toArray()));
   for (const [ci, tracker] of trackers.entries()) {
     const pred: Box[] = [];
     let lost = 0;
