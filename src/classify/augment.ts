@@ -93,15 +93,3 @@ export function fillWindow(
     else for (let j = 0; j < size; j++) out[dst + j] = src[j] * w.speed;
   });
 }
-
-/** A seeded PRNG (mulberry32), so training runs are repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

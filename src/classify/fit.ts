@@ -6,13 +6,14 @@
  * independently calibrated classifiers as in Simonyan & Zisserman (2014, §6).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fillWindow, plainWindow, randomWindow, seededRandom, windowStarts, type WindowSample } from './augment.js';
+import { fillWindow, plainWindow, randomWindow, windowStarts, type WindowSample } from './augment.js';
 import { withBackend } from './backend-switch.js';
 import type { ClipModelConfig, StreamName } from './config.js';
 import { registerHeadGradients } from './gradients.js';
 import { headForward, headWeightShapes, initHeadWeights, type NamedTensors } from './head.js';
 import { weightsToArrays, type WeightArrays } from './model.js';
 import { argmax, fuseProbabilities, meanRows, streamProbabilities, type StreamFeatures } from './scoring.js';
+import { mulberry32 } from '../util/prng.js';
 
 /** A clip's features under one augmentation view, with the label that view has (-1: not usable). */
 export interface ViewFeatures extends StreamFeatures {
@@ -117,7 +118,7 @@ export async function fitHeads(
 ): Promise<{ weights: WeightArrays; history: FitProgress[] }> {
   const o = { ...DEFAULT_FIT_OPTIONS, ...options };
   const k = config.labels.length;
-  const rnd = seededRandom(o.seed);
+  const rnd = mulberry32(o.seed);
   const history: FitProgress[] = [];
   registerHeadGradients();
   const backend = o.trainBackend ?? (tf.getBackend() === 'cpu' ? 'cpu' : 'wasm');

@@ -5,7 +5,7 @@
  */
 import { SiamError, isSiamError } from '../errors.js';
 import { createAppearanceTrunk } from './appearance.js';
-import { cropViews, flippedLabel, seededRandom, type FlipMode } from './augment.js';
+import { cropViews, flippedLabel, type FlipMode } from './augment.js';
 import {
   DEFAULT_STREAM_CONFIG,
   MODEL_FORMAT,
@@ -21,6 +21,7 @@ import { checkClasses, decodeClip, scanDataset, type ClipEntry } from './dataset
 import { extractFeatures } from './features.js';
 import { DEFAULT_FIT_OPTIONS, fitHeads, type FitOptions, type FitProgress, type PreparedClip, type ViewFeatures } from './fit.js';
 import { arraysToWeights, type ClipModel } from './model.js';
+import { mulberry32 } from '../util/prng.js';
 
 /** Options of {@link trainClassifier}; every field optional, defaults in {@link DEFAULT_TRAIN_OPTIONS}. */
 export interface TrainOptions extends FitOptions, Partial<StreamConfig> {
@@ -141,7 +142,7 @@ export async function prepareClips(
 /** Stratified hold-out: `split` of each class with at least 3 clips goes to validation (seeded). */
 export function splitValidation<T extends { labelIndex: number }>(clips: T[], split: number, seed: number): { train: T[]; val: T[] } {
   if (split <= 0) return { train: clips, val: [] };
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const train: T[] = [];
   const val: T[] = [];
   for (const label of [...new Set(clips.map((c) => c.labelIndex))]) {

@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
-import { seededRandom } from '../../src/classify/augment.js';
 import { appearanceShape, motionShape, DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
 import { fitHeads, predictClips, type PreparedClip } from '../../src/classify/fit.js';
 import { arraysToWeights } from '../../src/classify/model.js';
 import { argmax } from '../../src/classify/scoring.js';
 import { buildModelConfig } from '../../src/classify/train.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const STREAM = { ...DEFAULT_STREAM_CONFIG, clipLength: 6 };
 
 /** Synthetic precomputed features: class k has a bump in appearance channel k and motion of sign ±. */
 function clips(n: number, seed: number): PreparedClip[] {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const a = appearanceShape(STREAM).reduce((x, y) => x * y, 1);
   const m = motionShape(STREAM).reduce((x, y) => x * y, 1);
   return Array.from({ length: n }, (_, i) => {

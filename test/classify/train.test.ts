@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
-import { cropViews, flippedLabel, windowStarts, randomWindow, seededRandom } from '../../src/classify/augment.js';
+import { cropViews, flippedLabel, windowStarts, randomWindow } from '../../src/classify/augment.js';
 import { createClipClassifier } from '../../src/classify/classifier.js';
 import { decodeClip, scanDataset } from '../../src/classify/dataset.js';
 import { disposeClipModel } from '../../src/classify/model.js';
 import { splitValidation, trainClassifier, validateTrainOptions } from '../../src/classify/train.js';
 import { SiamError } from '../../src/errors.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 const SAMPLES = path.join(REPO_ROOT, 'samples/actions');
 const LABELS = ['grow', 'move_down', 'move_left', 'move_right', 'move_up'];
@@ -83,7 +84,7 @@ describe('augmentation and splits', () => {
   it('windows cover a clip, speed jitter stays in range, validation split is stratified', () => {
     expect(windowStarts(20, 8, 4)).toEqual([0, 4, 8, 12]);
     expect(windowStarts(5, 8, 4)).toEqual([0]);
-    const rnd = seededRandom(3);
+    const rnd = mulberry32(3);
     for (let i = 0; i < 50; i++) {
       const w = randomWindow(30, 8, 1.25, rnd);
       expect(w.speed).toBeGreaterThanOrEqual(0.8 - 1e-9);
