@@ -4,7 +4,7 @@
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
  * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
  *
- *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--json out.json]
+ *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset default|fast] [--json out.json]
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +25,7 @@ const seconds = Number(arg('--seconds') ?? 15);
 const trackerKind = arg('--tracker') ?? 'real';
 const backend = arg('--backend') ?? 'wasm';
 const workers = Number(arg('--workers') ?? 0);
+const preset = arg('--preset') ?? 'default';
 const W = 640;
 const H = 360;
 const WARMUP_MS = 3000;
@@ -97,7 +98,7 @@ const server = await serve({
         if (t - first.wall > WARMUP_MS) sourceLag.push(lag);
       }),
     ),
-  ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend, workers } }),
+  ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend, workers, preset } }),
 });
 const trackLat: number[] = [];
 const frameLat: number[] = [];
@@ -164,5 +165,5 @@ const out = arg('--json');
 if (out)
   writeFileSync(
     out,
-    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, workers, rows, stats }, null, 2)}\n`,
+    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, workers, preset, rows, stats }, null, 2)}\n`,
   );
