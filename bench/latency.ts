@@ -4,7 +4,7 @@
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
  * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
  *
- *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset default|fast] [--json out.json]
+ *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset fast|default] [--json out.json]
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +25,7 @@ const seconds = Number(arg('--seconds') ?? 15);
 const trackerKind = arg('--tracker') ?? 'real';
 const backend = arg('--backend') ?? 'wasm';
 const workers = Number(arg('--workers') ?? 0);
-const preset = arg('--preset') ?? 'default';
+const preset = arg('--preset'); // undefined: the server's live default (fast)
 const W = 640;
 const H = 360;
 const WARMUP_MS = 3000;

@@ -34,10 +34,19 @@ export function defaultFrameSource(
 }
 
 /**
- * src/track's `createTracker(options)` (which starts the backend it is given), in a worker thread
- * unless `inWorker` is false (see worker-tracker.ts for why).
+ * The tracker preset a live dashboard uses unless told otherwise: `fast`. Live, latency is what a
+ * user sees; measured on this 2-core machine (bench/latency.ts, 640x360 live source) p50/p95 fell
+ * from 51/82 ms (default) to 30/60 ms (fast), at mean success AUC 0.677 instead of 0.693 on
+ * ../shared/data/tracking (docs/tracker.md).
  */
-export function defaultTrackerFactory(options: TrackerOptions = {}, inWorker = true): TrackerFactory {
+export const LIVE_TRACKER_PRESET = 'fast';
+
+/**
+ * src/track's `createTracker(options)` (which starts the backend it is given), in a worker thread
+ * unless `inWorker` is false (see worker-tracker.ts for why). Without a `preset`, the live one.
+ */
+export function defaultTrackerFactory(given: TrackerOptions = {}, inWorker = true): TrackerFactory {
+  const options: TrackerOptions = { ...given, preset: given.preset ?? LIVE_TRACKER_PRESET };
   return async (): Promise<TrackerLike> => {
     if (inWorker) {
       const { createWorkerTracker } = await import('./worker-tracker.js');
