@@ -4,6 +4,10 @@
  * scaled up). Prints × real time in-process (model loaded) and for the whole CLI process, and
  * where the time goes (trunk, flow, heads, the rest = waiting on decode).
  *
+ * In process, both ways of running the motion stream: in a worker thread (`flowInWorker`, the
+ * default on wasm; "flow wait" is then the time the main thread waited for the worker after the
+ * trunk) and in process (flow wait = flow). The CLI runs with the default.
+ *
  *   npx tsx bench/classify.ts [--model MODEL_DIR] [--runs 3] [--json out.json]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -42,18 +46,22 @@ try {
     await saveClipModel(model, modelDir);
     disposeClipModel(model);
   }
-  const t0 = performance.now();
-  const classifier = await createClipClassifier({ model: modelDir });
-  const loadMs = performance.now() - t0;
-  const results: Array<Record<string, number>> = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    const r = await classifyFile(classifier, clip);
-    const totalMs = performance.now() - t;
-    const sum = (k: string) => r.windows.reduce((a, w) => a + (w.timings[k] ?? 0), 0);
-    results.push({ totalMs, windows: r.windows.length, trunkMs: sum('trunkMs'), flowMs: sum('flowMs'), headMs: sum('headMs'), xRealTime: 10000 / totalMs });
+  const modes: Array<{ name: string; flowInWorker: boolean; loadMs: number; results: Array<Record<string, number>> }> = [];
+  for (const flowInWorker of [true, false]) {
+    const t0 = performance.now();
+    const classifier = await createClipClassifier({ model: modelDir, flowInWorker });
+    const loadMs = performance.now() - t0;
+    const results: Array<Record<string, number>> = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      const r = await classifyFile(classifier, clip);
+      const totalMs = performance.now() - t;
+      const sum = (k: string) => r.windows.reduce((a, w) => a + (w.timings[k] ?? 0), 0);
+      results.push({ totalMs, windows: r.windows.length, trunkMs: sum('trunkMs'), flowMs: sum('flowMs'), flowWaitMs: sum('flowWaitMs'), headMs: sum('headMs'), xRealTime: 10000 / totalMs });
+    }
+    classifier.dispose();
+    modes.push({ name: flowInWorker ? 'flow in a worker' : 'flow in process', flowInWorker, loadMs, results });
   }
-  classifier.dispose();
   // The installed command runs the compiled dist/ (built by npm ci); from a checkout without a
   // build, the TypeScript source through tsx (slower to start).
   const installed = existsSync(path.join(root, 'dist/cli/main.js'));
@@ -63,17 +71,20 @@ try {
   const cliMs = performance.now() - t1;
   if (cliRun.status !== 0) throw new Error(`CLI failed: ${cliRun.stderr}`);
 
-  console.log(`\nclassify, 10 s 640x480 clip (${path.basename(source)} looped), fps ${DEFAULT_STREAM_CONFIG.fps}, window ${DEFAULT_STREAM_CONFIG.clipLength}; model load ${loadMs.toFixed(0)} ms\n`);
-  console.log('| run | total ms | × real time | trunk ms | flow ms | heads ms | decode wait + rest ms | windows |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  results.forEach((r, i) => {
-    const rest = r.totalMs - r.trunkMs - r.flowMs - r.headMs;
-    console.log(`| ${i + 1} | ${r.totalMs.toFixed(0)} | **${r.xRealTime.toFixed(1)}×** | ${r.trunkMs.toFixed(0)} | ${r.flowMs.toFixed(0)} | ${r.headMs.toFixed(0)} | ${rest.toFixed(0)} | ${r.windows} |`);
-  });
+  console.log(`\nclassify, 10 s 640x480 clip (${path.basename(source)} looped), fps ${DEFAULT_STREAM_CONFIG.fps}, window ${DEFAULT_STREAM_CONFIG.clipLength}\n`);
+  console.log('| mode | run | total ms | × real time | trunk ms | flow ms | flow wait ms | heads ms | decode wait + rest ms | windows |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const m of modes) {
+    m.results.forEach((r, i) => {
+      const rest = r.totalMs - r.trunkMs - r.flowWaitMs - r.headMs;
+      console.log(`| ${m.name} | ${i + 1} | ${r.totalMs.toFixed(0)} | **${r.xRealTime.toFixed(1)}×** | ${r.trunkMs.toFixed(0)} | ${r.flowMs.toFixed(0)} | ${r.flowWaitMs.toFixed(0)} | ${r.headMs.toFixed(0)} | ${rest.toFixed(0)} | ${r.windows} |`);
+    });
+  }
+  console.log(`\nmodel load: ${modes.map((m) => `${m.name} ${m.loadMs.toFixed(0)} ms`).join(', ')}`);
   const how = installed ? 'node bin/siamstream.js (dist)' : 'node --import tsx src/cli/main.ts';
   console.log(`\nwhole CLI process, ${how} (node start, wasm init, model load, decode, classify): ${cliMs.toFixed(0)} ms = ${(10000 / cliMs).toFixed(1)}× real time`);
   const out = arg('--json');
-  if (out) writeFileSync(out, JSON.stringify({ loadMs, results, cliMs, cli: installed ? 'dist' : 'tsx' }, null, 2));
+  if (out) writeFileSync(out, JSON.stringify({ modes, cliMs, cli: installed ? 'dist' : 'tsx' }, null, 2));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

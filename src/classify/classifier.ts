@@ -4,12 +4,14 @@
  * overlapping sliding windows (classify-clips.ts) compute the trunk and the flow once per frame,
  * batched over the frames a window adds.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/backend.js';
 import { SiamError } from '../errors.js';
 import type { ClipLabel, Frame } from '../types.js';
-import { createAppearanceTrunk, type AppearanceTrunk } from './appearance.js';
+import { createAppearanceTrunk, TRUNK_BATCH, type AppearanceTrunk } from './appearance.js';
 import { plainWindow, windowStarts } from './augment.js';
-import { extractFeatures } from './features.js';
+import { extractFeatures, modelImages, splitRows, stackFrameBytes } from './features.js';
+import { createFlowWorker, type FlowWorker } from './flow-client.js';
 import { disposeClipModel, loadClipModel, type ClipModel } from './model.js';
 import { argmax, fuseProbabilities, meanRows, streamProbabilities } from './scoring.js';
 
@@ -19,6 +21,12 @@ export interface ClipClassifierOptions {
   model: string | ClipModel;
   /** TensorFlow.js backend. @default 'auto' (wasm unless tfjs-node is installed) */
   backend?: string;
+  /**
+   * Compute the motion stream (optical flow) in a worker thread with its own backend, while this
+   * thread runs the appearance trunk: both cores busy on wasm (single-threaded per isolate). The
+   * features are the same as in process. @default true on the wasm backend, false otherwise
+   */
+  flowInWorker?: boolean;
 }
 
 /** A loaded classifier. */
@@ -38,7 +46,10 @@ export interface ClipClassifier {
   classify(frames: Frame[]): Promise<ClipLabel>;
   /** Forgets cached per-frame features (call between unrelated videos whose frame indices restart). */
   reset(): void;
+  /** Releases the model, the trunk and the flow worker (terminated, not awaited). */
   dispose(): void;
+  /** Live tensors in the flow worker's isolate (undefined without a worker); for leak tests. */
+  workerTensors(): Promise<number | undefined>;
 }
 
 interface CachedFrame {
@@ -54,28 +65,105 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   if (!options || (typeof options.model !== 'string' && typeof options.model?.config !== 'object')) {
     throw new SiamError('ERR_BAD_OPTION', 'Expected `model` to be a model folder path or a loaded model.');
   }
-  await initBackend(options.backend);
-  const ownsModel = typeof options.model === 'string';
-  const model = typeof options.model === 'string' ? await loadClipModel(options.model) : options.model;
+  // The flow worker boots (node isolate, imports, backend init) while this thread loads: spawned
+  // first, on the backend this thread will run (the same `auto` resolution, or the one already
+  // running). By default it is kept only on wasm (the other backends use several cores already).
+  const requested = options.backend ?? process.env.SIAMSTREAM_BACKEND ?? 'auto';
+  const running = (tf.engine().backendName as string | null) ?? undefined;
+  const workerBackend = requested !== 'auto' ? requested : running === 'tensorflow' ? 'node' : (running ?? 'auto');
+  const wanted = options.flowInWorker ?? (workerBackend === 'auto' || workerBackend === 'wasm');
+  const workerP: Promise<FlowWorker | undefined> = wanted ? createFlowWorker(workerBackend) : Promise.resolve(undefined);
+  workerP.catch(() => undefined);
+  const dropWorker = () => void workerP.then((w) => w?.terminate(), () => undefined);
+  let model: ClipModel;
   let trunk: AppearanceTrunk;
+  const ownsModel = typeof options.model === 'string';
+  try {
+    await initBackend(options.backend);
+    model = typeof options.model === 'string' ? await loadClipModel(options.model) : options.model;
+  } catch (e) {
+    dropWorker();
+    throw e;
+  }
+  const config = model.config;
   try {
     trunk = await createAppearanceTrunk();
   } catch (e) {
     if (ownsModel) disposeClipModel(model);
+    dropWorker();
     throw e;
   }
-  const config = model.config;
   const cache = new Map<number, CachedFrame>();
   let disposed = false;
+  // Not awaited here: the worker may still be booting, and goes on doing so while the caller
+  // waits on I/O (ffprobe, ffmpeg's start); the first classify() waits for it. By default a worker
+  // that failed to start leaves the flow in process; with `flowInWorker: true`, classify() rejects.
+  let flowWorker: FlowWorker | undefined;
+  let workerReady: Promise<void> | undefined = workerP.then(
+    (w) => {
+      if (!w) return;
+      // Features must be the same as in process: the worker must run this thread's backend.
+      if (disposed || w.backend !== tf.getBackend() || (options.flowInWorker === undefined && tf.getBackend() !== 'wasm')) {
+        void w.terminate();
+        return;
+      }
+      w.configure(config);
+      flowWorker = w;
+    },
+    (e: unknown) => {
+      if (options.flowInWorker) throw e;
+    },
+  );
+  workerReady.catch(() => undefined);
+  // The trunk's first call is slow (graph and kernel set-up, heap growth). It is warmed up on a
+  // dummy batch right after this returns, i.e. while the caller waits on I/O (ffprobe, ffmpeg's
+  // start); the first classify() waits for it.
+  let warmUp: Promise<void> | undefined = new Promise((resolve) => {
+    setTimeout(() => {
+      try {
+        if (!disposed) tf.dispose(tf.tidy(() => trunk.embed(tf.zeros([TRUNK_BATCH, config.inputHeight, config.inputWidth, 3]))));
+      } catch {
+        // classify() reports any real error.
+      }
+      resolve();
+    }, 0);
+  });
 
-  function computeRun(run: Frame[]): { trunkMs: number; flowMs: number } {
-    const previous = cache.get(run[0].index - 1);
-    const f = extractFeatures(trunk, config, run, { previousGray: previous?.gray });
+  type Timings = { trunkMs: number; flowMs: number; flowWaitMs: number };
+  function store(run: Frame[], appearance: Float32Array[], motion: Float32Array[], lastGray: Float32Array): void {
     run.forEach((frame, i) => {
-      cache.set(frame.index, { timestampMs: frame.timestampMs, appearance: f.appearance[i], motion: f.motion[i] });
+      cache.set(frame.index, { timestampMs: frame.timestampMs, appearance: appearance[i], motion: motion[i] });
     });
-    cache.get(run[run.length - 1].index)!.gray = f.lastGray;
-    return f.timings;
+    cache.get(run[run.length - 1].index)!.gray = lastGray;
+  }
+
+  async function computeRun(run: Frame[]): Promise<Timings> {
+    const previousGray = cache.get(run[0].index - 1)?.gray;
+    if (!flowWorker) {
+      const f = extractFeatures(trunk, config, run, { previousGray });
+      store(run, f.appearance, f.motion, f.lastGray);
+      return { ...f.timings, flowWaitMs: f.timings.flowMs };
+    }
+    // The flow request goes first (bytes transferred), then the trunk runs here meanwhile.
+    const t0 = performance.now();
+    const bytes = stackFrameBytes(run);
+    const shape: [number, number, number] = [run.length, run[0].height, run[0].width];
+    const images = modelImages(bytes, shape, config);
+    const motionP = flowWorker.motion(bytes, shape, previousGray);
+    motionP.catch(() => undefined);
+    let appearance: Float32Array;
+    try {
+      const features = trunk.embed(images);
+      appearance = features.dataSync() as Float32Array;
+      features.dispose();
+    } finally {
+      images.dispose();
+    }
+    const t1 = performance.now();
+    const m = await motionP;
+    const t2 = performance.now();
+    store(run, splitRows(appearance, run.length), splitRows(m.motion, run.length), m.lastGray);
+    return { trunkMs: t1 - t0, flowMs: m.ms, flowWaitMs: t2 - t1 };
   }
 
   return {
@@ -87,15 +175,17 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     async classify(frames) {
       if (disposed) throw new SiamError('ERR_DISPOSED', 'classify() after dispose().');
       if (!Array.isArray(frames) || frames.length === 0) throw new SiamError('ERR_BAD_FRAME', 'classify() needs at least one frame.');
+      if (warmUp || workerReady) {
+        await Promise.all([warmUp, workerReady]);
+        warmUp = workerReady = undefined;
+      }
       const t0 = performance.now();
-      const timings = { trunkMs: 0, flowMs: 0 };
+      const timings = { trunkMs: 0, flowMs: 0, flowWaitMs: 0 };
       // Consecutive runs of frames not cached yet, each computed in one batch.
+      const runs: Frame[][] = [];
       let run: Frame[] = [];
       const flush = () => {
-        if (run.length === 0) return;
-        const t = computeRun(run);
-        timings.trunkMs += t.trunkMs;
-        timings.flowMs += t.flowMs;
+        if (run.length > 0) runs.push(run);
         run = [];
       };
       for (const frame of frames) {
@@ -108,6 +198,12 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
         run.push(frame);
       }
       flush();
+      for (const r of runs) {
+        const t = await computeRun(r);
+        timings.trunkMs += t.trunkMs;
+        timings.flowMs += t.flowMs;
+        timings.flowWaitMs += t.flowWaitMs;
+      }
       const cached = frames.map((f) => cache.get(f.index)!);
       const features = { appearance: cached.map((c) => c.appearance), motion: cached.map((c) => c.motion) };
       const t1 = performance.now();
@@ -142,6 +238,11 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
       cache.clear();
       trunk.dispose();
       if (ownsModel) disposeClipModel(model);
+      void flowWorker?.terminate();
+    },
+    async workerTensors() {
+      await workerReady;
+      return flowWorker?.numTensors();
     },
   };
 }

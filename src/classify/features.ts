@@ -38,7 +38,8 @@ export function checkFrame(f: Frame, width: number, height: number): void {
   }
 }
 
-function stackFrames(frames: Frame[]): tf.Tensor4D {
+/** Copies consecutive frames' RGB24 bytes into one buffer `[N, H, W, 3]` (checking each frame's geometry). */
+export function stackFrameBytes(frames: Frame[]): Uint8Array {
   const { width, height } = frames[0];
   const size = width * height * 3;
   const all = new Uint8Array(size * frames.length);
@@ -46,10 +47,61 @@ function stackFrames(frames: Frame[]): tf.Tensor4D {
     checkFrame(f, width, height);
     all.set(f.data, i * size);
   });
-  return tf.tensor4d(all, [frames.length, height, width, 3], 'int32');
+  return all;
 }
 
-function splitRows(data: Float32Array, rows: number): Float32Array[] {
+/** RGB bytes `[N, H, W, 3]` → the model's input images: float 0..255, cropped or resized to the model size, flipped. */
+export function modelImages(bytes: Uint8Array, shape: [number, number, number], config: StreamConfig, view?: View): tf.Tensor4D {
+  const [n, height, width] = shape;
+  const { inputWidth: w, inputHeight: h } = config;
+  return tf.tidy(() => {
+    const raw = tf.cast(tf.tensor4d(bytes, [n, height, width, 3], 'int32'), 'float32') as tf.Tensor4D;
+    const crop = view?.crop;
+    let x: tf.Tensor4D;
+    if (crop) {
+      const boxes = tf.tensor2d(Array.from({ length: n }, () => crop), [n, 4]);
+      x = tf.image.cropAndResize(raw, boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [h, w], 'bilinear');
+    } else if (raw.shape[1] !== h || raw.shape[2] !== w) {
+      x = tf.image.resizeBilinear(raw, [h, w], true);
+    } else {
+      x = raw;
+    }
+    return view?.flip ? tf.reverse(x, 2) : x;
+  });
+}
+
+/**
+ * Model input images → grey images at flow size (0..1), `[N, fh, fw, 1]`. The in-process path and
+ * the flow worker (flow-worker.ts) both go through {@link modelImages} then this, so their grey
+ * images, hence their flows, are the same.
+ */
+export function grayImages(images: tf.Tensor4D, config: StreamConfig): tf.Tensor4D {
+  const fd = config.flowDownsample;
+  return tf.tidy(() => tf.avgPool(tf.div(tf.mean(images, 3, true), 255) as tf.Tensor4D, fd, fd, 'same'));
+}
+
+/**
+ * The motion stream's input from grey images `gray` `[N, fh, fw, 1]`: the flow of each frame from
+ * the one before (`previousGray` for the first, else zeros), average-pooled and scaled:
+ * `[N, mh, mw, 2]`. The caller owns the result.
+ */
+export function motionFromGray(gray: tf.Tensor4D, config: StreamConfig, previousGray?: Float32Array, flowOptions?: FlowOptions): tf.Tensor4D {
+  const n = gray.shape[0];
+  const [, fh, fw] = gray.shape;
+  const [mh, mw] = motionShape(config);
+  return tf.tidy(() => {
+    const hasPrev = previousGray !== undefined && previousGray.length === fh * fw;
+    if (n === 1 && !hasPrev) return tf.zeros([1, mh, mw, 2]) as tf.Tensor4D;
+    const firsts = hasPrev ? tf.concat([tf.tensor4d(previousGray, [1, fh, fw, 1]), tf.slice(gray, 0, n - 1)]) : tf.slice(gray, 0, n - 1);
+    const seconds = hasPrev ? gray : tf.slice(gray, 1, n - 1);
+    const flow = opticalFlow(firsts as tf.Tensor4D, seconds as tf.Tensor4D, flowOptions);
+    const pooled = tf.div(tf.avgPool(flow, config.flowPool, config.flowPool, 'same'), config.flowScale);
+    return (hasPrev ? pooled : tf.concat([tf.zeros([1, mh, mw, 2]), pooled])) as tf.Tensor4D;
+  });
+}
+
+/** Splits `data` into `rows` equal copies (each with its own buffer). */
+export function splitRows(data: Float32Array, rows: number): Float32Array[] {
   const step = data.length / rows;
   return Array.from({ length: rows }, (_, i) => data.slice(i * step, (i + 1) * step));
 }
@@ -66,44 +118,19 @@ export function extractFeatures(
 ): FrameFeatures {
   if (frames.length === 0) throw new RangeError('Expected at least one frame');
   const n = frames.length;
-  const { inputWidth: w, inputHeight: h, flowDownsample: fd } = config;
-  const [mh, mw] = motionShape(config);
-  const fh = Math.ceil(h / fd);
-  const fw = Math.ceil(w / fd);
+  const { height, width } = frames[0];
   const t0 = performance.now();
-  const { images, gray } = tf.tidy(() => {
-    const raw = tf.cast(stackFrames(frames), 'float32') as tf.Tensor4D;
-    const crop = options.view?.crop;
-    let x: tf.Tensor4D;
-    if (crop) {
-      const boxes = tf.tensor2d(Array.from({ length: n }, () => crop), [n, 4]);
-      x = tf.image.cropAndResize(raw, boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [h, w], 'bilinear');
-    } else if (raw.shape[1] !== h || raw.shape[2] !== w) {
-      x = tf.image.resizeBilinear(raw, [h, w], true);
-    } else {
-      x = raw;
-    }
-    if (options.view?.flip) x = tf.reverse(x, 2);
-    const g = tf.avgPool(tf.div(tf.mean(x, 3, true), 255) as tf.Tensor4D, fd, fd, 'same');
-    return { images: x, gray: g };
-  });
+  const images = modelImages(stackFrameBytes(frames), [n, height, width], config, options.view);
+  const gray = grayImages(images, config);
   const appearanceT = trunk.embed(images);
   const appearanceData = appearanceT.dataSync() as Float32Array;
   const t1 = performance.now();
   const grayData = gray.dataSync() as Float32Array;
-  const motionT = tf.tidy(() => {
-    const prevGray = options.previousGray;
-    const hasPrev = prevGray !== undefined && prevGray.length === fh * fw;
-    if (n === 1 && !hasPrev) return tf.zeros([1, mh, mw, 2]);
-    const firsts = hasPrev ? tf.concat([tf.tensor4d(prevGray, [1, fh, fw, 1]), tf.slice(gray, 0, n - 1)]) : tf.slice(gray, 0, n - 1);
-    const seconds = hasPrev ? gray : tf.slice(gray, 1, n - 1);
-    const flow = opticalFlow(firsts as tf.Tensor4D, seconds as tf.Tensor4D, options.flow);
-    const pooled = tf.div(tf.avgPool(flow, config.flowPool, config.flowPool, 'same'), config.flowScale);
-    return hasPrev ? pooled : tf.concat([tf.zeros([1, mh, mw, 2]), pooled]);
-  });
+  const motionT = motionFromGray(gray, config, options.previousGray, options.flow);
   const motionData = motionT.dataSync() as Float32Array;
   const t2 = performance.now();
   tf.dispose([images, gray, appearanceT, motionT]);
+  const fSize = gray.shape[1] * gray.shape[2];
   const [ah, aw, ac] = appearanceShape(config);
   if (appearanceData.length !== n * ah * aw * ac) {
     throw new SiamError('ERR_MODEL_INVALID', `Trunk features have ${appearanceData.length / n} values per frame, expected ${ah * aw * ac}.`);
@@ -111,7 +138,7 @@ export function extractFeatures(
   return {
     appearance: splitRows(appearanceData, n),
     motion: splitRows(motionData, n),
-    lastGray: grayData.slice((n - 1) * fh * fw),
+    lastGray: grayData.slice((n - 1) * fSize),
     timings: { trunkMs: t1 - t0, flowMs: t2 - t1 },
   };
 }
