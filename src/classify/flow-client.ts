@@ -35,10 +35,11 @@ export async function createFlowWorker(backend: string, flow?: FlowOptions): Pro
   let failure: Error | undefined;
   let ready!: Pending;
   const readyP = new Promise<FlowReply>((resolve, reject) => (ready = { resolve, reject }));
+  // Pending requests get the first failure: after terminate() that is ERR_DISPOSED, not the exit.
   const failAll = (e: Error) => {
-    failure ??= e;
-    ready.reject(e);
-    for (const p of pending.values()) p.reject(e);
+    const first = (failure ??= e);
+    ready.reject(first);
+    for (const p of pending.values()) p.reject(first);
     pending.clear();
     worker.unref();
   };

@@ -85,12 +85,13 @@ class TrunkWorker {
       else p.resolve(reply);
     });
     this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => this.fail(new Error(`trunk worker exited with code ${code}`)));
+    this.worker.on('exit', (code) => this.fail(new SiamError('ERR_INTERNAL', `Trunk worker exited (code ${code}).`)));
   }
 
+  /** Rejects every pending request with the first failure (after terminate(): ERR_DISPOSED, not the exit). */
   private fail(e: Error): void {
-    this.failure ??= e;
-    for (const p of this.pending.values()) p.reject(e);
+    const failure = (this.failure ??= e);
+    for (const p of this.pending.values()) p.reject(failure);
     this.pending.clear();
   }
 

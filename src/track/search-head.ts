@@ -112,8 +112,8 @@ export class SearchHead {
   learnFirst(batch: FeatureBatch, sigma: number): ScaleReading {
     const xf = this.spectra[0];
     const x = this.features(batch, 0);
-    this.blockGains(x, this.gains);
-    this.cf.spectra(x, this.cells, this.window, this.gainsFor(x), xf);
+    // The exemplar's own gains (what gainsFor() would recompute under 'patch' norm, too).
+    this.cf.spectra(x, this.cells, this.window, this.blockGains(x, this.gains), xf);
     this.train(xf, sigma, 0, 0, 1);
     return this.read(xf, 0, 0);
   }

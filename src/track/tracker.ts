@@ -200,13 +200,9 @@ class SiamTracker implements Tracker {
       cropMs = got.cropMs;
       t1 = performance.now();
       const readings = this.head.search(got.batch, o.windowInfluence, o.searchWindow);
-      const best = pickScale(
-        readings.map((r) => r.value),
-        factors,
-        o.scalePenalty,
-      );
-      reading = readings[best];
       const peaks = readings.map((r) => r.value);
+      const best = pickScale(peaks, factors, o.scalePenalty);
+      reading = readings[best];
       factor = o.scaleInterpolation ? interpolatedScale(peaks, factors, best) : factors[best];
       learnSide = side * factors[best];
       cellPx = (learnSide / o.inputSize) * this.stride;

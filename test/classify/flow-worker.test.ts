@@ -88,6 +88,17 @@ describe('flow worker', () => {
   });
 });
 
+describe('flow worker terminate', () => {
+  it('rejects a request still in flight with ERR_DISPOSED (not the exit code)', async () => {
+    const w = await createFlowWorker('wasm');
+    w.configure(DEFAULT_STREAM_CONFIG);
+    const run = frames(8);
+    const pending = w.motion(stackFrameBytes(run), [run.length, 120, 160]);
+    await w.terminate();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+  });
+});
+
 describe.each([true, false])('classifier with flowInWorker: %s', (flowInWorker) => {
   it('scores like the in-process flow within 1e-5 over sliding windows, keeps numTensors steady, and dispose() ends the worker', async () => {
     const base = randomModel(8);
