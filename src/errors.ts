@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   ERR_UNAUTHORIZED: 'A missing or wrong token.',
   ERR_INSECURE_BIND: 'A non-local bind address was requested without a token.',
   ERR_EVAL_DATA: 'An evaluation folder or ground-truth file is malformed.',
-  ERR_INTERNAL: 'The live server failed to carry out a command (sent to WebSocket clients; message attached).',
+  ERR_INTERNAL: 'The live server failed a command or its source failed, or a worker thread died unexpectedly.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -113,9 +113,24 @@ export function fileSaveHandler(dir: string): tf.io.IOHandler {
 }
 
 /**
- * Loads a graph model from disk. `dynamicInput` sets the H and W of every 4-D input placeholder
- * to -1, so a fully-convolutional trunk runs at any input size (SiamFC needs two: exemplar and
- * search).
+ * Sets the batch, height and width of every 4-D input (graph placeholders and the signature) to
+ * -1, so that a fully-convolutional trunk runs on batches of any size and any image size (SiamFC
+ * needs two sizes: exemplar and search; the graphs ship as `[1, H, W, 3]`).
+ */
+function freeInputDims(artifacts: tf.io.ModelArtifacts): void {
+  type Dims = Array<{ size?: string }>;
+  const free = (dims: unknown): void => {
+    if (Array.isArray(dims) && dims.length === 4) for (const d of (dims as Dims).slice(0, 3)) d.size = '-1';
+  };
+  const topology = artifacts.modelTopology as { node?: Array<Record<string, any>> };
+  for (const node of topology.node ?? []) if (node.op === 'Placeholder') free(node.attr?.shape?.shape?.dim);
+  const inputs = (artifacts.signature as { inputs?: Record<string, any> } | undefined)?.inputs ?? {};
+  for (const input of Object.values(inputs)) free(input?.tensorShape?.dim);
+}
+
+/**
+ * Loads a graph model from disk. `dynamicInput` frees the batch, height and width of its 4-D
+ * inputs (see {@link freeInputDims}).
  */
 export async function loadGraphModelFromFile(
   jsonPath: string,
@@ -124,28 +139,11 @@ export async function loadGraphModelFromFile(
   await access(jsonPath).catch((cause) => {
     throw new SiamError('ERR_MODEL_MISSING', `Model file not found: ${jsonPath}`, {
       cause,
-      hint: 'Pretrained weights come from npm packages: run npm ci.',
+      hint: 'Pretrained weights come from npm packages: run npm ci (or check the model path).',
     });
   });
   const artifacts = await readModelArtifacts(jsonPath);
-  if (options.dynamicInput) {
-    const topology = artifacts.modelTopology as { node?: Array<Record<string, any>> };
-    for (const node of topology.node ?? []) {
-      const dims = node.op === 'Placeholder' ? node.attr?.shape?.shape?.dim : undefined;
-      if (Array.isArray(dims) && dims.length === 4) {
-        dims[1].size = '-1';
-        dims[2].size = '-1';
-      }
-    }
-    const sigInputs = (artifacts.signature as { inputs?: Record<string, any> } | undefined)?.inputs ?? {};
-    for (const input of Object.values(sigInputs)) {
-      const dims = input?.tensorShape?.dim;
-      if (Array.isArray(dims) && dims.length === 4) {
-        dims[1].size = '-1';
-        dims[2].size = '-1';
-      }
-    }
-  }
+  if (options.dynamicInput) freeInputDims(artifacts);
   try {
     return await loadGraphModel(tf.io.fromMemory(artifacts));
   } catch (cause) {

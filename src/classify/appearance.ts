@@ -5,9 +5,7 @@
  * (2014, §2): with a handful of clips, only a small head on top is learnt.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import { readModelArtifacts, resolvePackageFile } from '../backend/model-io.js';
-import { SiamError } from '../errors.js';
+import { loadGraphModelFromFile, resolvePackageFile } from '../backend/model-io.js';
 import { TRUNK } from './config.js';
 
 /** Frames run through the trunk per call: batching is ~3× faster per frame than one at a time on wasm. */
@@ -20,31 +18,11 @@ export interface AppearanceTrunk {
   dispose(): void;
 }
 
-/** Sets every 4-D placeholder's batch, height and width to -1 (the graph ships as `[1,-1,-1,3]`). */
-function makeInputDynamic(artifacts: tf.io.ModelArtifacts): void {
-  const topology = artifacts.modelTopology as { node?: Array<{ op?: string; attr?: any }> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  for (const node of topology.node ?? []) {
-    const dims = node.op === 'Placeholder' ? node.attr?.shape?.shape?.dim : undefined;
-    if (Array.isArray(dims) && dims.length === 4) for (const i of [0, 1, 2]) dims[i].size = '-1';
-  }
-  const inputs = (artifacts.signature as { inputs?: Record<string, any> } | undefined)?.inputs ?? {}; // eslint-disable-line @typescript-eslint/no-explicit-any
-  for (const input of Object.values(inputs)) {
-    const dims = input?.tensorShape?.dim;
-    if (Array.isArray(dims) && dims.length === 4) for (const i of [0, 1, 2]) dims[i].size = '-1';
-  }
-}
-
 /** Loads the trunk from the installed package (never fetched). */
 export async function createAppearanceTrunk(): Promise<AppearanceTrunk> {
-  const artifacts = await readModelArtifacts(resolvePackageFile(TRUNK.package, TRUNK.file));
-  makeInputDynamic(artifacts);
-  let model: GraphModel | undefined;
-  try {
-    model = await loadGraphModel(tf.io.fromMemory(artifacts));
-  } catch (cause) {
-    throw new SiamError('ERR_MODEL_INVALID', `Could not load the appearance trunk: ${(cause as Error).message}`, { cause });
-  }
-  const graph = model;
+  const graph = await loadGraphModelFromFile(resolvePackageFile(TRUNK.package, TRUNK.file), {
+    dynamicInput: true,
+  });
   return {
     embed(images) {
       const n = images.shape[0];

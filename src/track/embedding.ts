@@ -10,10 +10,8 @@
  * Executing only up to the stride-8 node prunes the rest of the graph (~2× cheaper).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import { access } from 'node:fs/promises';
-import { SiamError } from '../errors.js';
-import { readModelArtifacts, resolvePackageFile } from '../backend/model-io.js';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import { loadGraphModelFromFile, resolvePackageFile } from '../backend/model-io.js';
 import type { FeatureLayer } from './params.js';
 
 /** The trunk's input and feature nodes. */
@@ -52,28 +50,8 @@ export function defaultTrunkPath(): string {
 }
 
 /** Loads the trunk graph with batch, height and width of its image input left free. */
-export async function loadTrunkModel(modelPath = defaultTrunkPath()): Promise<GraphModel> {
-  await access(modelPath).catch((cause) => {
-    throw new SiamError('ERR_MODEL_MISSING', `Model file not found: ${modelPath}`, {
-      cause,
-      hint: 'The trunk ships with @vladmandic/human: run npm ci, or check --model.',
-    });
-  });
-  const artifacts = await readModelArtifacts(modelPath);
-  const topology = artifacts.modelTopology as { node?: Array<Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  for (const node of topology.node ?? []) {
-    const dims = node.op === 'Placeholder' ? node.attr?.shape?.shape?.dim : undefined;
-    if (Array.isArray(dims) && dims.length === 4) for (const d of dims.slice(0, 3)) d.size = '-1';
-  }
-  try {
-    return await loadGraphModel(tf.io.fromMemory(artifacts));
-  } catch (cause) {
-    throw new SiamError(
-      'ERR_MODEL_INVALID',
-      `Could not load the trunk ${modelPath}: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
+export function loadTrunkModel(modelPath = defaultTrunkPath()): Promise<GraphModel> {
+  return loadGraphModelFromFile(modelPath, { dynamicInput: true });
 }
 
 /** The embedding φ of SiamFC: RGB patches (0…255) → raw feature maps (NHWC). */
