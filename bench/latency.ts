@@ -4,8 +4,9 @@
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
  * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
  *
- *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset fast|default] [--json out.json]
+ *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset fast|default] [--in-process-client] [--json out.json]
  */
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,28 +101,42 @@ const server = await serve({
     ),
   ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend, workers, preset } }),
 });
-const trackLat: number[] = [];
-const frameLat: number[] = [];
-let firstAt = 0;
-const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
-ws.on('message', (data: Buffer, isBinary: boolean) => {
-  const at = now();
-  firstAt ||= at;
-  if (at - firstAt < WARMUP_MS) return;
-  if (isBinary) frameLat.push(at - decodeFrameMessage(data).header.decodedAt);
-  else {
-    const m = JSON.parse(data.toString('utf8')) as ServerMessage;
-    if (m.type === 'track') trackLat.push(at - m.decodedAt);
-  }
-});
-await new Promise((r) => setTimeout(r, WARMUP_MS + seconds * 1000));
+// The client runs in its own process, as a dashboard does; `--in-process-client` keeps it here.
+const inProcessClient = args.includes('--in-process-client');
+let trackLat: number[] = [];
+let frameLat: number[] = [];
+if (inProcessClient) {
+  let firstAt = 0;
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const at = now();
+    firstAt ||= at;
+    if (at - firstAt < WARMUP_MS) return;
+    if (isBinary) frameLat.push(at - decodeFrameMessage(data).header.decodedAt);
+    else {
+      const m = JSON.parse(data.toString('utf8')) as ServerMessage;
+      if (m.type === 'track') trackLat.push(at - m.decodedAt);
+    }
+  });
+  await new Promise((r) => setTimeout(r, WARMUP_MS + seconds * 1000));
+  ws.terminate();
+} else {
+  const client = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'latency-client.ts'), `ws://127.0.0.1:${server.port}/ws`, String(WARMUP_MS), String(seconds)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  client.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  await new Promise((r) => client.on('exit', r));
+  ({ track: trackLat, frame: frameLat } = JSON.parse(out) as { track: number[]; frame: number[] });
+}
 const stats = server.stats;
-ws.terminate();
 await server.close();
 
 const rows = [
   {
-    what: `decoded → track received (${trackerKind}${workers ? `, ${workers} worker` : ''})`,
+    what: `decoded → track received (${trackerKind}${workers ? `, ${workers} worker` : ''}${inProcessClient ? ', client in-process' : ''})`,
     n: trackLat.length,
     p50: pct(trackLat, 50),
     p95: pct(trackLat, 95),
@@ -165,5 +180,5 @@ const out = arg('--json');
 if (out)
   writeFileSync(
     out,
-    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, workers, preset, rows, stats }, null, 2)}\n`,
+    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, workers, preset, inProcessClient, rows, stats }, null, 2)}\n`,
   );
