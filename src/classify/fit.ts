@@ -175,23 +175,27 @@ export async function fitHeads(
             return tf.tensor5d(values, [batch.length, ...spec.inputShape]);
           });
           const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.map((s) => s.view.labelIndex), 'int32'), k));
-          const cost = optimizer.minimize(
-            () =>
-              tf.tidy(() => {
-                let loss = tf.scalar(0);
-                config.streams.forEach((stream, si) => {
-                  const logits = headForward(stream, config.heads[stream], weights, inputs[si] as tf.Tensor5D, true, dropoutSeed + si);
-                  loss = tf.add(loss, tf.losses.softmaxCrossEntropy(targets, logits, undefined, o.labelSmoothing));
-                });
-                for (const w of decayed) loss = tf.add(loss, tf.mul(o.weightDecay, tf.sum(tf.square(w))));
-                return loss as tf.Scalar;
-              }),
-            true,
-            trainable,
-          );
-          lossSum += (cost as tf.Scalar).dataSync()[0];
-          steps++;
-          tf.dispose([cost as tf.Scalar, targets, ...inputs]);
+          try {
+            const cost = optimizer.minimize(
+              () =>
+                tf.tidy(() => {
+                  let loss = tf.scalar(0);
+                  config.streams.forEach((stream, si) => {
+                    const logits = headForward(stream, config.heads[stream], weights, inputs[si] as tf.Tensor5D, true, dropoutSeed + si);
+                    loss = tf.add(loss, tf.losses.softmaxCrossEntropy(targets, logits, undefined, o.labelSmoothing));
+                  });
+                  for (const w of decayed) loss = tf.add(loss, tf.mul(o.weightDecay, tf.sum(tf.square(w))));
+                  return loss as tf.Scalar;
+                }),
+              true,
+              trainable,
+            );
+            lossSum += (cost as tf.Scalar).dataSync()[0];
+            steps++;
+            tf.dispose(cost as tf.Scalar);
+          } finally {
+            tf.dispose([targets, ...inputs]); // also when minimize throws
+          }
         }
         const progress: FitProgress = { epoch, epochs: o.epochs, loss: lossSum / steps };
         if (val.length > 0) {
