@@ -4,9 +4,9 @@
  * two streams use both cores. Requests are answered in order; the worker is referenced only while
  * a request is pending, so an idle classifier never keeps the process alive.
  */
-import type { Worker } from 'node:worker_threads';
 import { SiamError } from '../errors.js';
 import { spawnWorker } from '../util/spawn-worker.js';
+import { WorkerRpc, type WithoutId } from '../util/worker-rpc.js';
 import type { StreamConfig } from './config.js';
 import type { FlowOptions } from './flow.js';
 import type { FlowReply, FlowRequest, FlowWorkerData } from './flow-worker.js';
@@ -24,79 +24,44 @@ export interface FlowWorker {
   terminate(): Promise<void>;
 }
 
-type Pending = { resolve: (r: FlowReply) => void; reject: (e: Error) => void };
-
 /** Spawns the worker and waits until its backend is ready. */
 export async function createFlowWorker(backend: string, flow?: FlowOptions): Promise<FlowWorker> {
   const data: FlowWorkerData = { backend, flow };
-  const worker: Worker = spawnWorker(import.meta.url, 'flow-worker', { workerData: data });
-  const pending = new Map<number, Pending>();
-  let nextId = 1;
-  let failure: Error | undefined;
-  let ready!: Pending;
-  const readyP = new Promise<FlowReply>((resolve, reject) => (ready = { resolve, reject }));
-  // Pending requests get the first failure: after terminate() that is ERR_DISPOSED, not the exit.
-  const failAll = (e: Error) => {
-    const first = (failure ??= e);
-    ready.reject(first);
-    for (const p of pending.values()) p.reject(first);
-    pending.clear();
-    worker.unref();
-  };
-  worker.on('message', (r: FlowReply) => {
-    if (r.id === 0) {
-      if (r.type === 'error') failAll(new SiamError('ERR_BACKEND_UNAVAILABLE', `Flow worker failed to start: ${r.message}`));
-      else ready.resolve(r);
-      return;
-    }
-    const p = pending.get(r.id);
-    if (!p) return;
-    pending.delete(r.id);
-    if (pending.size === 0) worker.unref();
-    if (r.type === 'error') p.reject(new SiamError('ERR_INTERNAL', `Flow worker: ${r.message}`));
-    else p.resolve(r);
-  });
-  worker.on('error', (e) => failAll(e));
-  worker.on('exit', (code) => failAll(new SiamError('ERR_INTERNAL', `Flow worker exited (code ${code}).`)));
-
-  const request = (m: FlowRequest, transfer: ArrayBuffer[] = []): Promise<FlowReply> => {
-    if (failure) return Promise.reject(failure);
-    worker.ref();
-    return new Promise<FlowReply>((resolve, reject) => {
-      pending.set(m.id, { resolve, reject });
-      worker.postMessage(m, transfer);
-    });
-  };
+  const rpc = new WorkerRpc<WithoutId<FlowRequest>, FlowReply>(
+    spawnWorker(import.meta.url, 'flow-worker', { workerData: data }),
+    'Flow worker',
+  );
+  const request = (m: WithoutId<FlowRequest>, transfer: ArrayBuffer[] = []): Promise<FlowReply> =>
+    rpc.request(m, transfer);
 
   let backendName: string;
   try {
-    const r = await readyP;
+    // The worker says `ready` (id 0) on its own once its backend has started.
+    const r = await rpc.expect(0);
     backendName = r.type === 'ready' ? r.backend : '';
   } catch (e) {
-    await worker.terminate();
-    throw e;
+    await rpc.terminate('The flow worker');
+    throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Flow worker failed to start: ${(e as Error).message}`, { cause: e });
   }
-  worker.unref();
   return {
     backend: backendName,
     configure(config) {
-      request({ id: nextId++, type: 'config', config }).catch(() => undefined);
+      request({ type: 'config', config }).catch(() => undefined);
     },
     async motion(bytes, shape, previousGray) {
       // A byte view that does not span its whole buffer would transfer (detach) more than it owns.
       const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-      const r = await request({ id: nextId++, type: 'flow', bytes: own, shape, previousGray }, [own.buffer as ArrayBuffer]);
+      const r = await request({ type: 'flow', bytes: own, shape, previousGray }, [own.buffer as ArrayBuffer]);
       if (r.type !== 'motion') throw new SiamError('ERR_INTERNAL', `Flow worker answered ${r.type}.`);
       return { motion: r.motion, lastGray: r.lastGray, ms: r.ms };
     },
     async numTensors() {
-      const r = await request({ id: nextId++, type: 'memory' });
+      const r = await request({ type: 'memory' });
       if (r.type !== 'memory') throw new SiamError('ERR_INTERNAL', `Flow worker answered ${r.type}.`);
       return r.numTensors;
     },
-    async terminate() {
-      failure ??= new SiamError('ERR_DISPOSED', 'Flow worker terminated.');
-      await worker.terminate();
+    terminate() {
+      return rpc.terminate('The flow worker');
     },
   };
 }

@@ -7,16 +7,15 @@
  * and reads the next frame meanwhile. Messages carry crops (0.1–0.4 MB) and feature maps, both
  * transferred, never the frame. bench/track-tune.ts measures what this buys (docs/tracker.md).
  */
-import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { SiamError, type ErrorCode } from '../errors.js';
 import { initBackend } from '../backend/backend.js';
 import { spawnWorker } from '../util/spawn-worker.js';
+import { WorkerRpc } from '../util/worker-rpc.js';
 import { cropPatchesTf, type Region } from './crop.js';
 import { FEATURE_CHANNELS, Trunk, type FeatureBatch } from './embedding.js';
 import type { FeatureLayer } from './params.js';
 import type { Frame } from '../types.js';
-import type { WorkerMessage, WorkerReply, WorkerRequest } from './trunk-worker.js';
+import type { WorkerMessage, WorkerReply } from './trunk-worker.js';
 
 /** Runs the trunk on patches. */
 export interface Embedder {
@@ -62,52 +61,19 @@ export async function createInProcessEmbedder(config: EmbedderConfig): Promise<E
   };
 }
 
-/** One worker and its pending requests. */
+/** One trunk worker thread. */
 class TrunkWorker {
-  private readonly worker: Worker;
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
-  >();
-  private nextId = 1;
-  private failure: Error | undefined;
-
-  constructor() {
-    this.worker = spawnWorker(import.meta.url, 'trunk-worker');
-    this.worker.unref();
-    this.worker.on('message', (reply: WorkerReply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (reply.type === 'error')
-        p.reject(new SiamError(reply.code as ErrorCode, reply.message, { hint: reply.hint }));
-      else p.resolve(reply);
-    });
-    this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => this.fail(new SiamError('ERR_INTERNAL', `Trunk worker exited (code ${code}).`)));
-  }
-
-  /** Rejects every pending request with the first failure (after terminate(): ERR_DISPOSED, not the exit). */
-  private fail(e: Error): void {
-    const failure = (this.failure ??= e);
-    for (const p of this.pending.values()) p.reject(failure);
-    this.pending.clear();
-  }
+  private readonly rpc = new WorkerRpc<WorkerMessage, WorkerReply>(
+    spawnWorker(import.meta.url, 'trunk-worker'),
+    'Trunk worker',
+  );
 
   request(message: WorkerMessage, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.ref();
-      this.worker.postMessage({ ...message, id } as WorkerRequest, transfer);
-    });
+    return this.rpc.request(message, transfer);
   }
 
-  async terminate(): Promise<void> {
-    this.failure ??= new SiamError('ERR_DISPOSED', 'The tracker was disposed.');
-    await this.worker.terminate();
+  terminate(): Promise<void> {
+    return this.rpc.terminate('The tracker');
   }
 }
 

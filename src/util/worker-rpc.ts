@@ -1,0 +1,94 @@
+/**
+ * Request/reply over a worker thread: numbered requests, replies matched by `id`, the worker
+ * referenced only while a request is pending (an idle owner never keeps the process alive), and
+ * every pending request rejected with the first failure — after `terminate()` that is
+ * ERR_DISPOSED, not the exit that follows it. Used by the tracker's trunk workers and the
+ * classifier's flow worker.
+ */
+import type { Worker } from 'node:worker_threads';
+import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
+
+/** What every reply carries; a reply of type `error` becomes a rejected SiamError. */
+export interface RpcReply {
+  id: number;
+  type: string;
+}
+
+interface ErrorReply extends RpcReply {
+  type: 'error';
+  code?: string;
+  message: string;
+  hint?: string;
+}
+
+type Pending<R> = { resolve: (r: R) => void; reject: (e: Error) => void };
+
+/** A worker and its pending requests. */
+export class WorkerRpc<Req extends object, Rep extends RpcReply> {
+  private readonly pending = new Map<number, Pending<Rep>>();
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  /** `name` says whose worker it is in error messages ("Trunk worker", "Flow worker"). */
+  constructor(
+    private readonly worker: Worker,
+    private readonly name: string,
+  ) {
+    worker.unref();
+    worker.on('message', (reply: Rep) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.type === 'error') p.reject(this.toError(reply as unknown as ErrorReply));
+      else p.resolve(reply);
+    });
+    worker.on('error', (e) => this.fail(e));
+    worker.on('exit', (code) => this.fail(new SiamError('ERR_INTERNAL', `${name} exited (code ${code}).`)));
+  }
+
+  private toError(r: ErrorReply): SiamError {
+    const code: ErrorCode = r.code !== undefined && r.code in ERROR_CODES ? (r.code as ErrorCode) : 'ERR_INTERNAL';
+    return new SiamError(code, code === 'ERR_INTERNAL' ? `${this.name}: ${r.message}` : r.message, { hint: r.hint });
+  }
+
+  /** Rejects every pending request with the first failure. */
+  private fail(e: Error): void {
+    const failure = (this.failure ??= e);
+    for (const p of this.pending.values()) p.reject(failure);
+    this.pending.clear();
+    this.worker.unref();
+  }
+
+  /** The reply to a message the worker sends unasked under `id` (e.g. a start-up `ready` as id 0). */
+  expect(id: number): Promise<Rep> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+    });
+  }
+
+  /** Posts `message` with a fresh `id` (buffers in `transfer` are moved, not copied). */
+  request(message: Req, transfer: ArrayBuffer[] = []): Promise<Rep> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  /**
+   * Stops the worker; later requests fail with ERR_DISPOSED (`what` says whose), and so do the
+   * pending ones, when the worker's `exit` arrives.
+   */
+  async terminate(what: string): Promise<void> {
+    this.failure ??= new SiamError('ERR_DISPOSED', `${what} was disposed.`);
+    await this.worker.terminate();
+  }
+}
+
+/** A request type without its `id` (the RPC numbers requests itself). */
+export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
