@@ -4,7 +4,8 @@
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
  * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
  *
- *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset fast|default] [--in-process-client] [--json out.json]
+ *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset fast|default] [--in-process-client]
+ *                                [--preview-side px] [--preview-fps n] [--json out.json]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ const trackerKind = arg('--tracker') ?? 'real';
 const backend = arg('--backend') ?? 'wasm';
 const workers = Number(arg('--workers') ?? 0);
 const preset = arg('--preset'); // undefined: the server's live default (fast)
+const previewSide = arg('--preview-side'); // undefined: the server's default
+const previewFps = arg('--preview-fps');
 const W = 640;
 const H = 360;
 const WARMUP_MS = 3000;
@@ -100,6 +103,8 @@ const server = await serve({
       }),
     ),
   ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend, workers, preset } }),
+  ...(previewSide ? { previewMaxSide: Number(previewSide) } : {}),
+  ...(previewFps ? { previewMaxFps: Number(previewFps) } : {}),
 });
 // The client runs in its own process, as a dashboard does; `--in-process-client` keeps it here.
 const inProcessClient = args.includes('--in-process-client');
