@@ -122,9 +122,11 @@ function freeInputDims(artifacts: tf.io.ModelArtifacts): void {
   const free = (dims: unknown): void => {
     if (Array.isArray(dims) && dims.length === 4) for (const d of (dims as Dims).slice(0, 3)) d.size = '-1';
   };
-  const topology = artifacts.modelTopology as { node?: Array<Record<string, any>> };
+  type GraphNode = { op?: string; attr?: { shape?: { shape?: { dim?: unknown } } } };
+  const topology = artifacts.modelTopology as { node?: GraphNode[] };
   for (const node of topology.node ?? []) if (node.op === 'Placeholder') free(node.attr?.shape?.shape?.dim);
-  const inputs = (artifacts.signature as { inputs?: Record<string, any> } | undefined)?.inputs ?? {};
+  type SignatureInput = { tensorShape?: { dim?: unknown } };
+  const inputs = (artifacts.signature as { inputs?: Record<string, SignatureInput> } | undefined)?.inputs ?? {};
   for (const input of Object.values(inputs)) free(input?.tensorShape?.dim);
 }
 
