@@ -8,14 +8,14 @@
  *                                [--preview-side px] [--preview-fps n] [--json out.json]
  */
 import { spawn } from 'node:child_process';
+import { measureLatencies } from './latency-client.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
-import WebSocket from 'ws';
 import { decode } from '../src/decode/index.js';
 import { encodeJpegPreview } from '../src/stream/jpeg.js';
-import { decodeFrameMessage, serve, type ServerMessage, type TrackerLike } from '../src/stream/index.js';
+import { serve, type TrackerLike } from '../src/stream/index.js';
 import type { Box, Frame } from '../src/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -108,27 +108,15 @@ const server = await serve({
 });
 // The client runs in its own process, as a dashboard does; `--in-process-client` keeps it here.
 const inProcessClient = args.includes('--in-process-client');
-let trackLat: number[] = [];
-let frameLat: number[] = [];
+const url = `ws://127.0.0.1:${server.port}/ws`;
+let trackLat: number[];
+let frameLat: number[];
 if (inProcessClient) {
-  let firstAt = 0;
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    const at = now();
-    firstAt ||= at;
-    if (at - firstAt < WARMUP_MS) return;
-    if (isBinary) frameLat.push(at - decodeFrameMessage(data).header.decodedAt);
-    else {
-      const m = JSON.parse(data.toString('utf8')) as ServerMessage;
-      if (m.type === 'track') trackLat.push(at - m.decodedAt);
-    }
-  });
-  await new Promise((r) => setTimeout(r, WARMUP_MS + seconds * 1000));
-  ws.terminate();
+  ({ track: trackLat, frame: frameLat } = await measureLatencies(url, WARMUP_MS, seconds));
 } else {
   const client = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(here, 'latency-client.ts'), `ws://127.0.0.1:${server.port}/ws`, String(WARMUP_MS), String(seconds)],
+    ['--import', 'tsx', path.join(here, 'latency-client.ts'), url, String(WARMUP_MS), String(seconds)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
