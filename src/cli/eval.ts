@@ -1,8 +1,9 @@
 /**
  * `siamstream eval --data DIR [--out DIR] [--seqs a,b] [--backend …] [--preset …] [--json]`:
  * OTB one-pass evaluation over every sequence folder of DIR (see src/eval/run-eval.ts and
- * docs/eval.md). Writes `<out>/<seq>.txt`, `<out>/summary.json` and `<out>/success.svg`; prints a
- * table on stdout, or with `--json` the summary JSON on stdout and the table on stderr.
+ * docs/eval.md). Writes `<out>/<seq>.txt`, `<out>/summary.json` and `<out>/success.svg`; prints
+ * the tables (per sequence with its tags, per attribute tag, lost vs absent frames) on stdout, or
+ * with `--json` the summary JSON on stdout and the tables on stderr.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -22,16 +23,18 @@ interface EvalCliOptions {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('OTB one-pass evaluation (success AUC, P@20, fps) over a folder of sequences')
+    .description(
+      'OTB one-pass evaluation (success AUC, P@20, fps; AUC by attribute; lost vs absent frames) over a folder of sequences',
+    )
     .requiredOption(
       '--data <dir>',
-      'folder of sequence folders, each with video.mp4 and groundtruth.txt (x,y,w,h, 0-based)',
+      'folder of sequence folders, each with video.mp4, groundtruth.txt (x,y,w,h, 0-based) and optionally meta.json',
     )
     .option('--out <dir>', 'where <seq>.txt, summary.json and success.svg go', 'out/eval')
     .option('--seqs <names>', 'comma-separated sequence names (default: every sequence folder)')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
     .option('--preset <name>', 'tracker preset')
-    .option('--json', 'print the summary JSON on stdout (the table goes to stderr)')
+    .option('--json', 'print the summary JSON on stdout (the tables go to stderr)')
     .action(async (opts: EvalCliOptions) => {
       const sequences = opts.seqs
         ?.split(',')

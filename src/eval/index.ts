@@ -1,4 +1,4 @@
-/** OTB evaluation: metrics (pure), box files, the success plot and the evaluation run. */
+/** OTB evaluation: metrics (pure), attribute tags, box files, the success plot and the evaluation run. */
 export {
   OTB_THRESHOLDS,
   OTB_PRECISION_PX,
@@ -21,5 +21,8 @@ export {
 } from './groundtruth.js';
 export { renderSuccessPlot, type SuccessCurveSeries, type SuccessPlotOptions } from './success-plot.js';
 export { listSequences, type SequenceEntry } from './sequences.js';
-export { formatSummaryTable, summaryJson, type EvalSummary, type SequenceSummary } from './summary.js';
+export { summaryJson, type AttributeSummary, type EvalSummary, type SequenceSummary } from './summary.js';
+export { formatSummaryTable } from './summary-table.js';
+export { deriveAttributes, type SequenceAttribute } from './attributes.js';
+export type { LostVsAbsent, PooledLostVsAbsent } from './lost-vs-absent.js';
 export { runEval, trackSequence, type EvalOptions, type EvalProgress, type EvalTracker } from './run-eval.js';

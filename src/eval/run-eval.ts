@@ -12,9 +12,11 @@ import { lastValueFrom, take } from 'rxjs';
 import { createFrameDemand, decode } from '../decode/index.js';
 import { SiamError } from '../errors.js';
 import type { Box, Frame, TrackResult } from '../types.js';
+import { deriveAttributes, type SequenceAttribute } from './attributes.js';
 import { readGroundTruth, writeGroundTruth } from './groundtruth.js';
+import { lostVsAbsent } from './lost-vs-absent.js';
 import { isValidGt, scoreSequence, type GroundTruthBox } from './metrics.js';
-import { listSequences, type SequenceEntry } from './sequences.js';
+import { listSequences, readMetaAttributes, type SequenceEntry } from './sequences.js';
 import { renderSuccessPlot } from './success-plot.js';
 import {
   summarise,
@@ -64,13 +66,15 @@ export interface EvalOptions {
 /** The predictions of one sequence and what was measured while tracking it. */
 export interface SequenceRun extends SequenceMeasure {
   predictions: Box[];
+  /** The tracker's `lost` flag per frame (as many as ground-truth lines). */
+  lost: boolean[];
 }
 
 /**
  * Tracks one sequence by the OTB protocol: `init` on frame 0 with `gt[0]`, `update` on every
  * later frame, the prediction of frame 0 being `gt[0]` itself. Frames beyond the ground truth
- * are not decoded; if the video is shorter than the ground truth, the last box is held for the
- * missing frames (and they are counted).
+ * are not decoded; if the video is shorter than the ground truth, the last box and its `lost`
+ * flag are held for the missing frames (and they are counted).
  */
 export async function trackSequence(
   tracker: EvalTracker,
@@ -85,8 +89,8 @@ export async function trackSequence(
     });
   }
   const predictions: Box[] = [];
+  const lost: boolean[] = [];
   let trackerMs = 0;
-  let lostFrames = 0;
   let width = 0;
   let height = 0;
   const demand = createFrameDemand({ maxInFlight: 2 });
@@ -103,7 +107,7 @@ export async function trackSequence(
         const t0 = performance.now();
         const result = first ? await tracker.init(frame, initBox) : await tracker.update(frame);
         trackerMs += performance.now() - t0;
-        if (result.lost) lostFrames++;
+        lost.push(result.lost);
         predictions.push(first ? { ...initBox } : { ...result.box });
         onFrame?.(predictions.length);
       }),
@@ -117,9 +121,14 @@ export async function trackSequence(
     });
   }
   const decoded = predictions.length;
-  while (predictions.length < gt.length) predictions.push({ ...predictions[predictions.length - 1] });
+  const lostFrames = lost.filter(Boolean).length; // reported by the tracker: held frames not counted
+  while (predictions.length < gt.length) {
+    predictions.push({ ...predictions[decoded - 1] });
+    lost.push(lost[decoded - 1]);
+  }
   return {
     predictions,
+    lost,
     frames: gt.length,
     lostFrames,
     missingFrames: gt.length - decoded,
@@ -138,7 +147,12 @@ export async function trackSequence(
 export async function runEval(options: EvalOptions): Promise<EvalSummary> {
   const seqs: SequenceEntry[] = listSequences(options.dataDir, options.sequences);
   const gts = new Map<string, GroundTruthBox[]>();
-  for (const s of seqs) gts.set(s.name, await readGroundTruth(s.groundTruth));
+  const tags = new Map<string, SequenceAttribute[]>();
+  for (const s of seqs) {
+    const gt = await readGroundTruth(s.groundTruth);
+    gts.set(s.name, gt);
+    tags.set(s.name, [...deriveAttributes(gt), ...(await readMetaAttributes(s.meta))]);
+  }
   const total = [...gts.values()].reduce((n, g) => n + g.length, 0);
   const outDir = path.resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
@@ -163,7 +177,10 @@ export async function runEval(options: EvalOptions): Promise<EvalSummary> {
       });
       done += gt.length;
       await writeGroundTruth(path.join(outDir, `${s.name}.txt`), run.predictions);
-      results[s.name] = summariseSequence(scoreSequence(run.predictions, gt), run);
+      results[s.name] = summariseSequence(scoreSequence(run.predictions, gt), run, {
+        attributes: tags.get(s.name)!,
+        lostVsAbsent: lostVsAbsent(run.lost, gt),
+      });
       options.onSequence?.(s.name, results[s.name]);
     }
   } finally {

@@ -1,10 +1,13 @@
 /**
  * Finding the sequences of an evaluation folder: one sub-folder per sequence, holding
- * `video.mp4` (one frame per ground-truth line) and `groundtruth.txt` (x,y,w,h, 0-based).
+ * `video.mp4` (one frame per ground-truth line), `groundtruth.txt` (x,y,w,h, 0-based) and,
+ * optionally, `meta.json` (of which only the OTB codes in `attributes` are read).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SiamError } from '../errors.js';
+import { parseOtbAttributes, type OtbAttribute } from './attributes.js';
 
 /** One sequence folder. */
 export interface SequenceEntry {
@@ -12,14 +15,23 @@ export interface SequenceEntry {
   dir: string;
   video: string;
   groundTruth: string;
+  /** `meta.json` (optional: it may not exist). */
+  meta: string;
 }
 
 const VIDEO = 'video.mp4';
 const GROUND_TRUTH = 'groundtruth.txt';
+const META = 'meta.json';
 
 function entry(dataDir: string, name: string): SequenceEntry {
   const dir = path.join(dataDir, name);
-  return { name, dir, video: path.join(dir, VIDEO), groundTruth: path.join(dir, GROUND_TRUTH) };
+  return {
+    name,
+    dir,
+    video: path.join(dir, VIDEO),
+    groundTruth: path.join(dir, GROUND_TRUTH),
+    meta: path.join(dir, META),
+  };
 }
 
 function isDir(p: string): boolean {
@@ -74,4 +86,25 @@ export function listSequences(dataDir: string, names?: readonly string[]): Seque
     }
   }
   return seqs;
+}
+
+/**
+ * The OTB attribute codes of a sequence's `meta.json` `attributes` (see
+ * {@link parseOtbAttributes}); `[]` when the file does not exist or has no such field.
+ * @throws SiamError `ERR_EVAL_DATA` when the file exists but is not readable JSON.
+ */
+export async function readMetaAttributes(file: string): Promise<OtbAttribute[]> {
+  if (!existsSync(file)) return [];
+  let meta: unknown;
+  try {
+    meta = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new SiamError('ERR_EVAL_DATA', `Cannot read ${file}: ${(cause as Error).message}.`, {
+      cause,
+      hint: 'meta.json is optional; if present it must be JSON (its "attributes" may name OTB codes: IV, SV, OCC, …).',
+    });
+  }
+  const attributes =
+    meta != null && typeof meta === 'object' ? (meta as Record<string, unknown>).attributes : null;
+  return parseOtbAttributes(attributes);
 }

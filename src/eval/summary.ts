@@ -1,9 +1,12 @@
 /**
- * The evaluation summary (`summary.json`) and its human table. Plain JSON: per sequence AUC,
- * P@20 and tracker fps; the mean over sequences (the headline figure); overall tracker fps
- * (all frames / all seconds spent inside `init()` + `update()`, decode excluded) as
- * opencv_peers.py computes it, and end-to-end fps (decode + track, wall clock).
+ * The evaluation summary (`summary.json`). Plain JSON: per sequence AUC, P@20, tracker fps, its
+ * attribute tags and how its `lost` flag matched the absent frames; the mean over sequences
+ * (the headline figure) and the mean per attribute tag; overall tracker fps (all frames / all
+ * seconds spent inside `init()` + `update()`, decode excluded) as opencv_peers.py computes it,
+ * and end-to-end fps (decode + track, wall clock). The human table is in summary-table.ts.
  */
+import { ATTRIBUTE_ORDER, type SequenceAttribute } from './attributes.js';
+import { poolLostVsAbsent, type LostVsAbsent, type PooledLostVsAbsent } from './lost-vs-absent.js';
 import { mean, type SequenceScore } from './metrics.js';
 
 /** One sequence's line of `summary.json`. */
@@ -35,6 +38,20 @@ export interface SequenceSummary {
   wallSeconds: number;
   /** The success curve over the 21 thresholds. */
   successCurve: number[];
+  /** Tags derived from the ground truth, then the OTB codes of meta.json (see attributes.ts). */
+  attributes: SequenceAttribute[];
+  /** The `lost` flag against the `nan` frames; null when the sequence has none. */
+  lostVsAbsent: LostVsAbsent | null;
+}
+
+/** The sequences carrying one attribute tag, and their mean scores. */
+export interface AttributeSummary {
+  /** Number of sequences with the tag. */
+  sequences: number;
+  /** Mean success AUC over those sequences (plain mean, as the headline figure). */
+  auc: number;
+  /** Mean P@20 over those sequences. */
+  p20: number;
 }
 
 /** `summary.json`. */
@@ -42,6 +59,10 @@ export interface EvalSummary {
   sequences: Record<string, SequenceSummary>;
   /** Mean over sequences. */
   mean: { auc: number; p20: number };
+  /** Per tag carried by at least one sequence, in attributes.ts's order (derived tags first). */
+  byAttribute: Record<string, AttributeSummary>;
+  /** The `lost` flag against the `nan` frames, pooled over the sequences that have some; else null. */
+  lostVsAbsent: PooledLostVsAbsent | null;
   /** Tracker-only fps over all frames of all sequences. */
   fps: number;
   /** End-to-end (decode + track) fps over all frames of all sequences. */
@@ -68,10 +89,22 @@ export interface SequenceMeasure {
 export const PROTOCOL =
   'OTB one-pass evaluation: init on frame 1 ground truth, frame 1 counted with the init box, nan ground truth skipped; ' +
   'AUC = mean over t = 0, 0.05, ..., 1 of fraction(IoU > t); P@20 = fraction(centre error <= 20 px); ' +
-  'fps = frames / seconds inside init() + update() (decode excluded).';
+  'fps = frames / seconds inside init() + update() (decode excluded); ' +
+  'byAttribute = plain mean over the sequences carrying each tag; ' +
+  'lostVsAbsent: precision = lost on nan frames / lost frames, recall = lost on nan frames / nan frames.';
 
-/** One sequence's summary line from its score and measurements. */
-export function summariseSequence(score: SequenceScore, m: SequenceMeasure): SequenceSummary {
+/** What the evaluation knows of one sequence besides its scores and timings. */
+export interface SequenceLabels {
+  attributes: SequenceAttribute[];
+  lostVsAbsent: LostVsAbsent | null;
+}
+
+/** One sequence's summary line from its score, measurements and labels. */
+export function summariseSequence(
+  score: SequenceScore,
+  m: SequenceMeasure,
+  labels: SequenceLabels,
+): SequenceSummary {
   return {
     auc: score.auc,
     p20: score.p20,
@@ -88,7 +121,27 @@ export function summariseSequence(score: SequenceScore, m: SequenceMeasure): Seq
     trackerSeconds: m.trackerSeconds,
     wallSeconds: m.wallSeconds,
     successCurve: score.curve,
+    attributes: labels.attributes,
+    lostVsAbsent: labels.lostVsAbsent,
   };
+}
+
+/** The mean AUC and P@20 of the sequences carrying each tag (tags nobody carries left out). */
+export function summariseByAttribute(
+  sequences: Record<string, SequenceSummary>,
+): Record<string, AttributeSummary> {
+  const all = Object.values(sequences);
+  const out: Record<string, AttributeSummary> = {};
+  for (const tag of ATTRIBUTE_ORDER) {
+    const carrying = all.filter((s) => s.attributes.includes(tag));
+    if (carrying.length === 0) continue;
+    out[tag] = {
+      sequences: carrying.length,
+      auc: mean(carrying.map((s) => s.auc)),
+      p20: mean(carrying.map((s) => s.p20)),
+    };
+  }
+  return out;
 }
 
 /** The whole summary from the per-sequence lines. */
@@ -104,6 +157,8 @@ export function summarise(
   return {
     sequences,
     mean: { auc: mean(all.map((s) => s.auc)), p20: mean(all.map((s) => s.p20)) },
+    byAttribute: summariseByAttribute(sequences),
+    lostVsAbsent: poolLostVsAbsent(all.map((s) => s.lostVsAbsent)),
     fps: trackerSeconds > 0 ? frames / trackerSeconds : Number.NaN,
     e2eFps: wallSeconds > 0 ? frames / wallSeconds : Number.NaN,
     frames,
@@ -117,23 +172,4 @@ export function summarise(
 /** JSON text of the summary (NaN, which JSON cannot hold, becomes null). */
 export function summaryJson(summary: EvalSummary): string {
   return `${JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`;
-}
-
-const fix = (v: number, d: number): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
-
-/** A Markdown table: one row per sequence, the mean, and overall fps. */
-export function formatSummaryTable(summary: EvalSummary): string {
-  const rows = [
-    '| sequence | frames | size | AUC | P@20 | fps (tracker) | fps (e2e) | lost |',
-    '|---|---:|---|---:|---:|---:|---:|---:|',
-  ];
-  for (const [name, s] of Object.entries(summary.sequences)) {
-    rows.push(
-      `| ${name} | ${s.frames} | ${s.width}x${s.height} | ${fix(s.auc, 3)} | ${fix(s.p20, 3)} | ${fix(s.fps, 1)} | ${fix(s.e2eFps, 1)} | ${s.lostFrames} |`,
-    );
-  }
-  rows.push(
-    `| **mean** | ${summary.frames} | | **${fix(summary.mean.auc, 3)}** | **${fix(summary.mean.p20, 3)}** | ${fix(summary.fps, 1)} | ${fix(summary.e2eFps, 1)} | ${summary.lostFrames} |`,
-  );
-  return `${rows.join('\n')}\n`;
 }

@@ -19,9 +19,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const FRAMES = 30;
 const gtOf = (i: number): Box => ({ x: 20 + i, y: 30, width: 40, height: 30 });
 
-/** A sequence folder with a synthetic 160x120 video and a made-up ground truth (frame 5 absent). */
-function makeSequence(name: string, frames = FRAMES): void {
-  const dir = path.join(tmp, 'data', name);
+/**
+ * A sequence folder with a synthetic 160x120 video and a made-up ground truth (the frames
+ * `absent` says are `nan`: frame 5 by default), under `tmp/<root>`.
+ */
+function makeSequence(
+  name: string,
+  frames = FRAMES,
+  { root = 'data', absent = (i: number) => i === 5 }: { root?: string; absent?: (i: number) => boolean } = {},
+): void {
+  const dir = path.join(tmp, root, name);
   mkdirSync(dir, { recursive: true });
   execFileSync(resolveFfmpeg().path, [
     ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=30'],
@@ -29,13 +36,17 @@ function makeSequence(name: string, frames = FRAMES): void {
   ]);
   const lines = Array.from({ length: FRAMES }, (_, i) => {
     const b = gtOf(i);
-    return i === 5 ? 'nan,nan,nan,nan' : `${b.x},${b.y},${b.width},${b.height}`;
+    return absent(i) ? 'nan,nan,nan,nan' : `${b.x},${b.y},${b.width},${b.height}`;
   });
   writeFileSync(path.join(dir, 'groundtruth.txt'), `${lines.join('\n')}\n`);
 }
 
-/** Predicts `shift(i)` pixels right of the ground truth on frame i; says "lost" on odd frames. */
-function fakeTracker(shift: (i: number) => number, log: string[]): EvalTracker {
+/** Predicts `shift(i)` pixels right of the ground truth on frame i; says "lost" where `lost(i)` (odd frames). */
+function fakeTracker(
+  shift: (i: number) => number,
+  log: string[],
+  lost = (i: number) => i % 2 === 1,
+): EvalTracker {
   const result = (frame: Frame): TrackResult => {
     const b = gtOf(frame.index);
     return {
@@ -44,7 +55,7 @@ function fakeTracker(shift: (i: number) => number, log: string[]): EvalTracker {
       box: { ...b, x: b.x + shift(frame.index) },
       score: 1,
       psr: 10,
-      lost: frame.index % 2 === 1,
+      lost: lost(frame.index),
       timings: {},
     };
   };
@@ -101,6 +112,19 @@ describe('runEval (fake tracker)', () => {
     expect(alpha.auc).toBeCloseTo((7 * 29 + 13 * 9) / 29 / 21, 12);
     expect(alpha.p20).toBe(1); // centre error 20 counts
     expect(alpha.lostFrames).toBe(15); // odd frames 1, 3, …, 29
+    // The ground truth moves 1 px a frame at 40x30, frame 5 nan: absent is its only tag.
+    expect(alpha.attributes).toEqual(['absent']);
+    // Lost on the 15 odd frames, absent on frame 5 (odd): 1 of 15 right, the 1 absent frame found.
+    expect(alpha.lostVsAbsent).toEqual({
+      absentFrames: 1,
+      lostFrames: 15,
+      lostOnAbsent: 1,
+      precision: 1 / 15,
+      recall: 1,
+    });
+    // beta's 3 missing frames hold the last decoded flag (frame 26: not lost).
+    expect(summary.sequences.beta.lostFrames).toBe(13);
+    expect(summary.sequences.beta.lostVsAbsent?.lostFrames).toBe(13);
     expect(alpha.width).toBe(160);
     expect(summary.sequences.beta.missingFrames).toBe(3);
 
@@ -112,6 +136,91 @@ describe('runEval (fake tracker)', () => {
 
     const svg = parseXml(readFileSync(path.join(out, 'success.svg'), 'utf8'));
     expect(svg.filter((e) => e.name === 'polyline')).toHaveLength(3);
+  });
+
+  it('tags sequences (ground truth + meta.json), means AUC per tag, and scores lost against nan frames', async () => {
+    // gaps: target absent on frames 10-19, meta.json names OCC and FM; blink: absent on frame 5,
+    // meta.json without OTB codes; plain: always present, no meta.json.
+    makeSequence('gaps', FRAMES, { root: 'tags', absent: (i) => i >= 10 && i < 20 });
+    writeFileSync(
+      path.join(tmp, 'tags', 'gaps', 'meta.json'),
+      JSON.stringify({ attributes: 'OCC, FM [by hand]' }),
+    );
+    makeSequence('blink', FRAMES, { root: 'tags' });
+    writeFileSync(
+      path.join(tmp, 'tags', 'blink', 'meta.json'),
+      JSON.stringify({ attributes: 'occlusion, bc' }),
+    );
+    makeSequence('plain', FRAMES, { root: 'tags', absent: () => false });
+    const out = path.join(tmp, 'out-tags');
+    // Exact on frames 0-9, 20 px off after; lost on frames 12-24.
+    const summary = await runEval({
+      dataDir: path.join(tmp, 'tags'),
+      outDir: out,
+      trackerFactory: async () =>
+        fakeTracker(
+          (i) => (i < 10 ? 0 : 20),
+          [],
+          (i) => i >= 12 && i <= 24,
+        ),
+    });
+    const { gaps, blink, plain } = summary.sequences;
+    expect(gaps.attributes).toEqual(['absent', 'OCC', 'FM']);
+    expect(blink.attributes).toEqual(['absent']);
+    expect(plain.attributes).toEqual([]);
+
+    // gaps: 20 scored frames, 10 exact (IoU 1) + 10 at IoU 1/3; plain: 10 exact + 20 at 1/3.
+    expect(gaps.auc).toBeCloseTo((7 * 20 + 13 * 10) / 20 / 21, 12);
+    expect(plain.auc).toBeCloseTo((7 * 30 + 13 * 10) / 30 / 21, 12);
+    expect(Object.keys(summary.byAttribute)).toEqual(['absent', 'OCC', 'FM']);
+    expect(summary.byAttribute.absent.sequences).toBe(2);
+    expect(summary.byAttribute.absent.auc).toBeCloseTo((gaps.auc + blink.auc) / 2, 12);
+    expect(summary.byAttribute.OCC).toEqual({ sequences: 1, auc: gaps.auc, p20: gaps.p20 });
+
+    // gaps: lost on 12-24 (13 frames), absent on 10-19: 8 right. blink: absent on 5, never lost there.
+    expect(gaps.lostVsAbsent).toEqual({
+      absentFrames: 10,
+      lostFrames: 13,
+      lostOnAbsent: 8,
+      precision: 8 / 13,
+      recall: 8 / 10,
+    });
+    expect(blink.lostVsAbsent).toMatchObject({ absentFrames: 1, lostOnAbsent: 0, precision: 0, recall: 0 });
+    expect(plain.lostVsAbsent).toBeNull();
+    expect(summary.lostVsAbsent).toEqual({
+      sequences: 2,
+      absentFrames: 11,
+      lostFrames: 26,
+      lostOnAbsent: 8,
+      precision: 8 / 26,
+      recall: 8 / 11,
+    });
+
+    const onDisk = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(onDisk.byAttribute).toEqual(JSON.parse(JSON.stringify(summary.byAttribute)));
+    expect(onDisk.lostVsAbsent).toEqual(summary.lostVsAbsent);
+    expect(onDisk.sequences.gaps.attributes).toEqual(['absent', 'OCC', 'FM']);
+    expect(onDisk.sequences.plain.lostVsAbsent).toBeNull();
+  });
+
+  it('refuses a meta.json that is not JSON with ERR_EVAL_DATA, before making the tracker', async () => {
+    const dir = path.join(tmp, 'bad-meta', 'seq');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'video.mp4'), '');
+    writeFileSync(path.join(dir, 'groundtruth.txt'), '1,2,3,4\n');
+    writeFileSync(path.join(dir, 'meta.json'), '{ attributes: IV }');
+    let made = false;
+    await expect(
+      runEval({
+        dataDir: path.join(tmp, 'bad-meta'),
+        outDir: path.join(tmp, 'out-bad-meta'),
+        trackerFactory: async () => {
+          made = true;
+          return fakeTracker(() => 0, []);
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_EVAL_DATA', message: expect.stringContaining('meta.json') });
+    expect(made).toBe(false);
   });
 
   it('evaluates only the sequences asked for, and names an unknown one', async () => {
