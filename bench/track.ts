@@ -8,7 +8,10 @@
  * alternating sequence by sequence (never side by side: they would share the two cores), and
  * prints a table of AUC / P@20 / tracker fps per sequence for both, the fps ratio ours / peer (absolute fps move
  * with the machine's load; the ratio in one run is the figure to quote), and the end-to-end
- * (decode + track) fps on the 1280x720 sequences against the 30 fps target.
+ * (decode + track) fps on the 1280x720 sequences against the 30 fps target; then the mean AUC
+ * of each fold (FOLDS below: parameters are chosen on one fold and reported on the other), of
+ * the original 8 and the 9 newer sequences, AUC by attribute and the lost flag against the
+ * absent (`nan`) frames (src/eval's summary tables).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,20 @@ import {
   type EvalTracker,
 } from '../src/eval/index.js';
 import { summarise, type SequenceSummary } from '../src/eval/summary.js';
+import { formatSummaryTable } from '../src/eval/summary-table.js';
 import { createTracker } from '../src/track/index.js';
+
+/**
+ * The two folds of ../shared/data/tracking used to choose parameters (docs/tracker.md): each
+ * holds about half of the original 8 and half of the newer 9, with tiny, absent, fast and
+ * shape-changing targets on both sides.
+ */
+const FOLDS: Record<string, readonly string[]> = {
+  A: ['Basketball', 'Crossing', 'Surfer', 'boat1', 'Gull2', 'S1001', 'bolt1', 'group3_2', 'wakeboard4'],
+  B: ['Couple', 'Football1', 'bag', 'person11', 'KiteSurf', 'S1301', 'car14', 'truck2'],
+};
+/** The sequences of the first shared set (the rest were added for the hard cases). */
+const ORIGINAL_8 = ['Basketball', 'Couple', 'Crossing', 'Football1', 'Surfer', 'bag', 'boat1', 'person11'];
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const E2E_TARGET_FPS = 30;
@@ -174,11 +190,40 @@ async function main(): Promise<void> {
       e2eRows.push(`| ${r.sequence} | ${fix(r.e2eFps, 1)} | ${fix(r.decodeOnlyFps, 1)} | ${verdict} |`);
     }
 
+    const groups: Record<string, string[]> = {
+      'fold A': seqs.filter((s) => FOLDS.A.includes(s)),
+      'fold B': seqs.filter((s) => FOLDS.B.includes(s)),
+      'original 8': seqs.filter((s) => ORIGINAL_8.includes(s)),
+      'newer 9': seqs.filter((s) => !ORIGINAL_8.includes(s)),
+      all: seqs,
+    };
+    const groupRows = [
+      `| group | sequences | ours AUC / P@20 | ${peerName} AUC / P@20 | ours AUC < 0.25 |`,
+      '|---|---:|---|---|---:|',
+    ];
+    const groupJson: Record<string, unknown> = {};
+    for (const [name, members] of Object.entries(groups)) {
+      if (!members.length) continue;
+      const o = {
+        auc: avg(members.map((s) => ours.sequences[s].auc)),
+        p20: avg(members.map((s) => ours.sequences[s].p20)),
+      };
+      const p = { auc: avg(members.map((s) => peer[s].auc)), p20: avg(members.map((s) => peer[s].p20)) };
+      const low = members.filter((s) => ours.sequences[s].auc < 0.25).length;
+      groupJson[name] = { sequences: members, ours: o, peer: p, below025: low };
+      groupRows.push(
+        `| ${name} | ${members.length} | ${fix(o.auc, 3)} / ${fix(o.p20, 3)} | ${fix(p.auc, 3)} / ${fix(p.p20, 3)} | ${low} |`,
+      );
+    }
+    // The attribute and lost-vs-absent tables of src/eval (the per-sequence table is above).
+    const evalTables = formatSummaryTable(ours).split('\n\n').slice(1).join('\n\n');
+
     const load = os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ');
     process.stdout.write(`\n${rows.join('\n')}\n\n${hd.length ? `${e2eRows.join('\n')}\n\n` : ''}`);
+    process.stdout.write(`${groupRows.join('\n')}\n\n${evalTables}\n`);
     process.stdout.write(
       `(${os.cpus().length} cores, load ${load}; fps ratio = ours / ${peerName}, sequences alternating in this run)\n`,
     );
@@ -192,6 +237,7 @@ async function main(): Promise<void> {
         mean: { ours: ours.mean, peer: peerMean },
         fps: { ours: ours.fps, peer: peerFps, ratio: ours.fps / peerFps, oursE2e: ours.e2eFps },
         e2e1280x720: { targetFps: E2E_TARGET_FPS, sequences: e2e },
+        groups: groupJson,
         ours: JSON.parse(summaryJson(ours)) as unknown,
         peers,
       };

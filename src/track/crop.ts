@@ -14,11 +14,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Frame } from '../types.js';
 
-/** A square region of the frame: centre and side in pixels. */
+/**
+ * A region of the frame, resized to a square crop: centre, width (`side`) and height (`sideY`,
+ * default `side`) in pixels. A non-square region warps the target's aspect back to the
+ * exemplar's, which is how the tracker searches over width and height separately.
+ */
 export interface Region {
   cx: number;
   cy: number;
   side: number;
+  sideY?: number;
 }
 
 /** The frame's mean colour (RGB, 0…255), from a strided sample of its pixels. */
@@ -51,12 +56,13 @@ export function cropPatchesJs(
   const { width: W, height: H, data } = frame;
   const row = 3 * W;
   let o = 0;
-  for (const { cx, cy, side } of regions) {
+  for (const { cx, cy, side, sideY = side } of regions) {
     const step = side / size;
+    const stepY = sideY / size;
     const x0 = cx - side / 2 + step / 2 - 0.5;
-    const y0 = cy - side / 2 + step / 2 - 0.5;
+    const y0 = cy - sideY / 2 + stepY / 2 - 0.5;
     for (let j = 0; j < size; j++) {
-      const y = y0 + j * step;
+      const y = y0 + j * stepY;
       const yi = Math.floor(y);
       const fy = y - yi;
       const yIn0 = yi >= 0 && yi < H;
@@ -105,11 +111,12 @@ export function cropPatchesTf(
   const { width: W, height: H } = frame;
   return tf.tidy(() => {
     const image = tf.tensor4d(frame.data, [1, H, W, 3], 'int32');
-    const boxes = regions.map(({ cx, cy, side }) => {
+    const boxes = regions.map(({ cx, cy, side, sideY = side }) => {
       const step = side / size;
-      const y1 = cy - side / 2 + step / 2 - 0.5;
+      const stepY = sideY / size;
+      const y1 = cy - sideY / 2 + stepY / 2 - 0.5;
       const x1 = cx - side / 2 + step / 2 - 0.5;
-      const y2 = y1 + (size - 1) * step;
+      const y2 = y1 + (size - 1) * stepY;
       const x2 = x1 + (size - 1) * step;
       return [
         y1 / Math.max(H - 1, 1),

@@ -39,6 +39,34 @@ export interface TrackerHyperParams {
   scalePenalty: number;
   /** Take the vertex of a parabola through the best scale's peak and its neighbours' (log-scale axis). */
   scaleInterpolation: boolean;
+  /** Width/height may drift at most this factor from the exemplar's aspect ratio (either way). */
+  maxAspectChange: number;
+  /** √(w·h) may drift at most this factor from the exemplar's (either way). */
+  maxScaleChange: number;
+  /** β of the constant-velocity (α–β) model of the centre; 0 searches around the last position. */
+  motionGain: number;
+  /** The velocity is bounded to this fraction of the search region's side per frame. */
+  maxSpeedFactor: number;
+  /** After this many lost frames, the lost search sweeps tiles of the whole frame; 0: never. */
+  globalSearchAfterFrames: number;
+  /** While lost, search on every n-th frame only (a widened pass costs ~4 tracking passes). */
+  lostSearchEveryNFrames: number;
+  /** Training features are weighted by a soft box around the target, tapering over this × √(w·h) (in cells); 0: the cosine window alone. */
+  exemplarMaskTaper: number;
+  /** Estimate width and height from the target box itself (size-filter.ts) instead of the trunk's scale search. */
+  sizeFilter: boolean;
+  /** Size filter: scale steps searched (odd) and the ratio between them. */
+  sizeScaleSteps: number;
+  sizeScaleStep: number;
+  /** Size filter: aspect steps searched (odd) and the ratio of w/h between them. */
+  sizeAspectSteps: number;
+  sizeAspectStep: number;
+  /** Size filter: sample side as a multiple of the box side. */
+  sizeMargin: number;
+  /** Size filter: model learning rate. */
+  sizeRate: number;
+  /** Size filter: score handicap per step away from the current size. */
+  sizePenalty: number;
   /** Damping of the size update: size ← size·((1 − r) + r·scale). */
   scaleUpdateRate: number;
   /** Search scales on every n-th frame only (others search the current scale alone). */
@@ -71,33 +99,48 @@ export interface TrackerHyperParams {
 
 /** The accuracy-first preset (`track`, `eval`). */
 const DEFAULT_PRESET: Readonly<TrackerHyperParams> = Object.freeze({
-    inputSize: 192, // 24×24 stride-8 cells, padded to a 32-point FFT
-    features: 'stride8', // stride-16 did not help on the shared sequences (docs/tracker.md)
-    featureNorm: 'exemplar', // gains fixed at init: per-patch gains bias the scale search
-    searchAreaFactor: 2.5, // region side = 2.5·√(w·h): 3 lets the background steer the scale (boat1 0.26 → 0.66)
-    minRegionPx: 64, // tiny targets: at most 3× upsampling of the crop
-    lambda: 1e-2, // ridge regulariser
-    labelSigmaFactor: 0.2, // Gaussian label σ = 0.2·√(w·h) cells
-    templateUpdateRate: 0.01, // slow template: faster rates drift
-    templateUpdate: 'filter', // CFNet: average the filter
-    scaleCount: 3, // 1/step, 1, step
-    scaleStep: 1.04, // neighbouring scales 4 % apart
-    scalePenalty: 0.98, // changing scale needs a 2 % higher peak
-    scaleInterpolation: false, // a continuous scale reacted to noise (mean AUC 0.673 vs 0.696)
-    scaleUpdateRate: 0.6, // damping of the size update (SiamFC: 0.59)
-    scaleEveryNFrames: 2, // scale search on every second frame: as accurate (0.693 both), ~1.5× faster
-    windowInfluence: 0.2, // displacement penalty weight
-    searchWindow: true, // window the search features too
-    responseUpsample: 8, // peak at 1/8 cell
-    scoreMemoryRate: 0.05, // running mean of confident peaks over ~20 frames
-    lostScoreRatio: 0.35, // lost below 35 % of the usual peak (occlusion: ~20 %) …
-    psrLost: 4, // … or below this PSR
-    foundScoreRatio: 0.6, // back when the peak is 60 % of the usual …
-    psrFound: 7, // … and the PSR above this
-    updateScoreRatio: 0.6, // no template update below 60 % of the usual peak …
-    updateMinPsr: 6, // … or below this PSR
-    lostSearchGrowth: 1.5, // search widens 1.5× per lost frame …
-    maxLostSearch: 2, // … up to 2× the normal region
+  inputSize: 192, // 24×24 stride-8 cells, padded to a 32-point FFT
+  features: 'stride8', // stride-16 did not help on the shared sequences (docs/tracker.md)
+  featureNorm: 'exemplar', // gains fixed at init: per-patch gains bias the scale search
+  searchAreaFactor: 2.5, // region side = 2.5·√(w·h): 3 lets the background steer the scale (boat1 0.26 → 0.66)
+  minRegionPx: 64, // tiny targets: at most 3× upsampling of the crop
+  lambda: 1e-2, // ridge regulariser
+  labelSigmaFactor: 0.2, // Gaussian label σ = 0.2·√(w·h) cells
+  templateUpdateRate: 0.01, // slow template: faster rates drift
+  templateUpdate: 'filter', // CFNet: average the filter
+  scaleCount: 3, // 1/step, 1, step
+  scaleStep: 1.04, // neighbouring scales 4 % apart
+  scalePenalty: 0.98, // changing scale needs a 2 % higher peak
+  scaleInterpolation: false, // a continuous scale reacted to noise (mean AUC 0.673 vs 0.696)
+  maxAspectChange: 4, // w/h within ×4 of the exemplar's either way
+  maxScaleChange: 5, // √(w·h) within ×5 of the exemplar's either way
+  motionGain: 0.1, // fold A: 0.1 0.483, 0 0.453, 0.3 0.461 (erratic players suffer from larger gains)
+  maxSpeedFactor: 0.5, // at most half a search region per frame
+  globalSearchAfterFrames: 6, // frame-wide sweep once lost for 6 frames
+  lostSearchEveryNFrames: 1, // while lost, a widened pass every frame: ~2× a tracking frame (4 crops' worth vs 2)
+  exemplarMaskTaper: 1, // train on the target's cells, tapering over one target size (fold A +0.003, tiny S1001 +0.1)
+  sizeFilter: false, // off: it lost on both folds (A 0.483 → 0.47, B 0.567 → 0.51–0.53), see docs/tracker.md
+  sizeScaleSteps: 5, // 5 scales …
+  sizeScaleStep: 1.03, // … 3 % apart
+  sizeAspectSteps: 3, // 3 aspect ratios …
+  sizeAspectStep: 1.1, // … 10 % apart in w/h
+  sizeMargin: 2, // the box and half its side around it (2 > 1.5 > 1 on fold A)
+  sizeRate: 0.025, // DSST's learning rate
+  sizePenalty: 0.02, // a step must raise the correlation by 0.02 (0.005 and 0.01 let the box wander)
+  scaleUpdateRate: 0.6, // damping of the size update (SiamFC: 0.59)
+  scaleEveryNFrames: 2, // scale search on every second frame: as accurate (0.693 both), ~1.5× faster
+  windowInfluence: 0.2, // displacement penalty weight
+  searchWindow: true, // window the search features too
+  responseUpsample: 8, // peak at 1/8 cell
+  scoreMemoryRate: 0.05, // running mean of confident peaks over ~20 frames
+  lostScoreRatio: 0.35, // lost below 35 % of the usual peak (occlusion: ~20 %) …
+  psrLost: 4, // … or below this PSR
+  foundScoreRatio: 0.6, // back when the peak is 60 % of the usual …
+  psrFound: 7, // … and the PSR above this
+  updateScoreRatio: 0.6, // no template update below 60 % of the usual peak …
+  updateMinPsr: 6, // … or below this PSR
+  lostSearchGrowth: 1.5, // search widens 1.5× per lost frame …
+  maxLostSearch: 2, // … up to 2× the normal region
 });
 
 /** Named hyper-parameter sets. `fast` (the live server's) differs from `default` only where it says. */
@@ -109,6 +152,11 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
     minRegionPx: 48, // tiny targets: at most ~3.3× upsampling
     scaleEveryNFrames: 3, // scale search on every third frame
   }),
+  shape: Object.freeze({
+    ...DEFAULT_PRESET,
+    sizeFilter: true, // width and height from the box itself: the aspect follows a turning target …
+    scaleCount: 1, // … and sizes the box alone: one trunk pass per frame (~1.6× the default's fps)
+  }),
 });
 
 /** Options of {@link createTracker}. Every field is optional; hyper-parameters override the preset. */
@@ -116,7 +164,7 @@ export interface TrackerOptions extends Partial<TrackerHyperParams> {
   /** TensorFlow.js backend (`auto`, `wasm`, `cpu`, `node`, `node-gpu`). @default 'auto' */
   backend?: string;
   /** Hyper-parameter preset, see {@link PRESETS}. @default 'default' */
-  preset?: 'default' | 'fast' | (string & {});
+  preset?: 'default' | 'fast' | 'shape' | (string & {});
   /** Worker threads running the trunk; 0 runs it in-process. @default 0 */
   workers?: number;
   /** Where crops are taken: in JS from the frame's bytes, or on the backend (`tf.image.cropAndResize`). @default 'js' */
@@ -193,6 +241,37 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   );
   check('scaleStep', o.scaleStep, o.scaleStep > 1, '> 1');
   check('scalePenalty', o.scalePenalty, o.scalePenalty > 0 && o.scalePenalty <= 1, 'in (0, 1]');
+  check('maxAspectChange', o.maxAspectChange, o.maxAspectChange >= 1, '≥ 1');
+  check('maxScaleChange', o.maxScaleChange, o.maxScaleChange >= 1, '≥ 1');
+  check('motionGain', o.motionGain, o.motionGain >= 0 && o.motionGain <= 1, 'in [0, 1]');
+  check('maxSpeedFactor', o.maxSpeedFactor, o.maxSpeedFactor >= 0, '≥ 0');
+  check(
+    'globalSearchAfterFrames',
+    o.globalSearchAfterFrames,
+    Number.isInteger(o.globalSearchAfterFrames) && o.globalSearchAfterFrames >= 0,
+    'an integer ≥ 0',
+  );
+  check('exemplarMaskTaper', o.exemplarMaskTaper, o.exemplarMaskTaper >= 0, '≥ 0');
+  for (const k of ['sizeScaleSteps', 'sizeAspectSteps'] as const)
+    check(
+      k,
+      o[k],
+      Number.isInteger(o[k]) && o[k] >= 1 && o[k] % 2 === 1 && o[k] <= 33,
+      'an odd integer in [1, 33]',
+    );
+  check('sizeScaleStep', o.sizeScaleStep, o.sizeScaleStep > 1, '> 1');
+  check('sizeAspectStep', o.sizeAspectStep, o.sizeAspectStep > 1, '> 1');
+  check('sizeMargin', o.sizeMargin, o.sizeMargin >= 1 && o.sizeMargin <= 4, 'in [1, 4]');
+  check('sizePenalty', o.sizePenalty, o.sizePenalty >= 0, '≥ 0');
+  check('sizeRate', o.sizeRate, o.sizeRate > 0 && o.sizeRate <= 1, 'in (0, 1]');
+  if (typeof o.sizeFilter !== 'boolean')
+    throw bad(`Expected \`sizeFilter\` to be a boolean, got ${String(o.sizeFilter)}`);
+  check(
+    'lostSearchEveryNFrames',
+    o.lostSearchEveryNFrames,
+    Number.isInteger(o.lostSearchEveryNFrames) && o.lostSearchEveryNFrames >= 1,
+    'an integer ≥ 1',
+  );
   check('scaleUpdateRate', o.scaleUpdateRate, o.scaleUpdateRate >= 0 && o.scaleUpdateRate <= 1, 'in [0, 1]');
   check(
     'scaleEveryNFrames',

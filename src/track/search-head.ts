@@ -108,22 +108,37 @@ export class SearchHead {
     return this.norm === 'patch' ? this.blockGains(features, this.patchGains) : this.gains;
   }
 
-  /** Trains the filter on the exemplar (patch 0 of `batch`), target centred; returns its self-response. */
-  learnFirst(batch: FeatureBatch, sigma: number): ScaleReading {
+  /**
+   * Trains the filter on the exemplar (patch 0 of `batch`), target centred; returns its
+   * self-response. `mask` (f×f, optional) replaces the cosine window on the training features.
+   */
+  learnFirst(batch: FeatureBatch, sigma: number, mask?: Float64Array): ScaleReading {
     const xf = this.spectra[0];
     const x = this.features(batch, 0);
     // The exemplar's own gains (what gainsFor() would recompute under 'patch' norm, too).
-    this.cf.spectra(x, this.cells, this.window, this.blockGains(x, this.gains), xf);
+    this.cf.spectra(x, this.cells, mask ?? this.window, this.blockGains(x, this.gains), xf);
     this.train(xf, sigma, 0, 0, 1);
+    if (mask) this.cf.spectra(x, this.cells, this.window, this.gains, xf);
     return this.read(xf, 0, 0);
   }
 
-  /** Template update from patch `index` of the last search, the label centred on the found peak. */
-  learn(index: number, sigma: number, dy: number, dx: number, rate: number, windowed: boolean): void {
+  /**
+   * Template update from patch `index` of the last search, the label centred on the found peak;
+   * `mask` as in {@link learnFirst}.
+   */
+  learn(
+    index: number,
+    sigma: number,
+    dy: number,
+    dx: number,
+    rate: number,
+    windowed: boolean,
+    mask?: Float64Array,
+  ): void {
     const xf = this.spectra[index];
-    if (!windowed && this.lastBatch) {
+    if ((mask || !windowed) && this.lastBatch) {
       const x = this.features(this.lastBatch, index);
-      this.cf.spectra(x, this.cells, this.window, this.gainsFor(x), xf);
+      this.cf.spectra(x, this.cells, mask ?? this.window, this.gainsFor(x), xf);
     }
     this.train(xf, sigma, dy, dx, rate);
   }

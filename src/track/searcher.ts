@@ -1,0 +1,261 @@
+/**
+ * Where the tracker looks and what it finds there (tracker.ts decides what to believe).
+ *
+ * - Tracking: the search region around the predicted centre at the size candidates of this
+ *   frame (target.ts), trunk, correlation filter (search-head.ts), the best penalised peak.
+ * - Lost: a widened search at the last centre (a larger crop at the same pixels per cell) and,
+ *   once the loss lasts, one tile per frame of a sweep over the whole frame (redetect.ts).
+ * - Learning: the exemplar and the template updates, with the optional target mask.
+ */
+import type { Frame } from '../types.js';
+import { CorrelationFilter } from './correlation-filter.js';
+import { cropPatchesJs, meanColour, type Region } from './crop.js';
+import type { Embedder } from './embedder.js';
+import { FEATURE_BLOCKS, featureStride, type FeatureBatch } from './embedding.js';
+import { nextPowerOfTwo } from './fft2d.js';
+import type { ResolvedTrackerOptions } from './params.js';
+import { TileSweep, tileCentres } from './redetect.js';
+import { interpolatedScale, pickScale } from './scale.js';
+import { SearchHead, type ScaleReading } from './search-head.js';
+import { scaleCandidates, targetMask, type SizeCandidate, type Target, type TargetState } from './target.js';
+
+/** What one frame's search found: the chosen reading, where its crop was and how big its cells. */
+export interface Search {
+  reading: ScaleReading;
+  cropMs: number;
+  t1: number;
+  /** Centre of the chosen crop, pixels. */
+  cx: number;
+  cy: number;
+  /** Pixels per feature cell along x and y. */
+  cellX: number;
+  cellY: number;
+  /** The chosen size candidate. */
+  size: SizeCandidate;
+  /** √area of the chosen region (for the label's σ). */
+  learnSide: number;
+}
+
+export class Searcher {
+  readonly head: SearchHead;
+  private readonly stride: number;
+  private readonly cells: number;
+  private readonly pixels: Float32Array;
+  private readonly scales: SizeCandidate[];
+  private readonly maskBuffer: Float64Array;
+  private readonly sweep = new TileSweep();
+  private lostSearch = 1;
+
+  constructor(
+    private readonly options: ResolvedTrackerOptions,
+    private readonly embedder: Embedder,
+  ) {
+    const o = options;
+    this.stride = featureStride(o.features);
+    this.cells = o.inputSize / this.stride;
+    const cf = new CorrelationFilter(
+      nextPowerOfTwo(this.cells),
+      embedder.channels,
+      o.lambda,
+      o.templateUpdate,
+    );
+    const maxCandidates = o.scaleCount;
+    this.head = new SearchHead(
+      cf,
+      this.cells,
+      maxCandidates,
+      o.responseUpsample,
+      FEATURE_BLOCKS[o.features],
+      o.featureNorm,
+    );
+    this.scales = scaleCandidates(o.scaleCount, o.scaleStep);
+    this.maskBuffer = new Float64Array(this.cells * this.cells);
+    this.pixels = new Float32Array(maxCandidates * o.inputSize * o.inputSize * 3);
+  }
+
+  /** Learns the exemplar; returns its self-response and the timings. */
+  async learnFirst(
+    frame: Frame,
+    state: TargetState,
+  ): Promise<{ reading: ScaleReading; cropMs: number; t1: number }> {
+    const t = state.t;
+    const side = this.regionSide(t);
+    const { batch, cropMs } = await this.embed(frame, [{ cx: t.cx, cy: t.cy, side }], this.options.inputSize);
+    const t1 = performance.now();
+    this.head.cf.reset();
+    this.stopLostSearch();
+    const mask = this.mask(t, side, side, 0, 0);
+    return { reading: this.head.learnFirst(batch, this.labelSigma(t, side), mask), cropMs, t1 };
+  }
+
+  /** Template update from the chosen candidate of the last search (rate η). */
+  learn(state: TargetState, got: Search): void {
+    const o = this.options;
+    const { reading } = got;
+    const toSide = o.inputSize / this.stride;
+    this.head.learn(
+      reading.index,
+      this.labelSigma(state.t, got.learnSide),
+      reading.dy,
+      reading.dx,
+      o.templateUpdateRate,
+      o.searchWindow,
+      this.mask(state.t, got.cellX * toSide, got.cellY * toSide, reading.dy, reading.dx),
+    );
+  }
+
+  /** Ends a loss: the next loss starts with a small widened search and a new sweep. */
+  stopLostSearch(): void {
+    this.lostSearch = 1;
+    this.sweep.stop();
+  }
+
+  reset(): void {
+    this.stopLostSearch();
+    this.head.cf.reset();
+  }
+
+  /** Side of the search region (√ of its area) for the current target, in pixels. */
+  regionSide(t: Target): number {
+    return Math.max(this.options.searchAreaFactor * Math.sqrt(t.w * t.h), this.options.minRegionPx);
+  }
+
+  private async embed(
+    frame: Frame,
+    regions: Region[],
+    size: number,
+  ): Promise<{ batch: FeatureBatch; cropMs: number }> {
+    const t0 = performance.now();
+    const mean = meanColour(frame);
+    if (this.options.crop === 'backend' && this.embedder.embedRegions) {
+      return { batch: await this.embedder.embedRegions(frame, regions, size, mean), cropMs: 0 };
+    }
+    const pixels =
+      size === this.options.inputSize && regions.length * size * size * 3 <= this.pixels.length
+        ? this.pixels
+        : new Float32Array(regions.length * size * size * 3);
+    cropPatchesJs(frame, regions, size, mean, pixels);
+    const cropMs = performance.now() - t0;
+    return { batch: await this.embedder.embed(pixels, regions.length, size), cropMs };
+  }
+
+  /** The training mask for a target in a region of `sideX`×`sideY` px, or undefined when off. */
+  private mask(t: Target, sideX: number, sideY: number, dy: number, dx: number): Float64Array | undefined {
+    const o = this.options;
+    if (o.exemplarMaskTaper <= 0) return undefined;
+    const wc = (t.w / sideX) * this.cells;
+    const hc = (t.h / sideY) * this.cells;
+    const taper = o.exemplarMaskTaper * Math.sqrt(wc * hc);
+    return targetMask(this.head.window, this.cells, dy, dx, hc, wc, taper, this.maskBuffer);
+  }
+
+  /** σ of the label in cells: the target's √(w·h) over the region's (geometric-mean) cell size. */
+  private labelSigma(t: Target, side: number): number {
+    const cellPx = (side / this.options.inputSize) * this.stride;
+    return (this.options.labelSigmaFactor * Math.sqrt(t.w * t.h)) / cellPx;
+  }
+
+  /** Which sizes this frame searches: the scales every n-th frame, else the current size. */
+  private candidates(frameCount: number): SizeCandidate[] {
+    const o = this.options;
+    return o.scaleCount > 1 && (frameCount - 1) % o.scaleEveryNFrames === 0
+      ? this.scales
+      : [{ fx: 1, fy: 1 }];
+  }
+
+  /** Tracking: the size candidates around the predicted centre, displacement-penalised. */
+  async searchNear(frame: Frame, state: TargetState, frameCount: number): Promise<Search> {
+    const o = this.options;
+    const p = state.predict(frame.width, frame.height);
+    const side = this.regionSide(state.t);
+    const { sideX, sideY } = state.regionSides(side);
+    const sizes = this.candidates(frameCount);
+    const got = await this.embed(
+      frame,
+      sizes.map((c) => ({ cx: p.cx, cy: p.cy, side: sideX * c.fx, sideY: sideY * c.fy })),
+      o.inputSize,
+    );
+    const t1 = performance.now();
+    const readings = this.head.search(got.batch, o.windowInfluence, o.searchWindow);
+    const peaks = readings.map((r) => r.value);
+    const best = pickScale(
+      peaks,
+      sizes.map((c) => c.fx),
+      o.scalePenalty,
+    );
+    let size = sizes[best];
+    if (o.scaleInterpolation && sizes === this.scales) {
+      const f = interpolatedScale(
+        peaks,
+        sizes.map((c) => c.fx),
+        best,
+      );
+      size = { fx: f, fy: f };
+    }
+    const cellX = ((sideX * sizes[best].fx) / o.inputSize) * this.stride;
+    const cellY = ((sideY * sizes[best].fy) / o.inputSize) * this.stride;
+    const learnSide = side * Math.sqrt(sizes[best].fx * sizes[best].fy);
+    return {
+      reading: readings[best],
+      cropMs: got.cropMs,
+      t1,
+      cx: p.cx,
+      cy: p.cy,
+      cellX,
+      cellY,
+      size,
+      learnSide,
+    };
+  }
+
+  /**
+   * Lost: a widened search (a larger crop at the same pixels per cell) around the last centre,
+   * alternating, once the loss has lasted
+   * `globalSearchAfterFrames`, with one tile of a sweep over the whole frame (nearest first).
+   */
+  async searchLost(frame: Frame, state: TargetState, lostFrames: number): Promise<Search> {
+    const o = this.options;
+    this.lostSearch = Math.min(o.maxLostSearch, this.lostSearch * o.lostSearchGrowth);
+    const side = this.regionSide(state.t);
+    const { sideX, sideY } = state.regionSides(side);
+    // Around the last confident centre (carrying it along the last velocity lost Couple: the
+    // velocity at the moment of a loss is mostly the drift that caused it) …
+    let centre = { cx: state.t.cx, cy: state.t.cy };
+    let grow = this.lostSearch;
+    // … and, once the loss lasts, every second search is one tile of a sweep over the frame.
+    const search = Math.floor((lostFrames - 1) / o.lostSearchEveryNFrames);
+    const sweeping = o.globalSearchAfterFrames > 0 && lostFrames > o.globalSearchAfterFrames;
+    if (sweeping && search % 2 === 1) {
+      if (!this.sweep.active) {
+        // Tiles at the largest widening; any centre within half a region of a tile centre is seen whole.
+        const span = o.maxLostSearch - 1;
+        this.sweep.start(
+          tileCentres(frame.width, frame.height, sideX * span, sideY * span, state.t.cx, state.t.cy),
+        );
+      }
+      centre = this.sweep.take();
+      grow = o.maxLostSearch;
+    }
+    const size = Math.round((o.inputSize * grow) / 16) * 16;
+    const scale = size / o.inputSize;
+    const got = await this.embed(
+      frame,
+      [{ cx: centre.cx, cy: centre.cy, side: sideX * scale, sideY: sideY * scale }],
+      size,
+    );
+    const t1 = performance.now();
+    const reading = this.head.searchWide(got.batch);
+    const cellX = (sideX / o.inputSize) * this.stride;
+    const cellY = (sideY / o.inputSize) * this.stride;
+    return {
+      reading,
+      cropMs: got.cropMs,
+      t1,
+      ...centre,
+      cellX,
+      cellY,
+      size: { fx: 1, fy: 1 },
+      learnSide: side,
+    };
+  }
+}
