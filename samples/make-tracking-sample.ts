@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg } from '../src/decode/index.js';
 import { mulberry32 } from '../src/util/prng.js';
+import { Image3, makeWorld, mix, pickColour, PALETTE, valueNoise, type RGB } from './synthetic-world.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -45,121 +46,12 @@ export const SAMPLE = {
 
 /** mulberry32: a small, fast, seedable PRNG (public domain, Tommy Ettinger). */
 
-type RGB = [number, number, number];
-
-/** The palette both background and target draw from (muted greens, browns, greys). */
-const PALETTE: RGB[] = [
-  [96, 112, 80],
-  [140, 128, 96],
-  [72, 84, 92],
-  [168, 160, 140],
-  [110, 90, 70],
-  [60, 70, 56],
-  [150, 150, 160],
-  [120, 136, 110],
-];
-
-/** A float RGB image with bilinear sampling (clamped at the borders). */
-class Image3 {
-  readonly data: Float32Array;
-  constructor(
-    readonly w: number,
-    readonly h: number,
-  ) {
-    this.data = new Float32Array(w * h * 3);
-  }
-  set(x: number, y: number, c: RGB): void {
-    const i = (y * this.w + x) * 3;
-    this.data[i] = c[0];
-    this.data[i + 1] = c[1];
-    this.data[i + 2] = c[2];
-  }
-  sample(x: number, y: number, out: Float32Array): void {
-    const xc = Math.min(Math.max(x, 0), this.w - 1.001);
-    const yc = Math.min(Math.max(y, 0), this.h - 1.001);
-    const x0 = Math.floor(xc);
-    const y0 = Math.floor(yc);
-    const fx = xc - x0;
-    const fy = yc - y0;
-    const i00 = (y0 * this.w + x0) * 3;
-    const i10 = i00 + 3;
-    const i01 = i00 + this.w * 3;
-    const i11 = i01 + 3;
-    for (let k = 0; k < 3; k++) {
-      const top = this.data[i00 + k] * (1 - fx) + this.data[i10 + k] * fx;
-      const bot = this.data[i01 + k] * (1 - fx) + this.data[i11 + k] * fx;
-      out[k] = top * (1 - fy) + bot * fy;
-    }
-  }
-}
-
-/** Smooth value noise: a random lattice every `cell` px, cosine-interpolated. */
-function valueNoise(w: number, h: number, cell: number, rnd: () => number): Float32Array {
-  const gw = Math.ceil(w / cell) + 2;
-  const gh = Math.ceil(h / cell) + 2;
-  const grid = Float32Array.from({ length: gw * gh }, () => rnd());
-  const out = new Float32Array(w * h);
-  const s = (t: number): number => (1 - Math.cos(Math.PI * t)) / 2;
-  for (let y = 0; y < h; y++) {
-    const gy = y / cell;
-    const y0 = Math.floor(gy);
-    const fy = s(gy - y0);
-    for (let x = 0; x < w; x++) {
-      const gx = x / cell;
-      const x0 = Math.floor(gx);
-      const fx = s(gx - x0);
-      const a = grid[y0 * gw + x0] * (1 - fx) + grid[y0 * gw + x0 + 1] * fx;
-      const b = grid[(y0 + 1) * gw + x0] * (1 - fx) + grid[(y0 + 1) * gw + x0 + 1] * fx;
-      out[y * w + x] = a * (1 - fy) + b * fy;
-    }
-  }
-  return out;
-}
-
-function mix(a: RGB, b: RGB, t: number): RGB {
-  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
-}
-
-/** The world the camera pans over: two octaves of noise between palette colours, plus clutter. */
-function makeBackground(w: number, h: number, rnd: () => number): Image3 {
-  const img = new Image3(w, h);
-  const n1 = valueNoise(w, h, 48, rnd);
-  const n2 = valueNoise(w, h, 9, rnd);
-  const c0 = PALETTE[0];
-  const c1 = PALETTE[3];
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const t = 0.75 * n1[y * w + x] + 0.25 * n2[y * w + x];
-      img.set(x, y, mix(c0, c1, t));
-    }
-  }
-  // Clutter: rectangles and bars of palette colours, some with stripes, like man-made objects.
-  for (let k = 0; k < 70; k++) {
-    const rw = 6 + Math.floor(rnd() * 40);
-    const rh = 6 + Math.floor(rnd() * 40);
-    const rx = Math.floor(rnd() * (w - rw));
-    const ry = Math.floor(rnd() * (h - rh));
-    const col = PALETTE[Math.floor(rnd() * PALETTE.length)];
-    const striped = rnd() < 0.3;
-    for (let y = ry; y < ry + rh; y++) {
-      for (let x = rx; x < rx + rw; x++) {
-        if (striped && ((x + y) >> 2) % 2 === 0) continue;
-        img.set(x, y, col);
-      }
-    }
-  }
-  return img;
-}
-
 /** The target's own texture in its frame (64×64): palette checker cells, a diagonal stripe, a dark eye. */
 function makeTargetTexture(rnd: () => number): Image3 {
   const S = 64;
   const img = new Image3(S, S);
   const cells = 4;
-  const colours: RGB[] = Array.from(
-    { length: cells * cells },
-    () => PALETTE[Math.floor(rnd() * PALETTE.length)],
-  );
+  const colours: RGB[] = Array.from({ length: cells * cells }, () => pickColour(rnd));
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       let c = colours[Math.floor((y * cells) / S) * cells + Math.floor((x * cells) / S)];
@@ -283,7 +175,7 @@ async function main(): Promise<void> {
   const { width: W, height: H, fps } = SAMPLE;
 
   const rnd = mulberry32(SAMPLE.seed);
-  const world = makeBackground(W + 200, H + 120, rnd);
+  const world = makeWorld(W + 200, H + 120, 70, rnd);
   const tex = makeTargetTexture(rnd);
   const pillar = makePillar(rnd);
 

@@ -18,21 +18,8 @@
  * `null` while no part of it is inside the frame; `visible` is the fraction of its area inside.
  */
 import { mulberry32 } from '../../src/util/prng.js';
+import { Image3, makeWorld, mix, pickColour, type RGB } from '../../samples/synthetic-world.js';
 import type { Box, Frame } from '../../src/types.js';
-
-type RGB = [number, number, number];
-
-/** The palette of background and target (muted greens, browns, greys), as in make-tracking-sample.ts. */
-const PALETTE: readonly RGB[] = [
-  [96, 112, 80],
-  [140, 128, 96],
-  [72, 84, 92],
-  [168, 160, 140],
-  [110, 90, 70],
-  [60, 70, 56],
-  [150, 150, 160],
-  [120, 136, 110],
-];
 
 /** The target in screen pixels at one frame: centre and size. */
 export interface TargetState {
@@ -71,106 +58,9 @@ export interface SyntheticSequence {
   visible: number[];
 }
 
-/** A float RGB image, row-major. */
-class Image3 {
-  readonly data: Float32Array;
-  constructor(
-    readonly w: number,
-    readonly h: number,
-  ) {
-    this.data = new Float32Array(w * h * 3);
-  }
-  set(x: number, y: number, c: RGB): void {
-    const i = (y * this.w + x) * 3;
-    this.data[i] = c[0];
-    this.data[i + 1] = c[1];
-    this.data[i + 2] = c[2];
-  }
-  /**
-   * Writes the `w × h` view whose top-left is at (x, y) into `out`, bilinearly interpolated:
-   * one pan offset per frame, so the weights are the same for every pixel.
-   */
-  view(x: number, y: number, w: number, h: number, out: Float32Array): void {
-    const x0 = Math.floor(x);
-    const y0 = Math.floor(y);
-    const fx = x - x0;
-    const fy = y - y0;
-    const w00 = (1 - fx) * (1 - fy);
-    const w10 = fx * (1 - fy);
-    const w01 = (1 - fx) * fy;
-    const w11 = fx * fy;
-    const d = this.data;
-    const row = this.w * 3;
-    for (let j = 0; j < h; j++) {
-      let i = ((y0 + j) * this.w + x0) * 3;
-      let o = j * w * 3;
-      for (let k = 0; k < w * 3; k++, i++, o++) {
-        out[o] = d[i] * w00 + d[i + 3] * w10 + d[i + row] * w01 + d[i + row + 3] * w11;
-      }
-    }
-  }
-}
-
-/** Smooth value noise: a random lattice every `cell` px, cosine-interpolated, values in [0, 1). */
-function valueNoise(w: number, h: number, cell: number, rnd: () => number): Float32Array {
-  const gw = Math.ceil(w / cell) + 2;
-  const gh = Math.ceil(h / cell) + 2;
-  const grid = Float32Array.from({ length: gw * gh }, () => rnd());
-  const out = new Float32Array(w * h);
-  const s = (t: number): number => (1 - Math.cos(Math.PI * t)) / 2;
-  for (let y = 0; y < h; y++) {
-    const y0 = Math.floor(y / cell);
-    const fy = s(y / cell - y0);
-    for (let x = 0; x < w; x++) {
-      const x0 = Math.floor(x / cell);
-      const fx = s(x / cell - x0);
-      const a = grid[y0 * gw + x0] * (1 - fx) + grid[y0 * gw + x0 + 1] * fx;
-      const b = grid[(y0 + 1) * gw + x0] * (1 - fx) + grid[(y0 + 1) * gw + x0 + 1] * fx;
-      out[y * w + x] = a * (1 - fy) + b * fy;
-    }
-  }
-  return out;
-}
-
-function mix(a: RGB, b: RGB, t: number): RGB {
-  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
-}
-
-function pick(rnd: () => number): RGB {
-  return PALETTE[Math.floor(rnd() * PALETTE.length)];
-}
-
 /** Rec. 601 luma. */
 function luma(c: RGB): number {
   return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
-}
-
-/** The world the camera pans over: two octaves of noise between palette colours, plus clutter. */
-function makeWorld(w: number, h: number, rnd: () => number): Image3 {
-  const img = new Image3(w, h);
-  const n1 = valueNoise(w, h, 48, rnd);
-  const n2 = valueNoise(w, h, 9, rnd);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      img.set(x, y, mix(PALETTE[0], PALETTE[3], 0.75 * n1[y * w + x] + 0.25 * n2[y * w + x]));
-    }
-  }
-  // Clutter at the sample's density (~70 on 520×360): rectangles and bars, some striped.
-  const count = Math.round((w * h) / 2700);
-  for (let k = 0; k < count; k++) {
-    const rw = 6 + Math.floor(rnd() * 40);
-    const rh = 6 + Math.floor(rnd() * 40);
-    const rx = Math.floor(rnd() * (w - rw));
-    const ry = Math.floor(rnd() * (h - rh));
-    const col = pick(rnd);
-    const striped = rnd() < 0.3;
-    for (let y = ry; y < ry + rh; y++) {
-      for (let x = rx; x < rx + rw; x++) {
-        if (!striped || ((x + y) >> 2) % 2 !== 0) img.set(x, y, col);
-      }
-    }
-  }
-  return img;
 }
 
 /** The target's texture (64×64): a checker whose neighbouring cells differ in
@@ -184,8 +74,8 @@ function makeTexture(cells: number, rnd: () => number): Image3 {
     const up = i >= cells ? colours[i - cells] : undefined;
     // Neighbouring cells differ by >= 40 levels of luma: a texture, not a blotch of background.
     const far = (c: RGB, n: RGB | undefined): boolean => !n || Math.abs(luma(c) - luma(n)) >= 40;
-    let c = pick(rnd);
-    while (!far(c, left) || !far(c, up)) c = pick(rnd);
+    let c = pickColour(rnd);
+    while (!far(c, left) || !far(c, up)) c = pickColour(rnd);
     colours.push(c);
   }
   const period = Math.max(3, Math.round(S / (cells * 3))); // stripes scale with the cells
@@ -232,7 +122,10 @@ export function renderSequence(spec: SyntheticSpec): SyntheticSequence {
     maxX = Math.max(maxX, c.x);
     maxY = Math.max(maxY, c.y);
   }
-  const world = makeWorld(Math.ceil(maxX) + W + 2, Math.ceil(maxY) + H + 2, rnd);
+  const ww = Math.ceil(maxX) + W + 2;
+  const wh = Math.ceil(maxY) + H + 2;
+  // Clutter at the sample's density (~70 on 520×360).
+  const world = makeWorld(ww, wh, Math.round((ww * wh) / 2700), rnd);
   const tex = makeTexture(spec.textureCells ?? 4, rnd);
   // Sensor noise (±2 levels): a table read from a new random offset each frame (cheaper than a draw a byte).
   const noise = Float32Array.from({ length: 65521 }, () => (rnd() - 0.5) * 4);
