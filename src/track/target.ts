@@ -16,6 +16,7 @@
  *   is image motion like any other, so a panning camera is followed the same way.
  */
 import type { Box } from '../types.js';
+import { scaleFactors } from './scale.js';
 
 /** Centre and size in pixels. */
 export interface Target {
@@ -33,8 +34,7 @@ export interface SizeCandidate {
 
 /** Isotropic scale candidates step^k, k = −(count−1)/2 … (count−1)/2 (count odd). */
 export function scaleCandidates(count: number, step: number): SizeCandidate[] {
-  const half = (count - 1) / 2;
-  return Array.from({ length: count }, (_, i) => ({ fx: step ** (i - half), fy: step ** (i - half) }));
+  return scaleFactors(count, step).map((f) => ({ fx: f, fy: f }));
 }
 
 /** The target's state between frames. */

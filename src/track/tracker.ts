@@ -57,6 +57,8 @@ class SiamTracker implements Tracker {
   private usualScore = 1;
   /** The last search's peak and PSR (reported again on frames the lost search skips). */
   private lastReading = { value: 0, psr: 0 };
+  /** The frame size `init` saw: every later frame must have it. */
+  private frameSize = { width: 0, height: 0 };
   private disposed = false;
 
   constructor(
@@ -82,9 +84,11 @@ class SiamTracker implements Tracker {
     const t0 = performance.now();
     const state = new TargetState(box);
     const { reading, cropMs, t1 } = await this.searcher.learnFirst(frame, state);
+    this.ensureUsable(); // dispose() may have run meanwhile
     this.sizes?.reset();
     this.sizes?.learn(frame, state.t.cx, state.t.cy, state.t.w, state.t.h);
     this.state = state;
+    this.frameSize = { width: frame.width, height: frame.height };
     this.lastBox = { ...box };
     this.lost = false;
     this.lostFrames = 0;
@@ -108,6 +112,14 @@ class SiamTracker implements Tracker {
       });
     }
     validateFrame(frame);
+    const { width, height } = this.frameSize;
+    if (frame.width !== width || frame.height !== height) {
+      throw new SiamError(
+        'ERR_BAD_FRAME',
+        `Expected a ${width}x${height} frame (the size init() saw), got ${frame.width}x${frame.height}`,
+        { hint: 'Scale frames to one size, or call init(frame, box) again on the new size.' },
+      );
+    }
     const t0 = performance.now();
     this.frames++;
     const o = this.options;
@@ -126,6 +138,8 @@ class SiamTracker implements Tracker {
     const got = this.lost
       ? await this.searcher.searchLost(frame, state, this.lostFrames)
       : await this.searcher.searchNear(frame, state, this.frames);
+    // dispose() may have run while the trunk was busy: its state is gone.
+    this.ensureUsable();
     const { reading, cropMs, t1 } = got;
     this.lastReading = reading;
     // Confidence relative to this target's usual peak (a running mean over confident frames).

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRACKER_OPTIONS, PRESETS, resolveTrackerOptions } from '../../src/track/params.js';
+import {
+  DEFAULT_TRACKER_OPTIONS,
+  PRESETS,
+  resolveTrackerOptions,
+  type TrackerOptions,
+} from '../../src/track/params.js';
 import { validateBox, validateFrame } from '../../src/track/box.js';
 import { dampedScale, interpolatedScale, pickScale, scaleFactors } from '../../src/track/scale.js';
 import { SiamError } from '../../src/errors.js';
@@ -46,6 +51,18 @@ describe('tracker options', () => {
     expect(codeOf(() => resolveTrackerOptions({ workers: -1 }))).toBe('ERR_BAD_OPTION');
     expect(codeOf(() => resolveTrackerOptions({ lambda: Number.NaN }))).toBe('ERR_BAD_OPTION');
     expect(codeOf(() => resolveTrackerOptions({ psrLost: 5, psrFound: 4 }))).toBe('ERR_BAD_OPTION');
+  });
+
+  it('rejects unknown options (a typo) with ERR_BAD_OPTION and the nearest name as a hint', () => {
+    const typo = { inputSise: 128 } as unknown as TrackerOptions;
+    expect(() => resolveTrackerOptions(typo)).toThrowError('Unknown tracker option `inputSise`');
+    expect(codeOf(() => resolveTrackerOptions(typo))).toBe('ERR_BAD_OPTION');
+    try {
+      resolveTrackerOptions(typo);
+    } catch (e) {
+      expect((e as { hint?: string }).hint).toBe('Did you mean `inputSize`?');
+    }
+    expect(() => resolveTrackerOptions({ modelPath: '/m.json', backend: 'cpu' })).not.toThrow();
   });
 });
 

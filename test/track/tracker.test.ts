@@ -108,6 +108,30 @@ describe('tracker lifecycle', () => {
     });
   });
 
+  it('dispose() while an update is in flight rejects that update with ERR_DISPOSED', async () => {
+    const t = await createTracker();
+    await t.init(frames[0], gt[0] as Box);
+    const pending = t.update(frames[1]);
+    t.dispose();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_DISPOSED', name: 'SiamError' });
+  });
+
+  it('refuses a frame of another size than init saw (ERR_BAD_FRAME), and a new init accepts it', async () => {
+    const t = await createTracker();
+    try {
+      await t.init(frames[0], gt[0] as Box);
+      const tiny: Frame = { ...frames[1], width: 2, height: 1, data: new Uint8Array(6) };
+      await expect(t.update(tiny)).rejects.toMatchObject({
+        code: 'ERR_BAD_FRAME',
+        message: expect.stringContaining('320x240'),
+      });
+      await t.init(tiny, { x: 0, y: 0, width: 1, height: 1 });
+      await expect(t.update(tiny)).resolves.toMatchObject({ frameIndex: tiny.index });
+    } finally {
+      t.dispose();
+    }
+  });
+
   it('releases every tensor on dispose and refuses use afterwards (ERR_DISPOSED)', async () => {
     const before = tf.memory().numTensors;
     const t = await createTracker({ preset: 'fast' });
