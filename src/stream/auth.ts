@@ -26,7 +26,8 @@ export function isLoopbackHost(host: string): boolean {
     .trim()
     .toLowerCase()
     .replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  // Exactly `localhost`: a subdomain is a name someone else may resolve (`evil.localhost`).
+  if (h === 'localhost') return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h);
   return false;
@@ -42,10 +43,12 @@ export function checkBind(
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
   const effective = token ?? (env.SIAMSTREAM_TOKEN || undefined);
-  if (effective !== undefined && effective.length < 8) {
-    throw new SiamError('ERR_BAD_OPTION', 'a token must be at least 8 characters long', {
-      hint: 'use e.g. `openssl rand -hex 16`',
-    });
+  if (effective !== undefined && (effective.length < 8 || /\s/.test(effective))) {
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      'a token must be at least 8 characters long, without spaces or control characters',
+      { hint: 'use e.g. `openssl rand -hex 16`' },
+    );
   }
   if (!isLoopbackHost(host) && effective === undefined) {
     throw new SiamError('ERR_INSECURE_BIND', `refusing to bind ${host} without a token`, {
@@ -64,8 +67,14 @@ export function tokensEqual(given: string, expected: string): boolean {
 
 /** The token a request carries, from the query, the Authorization header or the cookie. */
 export function requestToken(req: IncomingMessage): string | undefined {
-  const url = new URL(req.url ?? '/', 'http://x');
-  const q = url.searchParams.get('token');
+  // Whatever a client sends here is untrusted: a malformed URL or percent-encoding means "no
+  // token" (401 for this request), never an exception on the server's request path.
+  let q: string | null = null;
+  try {
+    q = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+  } catch {
+    return undefined;
+  }
   if (q) return q;
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
@@ -73,7 +82,12 @@ export function requestToken(req: IncomingMessage): string | undefined {
   if (cookie) {
     for (const part of cookie.split(';')) {
       const [k, ...v] = part.trim().split('=');
-      if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+      if (k !== TOKEN_COOKIE) continue;
+      try {
+        return decodeURIComponent(v.join('='));
+      } catch {
+        return undefined;
+      }
     }
   }
   return undefined;

@@ -270,6 +270,33 @@ describe('serve() security', () => {
     expect(await upgradeStatus(ws, { headers: { cookie: cookie.split(';')[0] as string } })).toBe(101);
   });
 
+  it('answers a malformed cookie or URL with 401 for that request only, and keeps serving', async () => {
+    const token = 'correct-horse-battery';
+    const s = await start({ token });
+    const ws = `ws://127.0.0.1:${s.port}/ws`;
+    const bad = { cookie: 'siamstream_token=%E0%A4%A' };
+    expect((await fetch(s.url, { headers: bad })).status).toBe(401);
+    expect(await upgradeStatus(ws, { headers: bad })).toBe(401);
+    // The server is still up and still checks tokens.
+    expect((await fetch(`${s.url}?token=${token}`)).status).toBe(200);
+    expect(await upgradeStatus(`${ws}?token=${token}`)).toBe(101);
+  });
+
+  it('refuses a whitespace token and treats only localhost itself as loopback', async () => {
+    for (const token of ['        ', 'two words here']) {
+      const err = await serve({
+        port: 0,
+        token,
+        frames: syntheticSource(),
+        createTracker: () => identityTracker(),
+      }).catch((e: unknown) => e);
+      expect(isSiamError(err, 'ERR_BAD_OPTION')).toBe(true);
+    }
+    const { isLoopbackHost } = await import('../../src/stream/auth.js');
+    expect(['localhost', '127.0.0.1', '127.1.2.3', '[::1]'].every(isLoopbackHost)).toBe(true);
+    expect(['evil.localhost', 'localhost.evil.example', '128.0.0.1'].some(isLoopbackHost)).toBe(false);
+  });
+
   it('without a token, answers only a loopback Host (DNS rebinding)', async () => {
     const { request } = await import('node:http');
     const pageStatus = (s: LiveServer, host: string): Promise<number> =>
