@@ -32,22 +32,37 @@ export interface FileLabel {
 function intFlag(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be an integer >= 1, got "${v}".`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be an integer >= 1, got "${v}".`);
   return n;
 }
 
 /** Labels one file (the classifier is reset first: frame indices restart per file). */
-export async function classifyFile(classifier: ClipClassifier, file: string, window?: number, stride?: number): Promise<FileLabel> {
+export async function classifyFile(
+  classifier: ClipClassifier,
+  file: string,
+  window?: number,
+  stride?: number,
+): Promise<FileLabel> {
   classifier.reset();
   const windowLength = window ?? classifier.clipLength;
   const step = stride ?? Math.max(1, Math.floor(windowLength / 2));
   const info = await probeVideo(file).catch(() => undefined);
-  const progress = createProgress({ label: file.split('/').pop() ?? file, total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined, unit: 'frames' });
+  const progress = createProgress({
+    label: file.split('/').pop() ?? file,
+    total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined,
+    unit: 'frames',
+  });
   const demand = createFrameDemand({ maxInFlight: windowLength + step });
   let framesDone = 0;
   try {
     const windows = await lastValueFrom(
-      decode(file, { width: classifier.inputWidth, height: classifier.inputHeight, fps: classifier.fps, demand }).pipe(
+      decode(file, {
+        width: classifier.inputWidth,
+        height: classifier.inputHeight,
+        fps: classifier.fps,
+        demand,
+      }).pipe(
         classifyClips({ classifier, windowLength, stride: step, demand }),
         tap((w) => {
           progress.tick(Math.max(0, w.endFrame + 1 - framesDone));
@@ -58,8 +73,12 @@ export async function classifyFile(classifier: ClipClassifier, file: string, win
     );
     if (windows.length === 0) throw new SiamError('ERR_CLIP_UNREADABLE', `${file} gave no frames.`);
     const scores: Record<string, number> = {};
-    for (const label of classifier.labels) scores[label] = windows.reduce((a, w) => a + w.scores[label], 0) / windows.length;
-    const label = classifier.labels.reduce((best, l) => (scores[l] > scores[best] ? l : best), classifier.labels[0]);
+    for (const label of classifier.labels)
+      scores[label] = windows.reduce((a, w) => a + w.scores[label], 0) / windows.length;
+    const label = classifier.labels.reduce(
+      (best, l) => (scores[l] > scores[best] ? l : best),
+      classifier.labels[0],
+    );
     return { file, label, scores, windows };
   } finally {
     progress.stop();
@@ -68,10 +87,28 @@ export async function classifyFile(classifier: ClipClassifier, file: string, win
 
 function csvLines(r: FileLabel, labels: string[]): string[] {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const rows = r.windows.map((w, i) => [q(r.file), String(i), String(w.startMs), String(w.endMs), String(w.startFrame), String(w.endFrame), q(w.label), ...labels.map((l) => w.scores[l].toFixed(6))]);
+  const rows = r.windows.map((w, i) => [
+    q(r.file),
+    String(i),
+    String(w.startMs),
+    String(w.endMs),
+    String(w.startFrame),
+    String(w.endFrame),
+    q(w.label),
+    ...labels.map((l) => w.scores[l].toFixed(6)),
+  ]);
   const first = r.windows[0];
   const last = r.windows[r.windows.length - 1];
-  rows.push([q(r.file), 'whole', String(first.startMs), String(last.endMs), String(first.startFrame), String(last.endFrame), q(r.label), ...labels.map((l) => r.scores[l].toFixed(6))]);
+  rows.push([
+    q(r.file),
+    'whole',
+    String(first.startMs),
+    String(last.endMs),
+    String(first.startFrame),
+    String(last.endFrame),
+    q(r.label),
+    ...labels.map((l) => r.scores[l].toFixed(6)),
+  ]);
   return rows.map((row) => row.join(','));
 }
 
@@ -94,17 +131,32 @@ export function registerClassify(program: Command): void {
       const classifier = await createClipClassifier({ model: flags.model, backend: flags.backend });
       try {
         if (flags.format === 'csv') {
-          const header = ['file', 'window', 'startMs', 'endMs', 'startFrame', 'endFrame', 'label', ...classifier.labels.map((l) => `score_${l}`)];
+          const header = [
+            'file',
+            'window',
+            'startMs',
+            'endMs',
+            'startFrame',
+            'endFrame',
+            'label',
+            ...classifier.labels.map((l) => `score_${l}`),
+          ];
           process.stdout.write(`${header.join(',')}\n`);
         }
         let failed = 0;
         for (const file of videos) {
           try {
             const r = await classifyFile(classifier, file, window, stride);
-            process.stdout.write(flags.format === 'csv' ? `${csvLines(r, classifier.labels).join('\n')}\n` : `${JSON.stringify(r)}\n`);
+            process.stdout.write(
+              flags.format === 'csv'
+                ? `${csvLines(r, classifier.labels).join('\n')}\n`
+                : `${JSON.stringify(r)}\n`,
+            );
           } catch (e) {
             failed++;
-            process.stderr.write(`siamstream: ${file}: ${isSiamError(e) ? e.toString() : (e as Error).message}\n`);
+            process.stderr.write(
+              `siamstream: ${file}: ${isSiamError(e) ? e.toString() : (e as Error).message}\n`,
+            );
           }
         }
         if (failed > 0) process.exitCode = 2;

@@ -28,7 +28,12 @@ export interface FfmpegReport {
 export function ffmpegReport(): FfmpegReport {
   try {
     const loc = resolveFfmpeg();
-    return { path: loc.path, source: loc.source, version: ffmpegCapabilities(loc.path).versionLine, ffprobePath: loc.ffprobePath };
+    return {
+      path: loc.path,
+      source: loc.source,
+      version: ffmpegCapabilities(loc.path).versionLine,
+      ffprobePath: loc.ffprobePath,
+    };
   } catch (e) {
     return { error: isSiamError(e) ? e.toString() : String(e) };
   }
@@ -44,7 +49,10 @@ function ffmpegLine(f: FfmpegReport): string {
 export function registerDoctor(program: Command): void {
   program.version(VERSION, '-V, --version-only', 'print the version number alone');
   // `--version`: the version and which ffmpeg (synchronous, so no backend: `doctor` adds that).
-  program.option('--version', 'print the version and the ffmpeg binary that would be used (doctor: + backend)');
+  program.option(
+    '--version',
+    'print the version and the ffmpeg binary that would be used (doctor: + backend)',
+  );
   program.on('option:version', () => {
     const ffmpeg = ffmpegReport();
     process.stdout.write(`siamstream ${VERSION} (node ${process.version})\n${ffmpegLine(ffmpeg)}`);
@@ -64,7 +72,9 @@ export function registerDoctor(program: Command): void {
       else {
         process.stdout.write(`siamstream ${VERSION} (node ${process.version})\n`);
         process.stdout.write(ffmpegLine(ffmpeg));
-        process.stdout.write(`backend: ${backend.name} (${backend.packageName}; tfjs "${backend.tfBackend}")\n`);
+        process.stdout.write(
+          `backend: ${backend.name} (${backend.packageName}; tfjs "${backend.tfBackend}")\n`,
+        );
       }
     });
 }

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { formatSummaryTable, runEval, summaryJson } from '../eval/index.js';
+import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
 
 interface EvalCliOptions {
@@ -40,6 +41,7 @@ export function registerEval(program: Command): void {
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+      checkOutputs([{ flag: '--out', file: path.join(opts.out, 'summary.json') }], []);
       const progress = createProgress({ label: 'eval', unit: 'frames' });
       let started = false;
       let summary;

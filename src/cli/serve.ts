@@ -50,7 +50,10 @@ export function registerServe(program: Command): void {
     .option('--preview-side <px>', 'long side of the JPEG preview', '640')
     .option('--preview-fps <n>', 'preview frames per second at most', '15')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
-    .option('--preset <name>', 'tracker preset: fast (the live default: lower latency) or default (more accurate)')
+    .option(
+      '--preset <name>',
+      'tracker preset: fast (the live default: lower latency) or default (more accurate)',
+    )
     .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
     .action(async (opts: ServeCliOptions) => {
       const server = await serve({

@@ -15,6 +15,7 @@ import { isLiveSource } from '../decode/source.js';
 import type { Tracker } from '../track/index.js';
 import type { Frame, TrackResult } from '../types.js';
 import { drawResult } from './annotate/draw.js';
+import { checkOutputs } from './output-path.js';
 import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
 import { openResultSink, type ResultSink } from './outputs.js';
 import { createProgress } from './progress.js';
@@ -50,8 +51,16 @@ export function registerTrack(program: Command): void {
 
 /** Runs the `track` command; resolves when the source ends or a signal stopped it. */
 export async function runTrack(source: string, opts: TrackCliOptions): Promise<void> {
-  const box = await initialBox(opts);
   const live = isLiveSource(source);
+  // Before anything is read or created: no output onto an input, another output or /proc.
+  checkOutputs(
+    [
+      ...(opts.out ? [{ flag: '--out', file: opts.out }] : []),
+      ...(opts.annotate ? [{ flag: '--annotate', file: opts.annotate }] : []),
+    ],
+    [...(live || source === '-' ? [] : [source]), ...(opts.boxFrom ? [opts.boxFrom] : [])],
+  );
+  const box = await initialBox(opts);
   // Files are probed first: a missing or unreadable file fails (ERR_SOURCE_NOT_FOUND,
   // ERR_PROBE_FAILED) before a results file is created or a model loaded.
   let info: VideoInfo | undefined = live || source === '-' ? undefined : await probeVideo(source);

@@ -4,7 +4,13 @@
  */
 import type { Command } from 'commander';
 import { initBackend } from '../backend/backend.js';
-import { disposeClipModel, saveClipModel, trainClassifier, type TrainEvent, type TrainOptions } from '../classify/index.js';
+import {
+  disposeClipModel,
+  saveClipModel,
+  trainClassifier,
+  type TrainEvent,
+  type TrainOptions,
+} from '../classify/index.js';
 import { SiamError } from '../errors.js';
 import { createProgress, type Progress } from './progress.js';
 
@@ -24,7 +30,8 @@ interface TrainFlags {
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be a number, got "${v}".`);
+  if (!Number.isFinite(n))
+    throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be a number, got "${v}".`);
   return n;
 }
 
@@ -61,9 +68,10 @@ export function registerTrain(program: Command): void {
           if (e.phase !== phase) {
             bar?.stop();
             phase = e.phase;
-            bar = e.phase === 'features'
-              ? createProgress({ label: 'features', total: e.total, unit: 'clips' })
-              : createProgress({ label: 'training', total: e.epochs, unit: 'epochs' });
+            bar =
+              e.phase === 'features'
+                ? createProgress({ label: 'features', total: e.total, unit: 'clips' })
+                : createProgress({ label: 'training', total: e.epochs, unit: 'epochs' });
           }
           bar?.tick();
         },

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, formatFromPath, formatResult, openResultSink } from '../../src/cli/outputs.js';
+import { checkOutputs } from '../../src/cli/output-path.js';
 import { parseBoxArg, checkBoxInFrame, initialBox } from '../../src/cli/track-box.js';
 import { isLiveSource } from '../../src/decode/source.js';
 import { SiamError } from '../../src/errors.js';
@@ -104,5 +105,57 @@ describe('initial box', () => {
     expect(isLiveSource('-')).toBe(false);
     // The same rules as decode(): a refused protocol fails here, before any file is written.
     expect(code(() => isLiveSource('file:///etc/passwd'))).toBe('ERR_UNSUPPORTED_SOURCE');
+  });
+});
+
+describe('checkOutputs', () => {
+  const dir = path.join(tmp, 'check');
+  mkdirSync(dir);
+  const input = path.join(dir, 'in.mp4');
+  writeFileSync(input, 'video');
+  symlinkSync(input, path.join(dir, 'alias.mp4'));
+  const codeOf = (fn: () => void): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as SiamError).code;
+    }
+    return undefined;
+  };
+
+  it('accepts new files in writable folders (missing folders included)', () => {
+    expect(() =>
+      checkOutputs(
+        [
+          { flag: '--out', file: path.join(dir, 'a/b/r.csv') },
+          { flag: '--annotate', file: path.join(dir, 'v.mp4') },
+        ],
+        [input],
+      ),
+    ).not.toThrow();
+  });
+
+  it('refuses the input (also through a symlink), two outputs on one file, and pseudo-filesystems', () => {
+    expect(codeOf(() => checkOutputs([{ flag: '--out', file: input }], [input]))).toBe('ERR_BAD_OPTION');
+    expect(
+      codeOf(() => checkOutputs([{ flag: '--annotate', file: path.join(dir, 'alias.mp4') }], [input])),
+    ).toBe('ERR_BAD_OPTION');
+    const same = path.join(dir, 'same.mp4');
+    expect(
+      codeOf(() =>
+        checkOutputs(
+          [
+            { flag: '--out', file: same },
+            { flag: '--annotate', file: same },
+          ],
+          [],
+        ),
+      ),
+    ).toBe('ERR_BAD_OPTION');
+    for (const file of ['/proc/x/y.csv', '/sys/r.csv', '/dev/r.csv'])
+      expect(codeOf(() => checkOutputs([{ flag: '--out', file }], []))).toBe('ERR_BAD_OPTION');
+    expect(codeOf(() => checkOutputs([{ flag: '--out', file: path.join(input, 'r.csv') }], []))).toBe(
+      'ERR_BAD_OPTION',
+    );
   });
 });

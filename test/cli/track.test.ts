@@ -2,7 +2,7 @@
  * `siamstream track` as a process, with the real tracker on the generated sample
  * (samples/tracking, 180 frames of 320x240): results files, annotated video, errors, Ctrl-C.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,23 @@ describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)',
       expect(r.stderr).toMatch(/ERR_BAD_BOX: .*\(hint: /);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('refuses an output onto the input (even a hard link) or under /proc, and leaves the input whole', async () => {
+    const input = path.join(tmp, 'input.mp4');
+    copyFileSync(SAMPLE_VIDEO, input);
+    linkSync(input, path.join(tmp, 'linked.mp4'));
+    const before = readFileSync(input);
+    for (const [flag, out] of [
+      ['--annotate', input],
+      ['--annotate', path.join(tmp, 'linked.mp4')],
+      ['--out', '/proc/siamstream-test/results.csv'],
+    ]) {
+      const r = await runCli(['track', input, '--box-from', SAMPLE_GT, flag, out]);
+      expect(r.code, `${flag} ${out}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`ERR_BAD_OPTION: ${flag} `));
+    }
+    expect(readFileSync(input).equals(before)).toBe(true);
   });
 
   it('fails with ERR_SOURCE_NOT_FOUND for a missing file', async () => {
