@@ -66,6 +66,20 @@ describe('parseGroundTruth', () => {
     expectEvalError(() => parseGroundTruth('\n\n'), /no box lines/);
   });
 
+  it('quotes a binary line with its control characters escaped, never raw', () => {
+    const binary = '\u0000\u0001PK\u0003\u0004\u001b[31m' + 'x'.repeat(100);
+    let message = '';
+    try {
+      parseGroundTruth(binary, 'box.bin');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^box\.bin:1: /);
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    expect(message).toContain('\\u0000');
+    expect(message.length).toBeLessThan(200);
+  });
+
   it('finds the first valid box', () => {
     const gt = parseGroundTruth('nan,nan,nan,nan\n5,6,7,8\n');
     expect(firstValidBox(gt)).toEqual({ index: 1, box: { x: 5, y: 6, width: 7, height: 8 } });
