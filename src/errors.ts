@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   ERR_FFMPEG_EXIT: 'ffmpeg exited with an error (exit code, signal and stderr tail attached).',
   ERR_PROBE_FAILED: 'The source could not be probed (unreadable or not a video).',
   ERR_SOURCE_LOST: 'A live source dropped and every reconnect attempt failed.',
+  ERR_USAGE: 'The command line names an unknown command or flag, or misses an argument.',
   ERR_BAD_OPTION: 'An option has a wrong type or is out of range.',
   ERR_BAD_BOX: 'A box is outside the frame, or of zero, negative or NaN size.',
   ERR_BAD_FRAME: 'A frame has inconsistent width, height and data length.',
@@ -26,7 +27,8 @@ export const ERROR_CODES = {
   ERR_UNAUTHORIZED: 'A missing or wrong token.',
   ERR_INSECURE_BIND: 'A non-local bind address was requested without a token.',
   ERR_EVAL_DATA: 'An evaluation folder or ground-truth file is malformed.',
-  ERR_INTERNAL: 'The live server failed a command or its source failed, or a worker thread died unexpectedly.',
+  ERR_INTERNAL:
+    'The live server failed a command or its source failed, or a worker thread died unexpectedly.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

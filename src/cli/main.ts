@@ -5,7 +5,7 @@
  * progress, logs and errors go to stderr.
  */
 import { Command, CommanderError } from 'commander';
-import { isSiamError } from '../errors.js';
+import { isSiamError, SiamError } from '../errors.js';
 import { registerDoctor } from './doctor.js';
 import { registerEval } from './eval.js';
 import { registerServe } from './serve.js';
@@ -18,6 +18,8 @@ export function buildProgram(): Command {
   const program = new Command('siamstream')
     .description('Real-time video object tracking and clip classification on TensorFlow.js + ffmpeg.')
     .showHelpAfterError()
+    // Commander's own error line is replaced by our coded one (reportError); its help still shows.
+    .configureOutput({ outputError: () => {} })
     .exitOverride();
   registerDoctor(program);
   registerTrack(program);
@@ -31,7 +33,16 @@ export function buildProgram(): Command {
 /** Prints a SiamError as `ERR_CODE: message (hint: …)` on stderr and sets the exit code. */
 export function reportError(e: unknown): void {
   if (e instanceof CommanderError) {
-    process.exitCode = e.exitCode;
+    if (e.exitCode === 0) {
+      process.exitCode = 0; // --help, --version
+      return;
+    }
+    const message = e.message.replace(/^error: /, '');
+    const usage = new SiamError('ERR_USAGE', message, {
+      hint: 'siamstream --help, or siamstream <command> --help',
+    });
+    process.stderr.write(`siamstream: ${usage.toString()}\n`);
+    process.exitCode = 2;
     return;
   }
   if (isSiamError(e)) {
