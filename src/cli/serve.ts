@@ -8,7 +8,9 @@
 import type { Command } from 'commander';
 import { SiamError } from '../errors.js';
 import { serve } from '../stream/index.js';
-import { parseBoxArg } from './track-box.js';
+import { checkBoxInFrame, parseBoxArg } from './track-box.js';
+import { probeVideo } from '../decode/index.js';
+import { isLiveSource } from '../decode/source.js';
 
 interface ServeCliOptions {
   source: string;
@@ -56,15 +58,24 @@ export function registerServe(program: Command): void {
     )
     .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
     .action(async (opts: ServeCliOptions) => {
+      const box = opts.box === undefined ? undefined : parseBoxArg(opts.box);
+      const maxSide = int('--max-side', opts.maxSide);
+      // A --box outside a file's frames fails here, with its code, rather than in a server with
+      // no client to tell (live sources are checked on their first frame, in the server).
+      if (box && opts.source && !isLiveSource(opts.source) && opts.source !== '-') {
+        const info = await probeVideo(opts.source);
+        const fit = maxSide ? Math.min(1, maxSide / Math.max(info.width, info.height)) : 1;
+        checkBoxInFrame(box, Math.round(info.width * fit), Math.round(info.height * fit));
+      }
       const server = await serve({
         source: opts.source,
-        box: opts.box === undefined ? undefined : parseBoxArg(opts.box),
+        box,
         model: opts.model,
         host: opts.host,
         port: int('--port', opts.port),
         token: opts.token,
         loop: Boolean(opts.loop),
-        maxSide: int('--max-side', opts.maxSide),
+        maxSide,
         previewMaxSide: int('--preview-side', opts.previewSide),
         previewMaxFps: int('--preview-fps', opts.previewFps),
         tracker: { backend: opts.backend, preset: opts.preset },

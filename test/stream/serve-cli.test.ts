@@ -29,6 +29,13 @@ describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
     );
   });
 
+  it("refuses a --box outside the file's frames (ERR_BAD_BOX, exit 2) before serving", async () => {
+    const p = cli(['--source', VIDEO, '--port', '0', '--box', '900,700,40,40']);
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toMatch(/siamstream: ERR_BAD_BOX: The box 900,700,40,40 is outside the 320x240 frame/);
+    expect(p.err()).not.toMatch(/dashboard at/);
+  });
+
   it('serves the dashboard, prints its URL with --json, and exits on SIGTERM', async () => {
     const p = cli([
       '--source',
