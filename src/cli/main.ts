@@ -48,6 +48,9 @@ export function reportError(e: unknown): void {
   if (isSiamError(e)) {
     process.stderr.write(`siamstream: ${e.toString()}\n`);
     if (process.env.SIAMSTREAM_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+    const tail = e.details?.stderrTail;
+    if (process.env.SIAMSTREAM_DEBUG && typeof tail === 'string')
+      process.stderr.write(`ffmpeg stderr:\n${tail}\n`);
     process.exitCode = 2;
     return;
   }

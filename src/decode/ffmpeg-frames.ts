@@ -166,7 +166,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
         else if (exit && (exit.code !== 0 || exit.signal)) {
           const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
           endError = new SiamError('ERR_FFMPEG_EXIT', `ffmpeg ${how}: ${tail.summary() || '(no stderr)'}`, {
-            hint: 'the stderr tail is in error.details.stderrTail',
+            hint: "SIAMSTREAM_DEBUG=1 prints ffmpeg's stderr tail (also in error.details.stderrTail)",
             details: {
               exitCode: exit.code,
               signal: exit.signal,

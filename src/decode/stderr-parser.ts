@@ -117,6 +117,13 @@ export class HeaderParser {
   }
 }
 
+/** A line that reports a problem. */
+const ERROR_LIKE =
+  /error|invalid|no such|not found|denied|failed|unable|could not|cannot|partial file|corrupt/i;
+/** ffmpeg's closing verdicts, which say that it failed but not why. */
+const GENERIC_VERDICT =
+  /^(conversion failed!?|error opening output files?.*|exiting normally.*|error while filtering.*)$/i;
+
 /** Keeps the last `max` lines that are not per-frame noise, for error messages. */
 export class StderrTail {
   private readonly lines: string[] = [];
@@ -132,12 +139,20 @@ export class StderrTail {
     return this.lines.join('\n');
   }
 
-  /** The most telling line: the last one that looks like an error, else the last line. */
+  /**
+   * The most telling lines: ffmpeg prints the reason first and a generic verdict last
+   * ("Conversion failed!", "Error opening output files"), so the verdicts are skipped and the
+   * last two distinct error-looking lines before them are kept (in order, the demuxer's
+   * `@ 0x…` address dropped); else the last line.
+   */
   summary(): string {
-    for (let i = this.lines.length - 1; i >= 0; i--) {
-      const l = this.lines[i];
-      if (/error|invalid|no such|not found|denied|failed|unable|could not|cannot/i.test(l)) return l.trim();
+    const telling: string[] = [];
+    for (let i = this.lines.length - 1; i >= 0 && telling.length < 2; i--) {
+      const l = this.lines[i].trim().replace(/ @ 0x[0-9a-f]+\]/i, ']');
+      if (GENERIC_VERDICT.test(l) || telling.includes(l)) continue;
+      if (ERROR_LIKE.test(l)) telling.unshift(l);
     }
+    if (telling.length) return telling.join('; ');
     return this.lines[this.lines.length - 1]?.trim() ?? '';
   }
 }

@@ -85,6 +85,20 @@ describe('stderr parsing', () => {
     expect(t.toString()).toBe('a\nx.mp4: Invalid data found when processing input\nb');
     expect(t.summary()).toBe('x.mp4: Invalid data found when processing input');
   });
+
+  it("summarises with the reason, not ffmpeg's closing verdict", () => {
+    const t = new StderrTail();
+    for (const line of [
+      "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'pipe:':",
+      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55b9cf6fc8c0] stream 1, offset 0x30: partial file',
+      'pipe:: Invalid data found when processing input',
+      'Conversion failed!',
+    ])
+      t.push(line);
+    expect(t.summary()).toBe(
+      '[mov,mp4,m4a,3gp,3g2,mj2] stream 1, offset 0x30: partial file; pipe:: Invalid data found when processing input',
+    );
+  });
 });
 
 describe('FrameAssembler', () => {
