@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import type { Subscription } from 'rxjs';
 import { createFrameDemand, decode, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
+import { SiamError } from '../errors.js';
 import type { Tracker } from '../track/index.js';
 import type { Frame, TrackResult } from '../types.js';
 import { drawResult } from './annotate/draw.js';
@@ -24,6 +25,7 @@ import { checkBoxInFrame, initialBox } from './track-box.js';
 interface TrackCliOptions {
   box?: string;
   boxFrom?: string;
+  strict?: boolean;
   out?: string;
   annotate?: string;
   backend?: string;
@@ -44,10 +46,17 @@ export function registerTrack(program: Command): void {
     .option('--annotate <file.mp4>', 'write a video with the box, the score and the lost state drawn')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
     .option('--preset <name>', 'tracker preset')
+    .option(
+      '--strict',
+      'fail (ERR_TRUNCATED_INPUT) instead of warning when a file gives fewer frames than it announces',
+    )
     .action(async (source: string, opts: TrackCliOptions) => {
       await runTrack(source, opts);
     });
 }
+
+/** Fewer frames than this fraction of the announced count (less one) counts as truncated. */
+const TRUNCATION_TOLERANCE = 0.98;
 
 /** Runs the `track` command; resolves when the source ends or a signal stopped it. */
 export async function runTrack(source: string, opts: TrackCliOptions): Promise<void> {
@@ -177,7 +186,26 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   }
   report(sink, encoder, opts.annotate, stoppedBy);
   if (failure) throw failure;
+  if (!stoppedBy) checkComplete(sink.rows, info, Boolean(opts.strict));
   if (stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.exitCode = EXIT_ON_SIGNAL[stoppedBy];
+}
+
+/**
+ * A file that yields clearly fewer frames than its container announces is truncated or damaged
+ * (ffmpeg decodes what it can and exits 0): a warning on stderr, or with `strict` the coded error
+ * — the results of the frames read are written either way.
+ */
+function checkComplete(read: number, info: VideoInfo | undefined, strict: boolean): void {
+  const announced = info?.containerFrames;
+  if (!announced || read >= announced * TRUNCATION_TOLERANCE - 1) return;
+  const message = `read ${read} of the ${announced} frames the file announces: it is truncated or damaged`;
+  if (strict) {
+    throw new SiamError('ERR_TRUNCATED_INPUT', message, {
+      hint: 'The results of the frames read were written; re-encode or re-download the file.',
+      details: { read, announced },
+    });
+  }
+  process.stderr.write(`siamstream track: warning: ${message} (--strict makes this an error)\n`);
 }
 
 /** Says on stderr where the results and the annotated video went. */

@@ -14,6 +14,8 @@ export interface VideoInfo {
   fps: number;
   /** Number of frames, when the container says or the packets were counted. */
   frameCount?: number;
+  /** Frames the container's index announces (files probed with ffprobe): more than `frameCount` means a truncated or damaged file. */
+  containerFrames?: number;
   durationMs?: number;
   /** Codec name as ffmpeg spells it (`h264`, `gif`, …); the source codec, even while decoding to RGB. */
   codec?: string;

@@ -99,6 +99,8 @@ async function withFfprobe(ffprobe: string, src: ResolvedSource): Promise<VideoI
   const counted = Number(s.nb_read_packets);
   if (Number.isInteger(counted) && counted > 0) info.frameCount = counted;
   else if (Number.isInteger(frames) && frames > 0) info.frameCount = frames;
+  const announced = Number(s.nb_frames);
+  if (Number.isInteger(announced) && announced > 0) info.containerFrames = announced;
   const duration = Number(s.duration ?? json.format?.duration);
   if (Number.isFinite(duration) && duration > 0) info.durationMs = Math.round(duration * 1000);
   if (s.codec_name) info.codec = s.codec_name;

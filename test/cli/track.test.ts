@@ -2,7 +2,16 @@
  * `siamstream track` as a process, with the real tracker on the generated sample
  * (samples/tracking, 180 frames of 320x240): results files, annotated video, errors, Ctrl-C.
  */
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +126,26 @@ describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)',
       expect(r.stderr).toMatch(new RegExp(`ERR_BAD_OPTION: ${flag} `));
     }
     expect(readFileSync(input).equals(before)).toBe(true);
+  });
+
+  it('warns on a truncated file, and with --strict fails with ERR_TRUNCATED_INPUT, results kept', async () => {
+    const whole = readFileSync(SAMPLE_VIDEO);
+    const half = path.join(tmp, 'half.mp4');
+    writeFileSync(half, whole.subarray(0, whole.length >> 1));
+    const csv = path.join(tmp, 'half.csv');
+    const lenient = await runCli(['track', half, '--box-from', SAMPLE_GT, '--out', csv]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toMatch(/warning: read \d+ of the 180 frames the file announces/);
+    const strict = await runCli(['track', half, '--box-from', SAMPLE_GT, '--out', csv, '--strict']);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/ERR_TRUNCATED_INPUT: read \d+ of the 180 frames/);
+    const rows = readFileSync(csv, 'utf8').trimEnd().split('\n').length - 1;
+    expect(rows).toBeGreaterThan(10);
+    expect(rows).toBeLessThan(180);
+    // A whole file gives no warning.
+    const ok = await runCli(['track', SAMPLE_VIDEO, '--box-from', SAMPLE_GT, '--out', csv, '--strict']);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).not.toMatch(/warning|ERR_/);
   });
 
   it('fails with ERR_SOURCE_NOT_FOUND for a missing file', async () => {
