@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   ERR_FFMPEG_EXIT: 'ffmpeg exited with an error (exit code, signal and stderr tail attached).',
   ERR_PROBE_FAILED: 'The source could not be probed (unreadable or not a video).',
   ERR_SOURCE_LOST: 'A live source dropped and every reconnect attempt failed.',
+  ERR_SOURCE_STALLED: 'A live source sent no frame for stallTimeoutMs (it is reconnected).',
   ERR_TRUNCATED_INPUT: 'A file gave clearly fewer frames than its container announces (with --strict).',
   ERR_USAGE: 'The command line names an unknown command or flag, or misses an argument.',
   ERR_BAD_OPTION: 'An option has a wrong type or is out of range.',

@@ -2,7 +2,7 @@
  * `decode(source, options)`: a video file, a V4L2 camera, a network stream or stdin as an
  * `Observable<Frame>` of RGB24 frames, decoded by ffmpeg (one child per subscription).
  */
-import { concatWith, defer, Observable, throwError } from 'rxjs';
+import { concatWith, defer, identity, Observable, throwError, timeout } from 'rxjs';
 import { SiamError } from '../errors.js';
 import type { Frame } from '../types.js';
 import { buildFfmpegArgs } from './args.js';
@@ -142,8 +142,19 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       options.onReconnect?.(e);
     };
 
+    const stallMs = options.stallTimeoutMs ?? DEFAULT_DECODE_OPTIONS.stallTimeoutMs;
+    const stalled = (): Observable<never> =>
+      throwError(
+        () =>
+          new SiamError('ERR_SOURCE_STALLED', `no frame for ${stallMs} ms`, {
+            hint: 'the sender stopped or the server hangs; raise stallTimeoutMs for slow sources',
+          }),
+      );
     const frames$ = resolved.live
       ? run.pipe(
+          // The watchdog: a connection that goes quiet is dropped (the teardown stops ffmpeg) and
+          // retried like one that failed.
+          stallMs > 0 ? timeout({ first: 2 * stallMs, each: stallMs, with: stalled }) : identity,
           // A live stream that ends has dropped: make that an error so it is retried.
           concatWith(throwError(() => new SiamError('ERR_FFMPEG_EXIT', 'the live stream ended'))),
           reconnectWithBackoff<RawFrame>(options.reconnect, onReconnect),

@@ -87,6 +87,13 @@ export interface DecodeOptions {
   killGraceMs?: number;
   /** Log reconnects on stderr. @default true */
   logReconnects?: boolean;
+  /**
+   * Live sources: a connection that delivers no frame for this long (twice as long for the first
+   * frame, which waits for the connection) is stalled — a sender that stopped, a server that hangs
+   * mid-stream: ffmpeg is stopped and the source reconnects with backoff, then `ERR_SOURCE_LOST`.
+   * 0 turns the watchdog off. @default 5000
+   */
+  stallTimeoutMs?: number;
 }
 
 /** Reconnect defaults (live sources). */
@@ -103,6 +110,7 @@ export const DEFAULT_DECODE_OPTIONS = {
   killGraceMs: DEFAULT_KILL_GRACE_MS,
   logReconnects: true,
   reconnect: DEFAULT_RECONNECT,
+  stallTimeoutMs: 5000,
 } as const;
 
 function bad(message: string): SiamError {
@@ -139,6 +147,7 @@ export function validateDecodeOptions(o: DecodeOptions): void {
   checkNonNegative('startMs', o.startMs);
   checkNonNegative('durationMs', o.durationMs, false);
   checkNonNegative('killGraceMs', o.killGraceMs);
+  checkNonNegative('stallTimeoutMs', o.stallTimeoutMs);
   if (o.backpressure !== undefined && o.backpressure !== 'all' && o.backpressure !== 'latest') {
     throw bad(`Expected \`backpressure\` to be 'all' or 'latest', got ${String(o.backpressure)}`);
   }

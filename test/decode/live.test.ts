@@ -2,7 +2,7 @@
  * Live (network) sources, against a local HTTP server on port 0: `latest` by default, reconnects
  * with backoff when the stream ends or fails, indices continue, and ERR_SOURCE_LOST at the end.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lastValueFrom, take, toArray } from 'rxjs';
@@ -15,10 +15,19 @@ let server: http.Server;
 let base = '';
 let requests = 0;
 let servedTwice = 0;
+let stallRequests = 0;
+/** How much of the sample the stalling route sends before it goes quiet. */
+const STALL_BYTES = 60_000;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     requests++;
+    if (req.url === '/stall.mp4') {
+      // The first connection gets part of the video and then silence; later ones only silence.
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      if (++stallRequests === 1) res.write(readFileSync(SAMPLE).subarray(0, STALL_BYTES));
+      return; // the response is never ended: a server that hangs mid-stream
+    }
     if (req.url === '/video.mp4' || (req.url === '/twice.mp4' && ++servedTwice <= 2)) {
       res.writeHead(200, { 'content-type': 'video/mp4' });
       createReadStream(SAMPLE).pipe(res);
@@ -29,7 +38,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(
+  () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections(); // the stalled responses
+    }),
+);
 
 describe('decode(http://…) as a live source', () => {
   it('reconnects when the stream ends, continues indices and time, then ERR_SOURCE_LOST', async () => {
@@ -86,6 +101,35 @@ describe('decode(http://…) as a live source', () => {
     } finally {
       write.mockRestore();
     }
+  });
+
+  it('a source that goes quiet is dropped by the watchdog, reconnected, then ERR_SOURCE_LOST, no child left', async () => {
+    const frames: Frame[] = [];
+    const events: ReconnectEvent[] = [];
+    const pids: number[] = [];
+    stallRequests = 0;
+    const err = await rejection(
+      new Promise((resolve, reject) =>
+        decode(`${base}/stall.mp4`, {
+          maxSide: 32,
+          stallTimeoutMs: 400,
+          reconnect: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
+          logReconnects: false,
+          onReconnect: (e) => events.push(e),
+          onStart: (c) => pids.push(c.pid),
+        }).subscribe({ next: (f) => frames.push(f), error: reject, complete: () => resolve(undefined) }),
+      ),
+    );
+    expect(err.code).toBe('ERR_SOURCE_LOST');
+    expect((err.cause as { code?: string }).code).toBe('ERR_SOURCE_STALLED');
+    // Run 1 delivers the frames it got and stalls (attempt 1); run 2 gets nothing and stalls
+    // (attempt 2); run 3 the same, and the attempts are spent: lost.
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.length).toBeLessThan(SAMPLE_FRAMES);
+    expect(events.map((e) => e.attempt)).toEqual([1, 2]);
+    expect(events.every((e) => /no frame for 400 ms/.test(e.reason))).toBe(true);
+    expect(stallRequests).toBe(3);
+    for (const pid of pids) expect(await waitGone(pid)).toBe(true);
   });
 
   it("defaults to 'latest' (a synchronous consumer still gets every frame)", async () => {
