@@ -101,9 +101,13 @@ export function registerServe(program: Command): void {
           process.stderr.write('siamstream: source ended; still serving (Ctrl-C to stop)\n');
         return e;
       });
-      let onSignal = (): void => undefined;
+      let onSignal = (_signal: NodeJS.Signals): void => undefined;
+      let stoppedBy: NodeJS.Signals | undefined;
       const error = await new Promise<unknown>((resolve) => {
-        onSignal = () => resolve(undefined);
+        onSignal = (signal) => {
+          stoppedBy = signal;
+          resolve(undefined);
+        };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
         void failed.then((e) => e !== undefined && resolve(e));
@@ -114,5 +118,7 @@ export function registerServe(program: Command): void {
       clearInterval(log);
       await server.close();
       if (error !== undefined) throw error;
+      // As `track` and `classify`: 128 + the signal's number (docs/errors.md, "Exit status").
+      if (stoppedBy) process.exitCode = stoppedBy === 'SIGINT' ? 130 : 143;
     });
 }

@@ -36,7 +36,7 @@ describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
     expect(p.err()).not.toMatch(/dashboard at/);
   });
 
-  it('serves the dashboard, prints its URL with --json, and exits on SIGTERM', async () => {
+  it('serves the dashboard, prints its URL with --json, and exits 143 on SIGTERM', async () => {
     const p = cli([
       '--source',
       VIDEO,
@@ -61,6 +61,6 @@ describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
     } finally {
       p.child.kill('SIGTERM');
     }
-    expect(await p.exited).toBe(0);
+    expect(await p.exited).toBe(143);
   });
 });
