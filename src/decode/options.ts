@@ -3,6 +3,7 @@
  */
 import type { Readable } from 'node:stream';
 import { SiamError } from '../errors.js';
+import { closestName } from '../util/closest-name.js';
 import { DEFAULT_KILL_GRACE_MS } from './child-reaper.js';
 import type { FrameDemand } from './demand.js';
 
@@ -96,6 +97,34 @@ export interface DecodeOptions {
   stallTimeoutMs?: number;
 }
 
+/** Every field of {@link DecodeOptions} (a typo is refused, not ignored). */
+const DECODE_OPTION_KEYS = [
+  'width',
+  'height',
+  'maxSide',
+  'fps',
+  'startMs',
+  'durationMs',
+  'backpressure',
+  'demand',
+  'realtime',
+  'loop',
+  'reconnect',
+  'onDropped',
+  'onInfo',
+  'onReconnect',
+  'onStart',
+  'stdin',
+  'killGraceMs',
+  'logReconnects',
+  'stallTimeoutMs',
+] as const satisfies readonly (keyof DecodeOptions)[];
+// Compile-time check that the list above names every field.
+const everyKeyListed: Exclude<keyof DecodeOptions, (typeof DECODE_OPTION_KEYS)[number]> extends never
+  ? true
+  : never = true;
+void everyKeyListed;
+
 /** Reconnect defaults (live sources). */
 export const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
   attempts: 5,
@@ -139,6 +168,13 @@ function checkNonNegative(name: string, v: unknown, allowZero = true): void {
  */
 export function validateDecodeOptions(o: DecodeOptions): void {
   if (o === null || typeof o !== 'object') throw bad(`Expected options to be an object, got ${String(o)}`);
+  const unknown = Object.keys(o).find((k) => !(DECODE_OPTION_KEYS as readonly string[]).includes(k));
+  if (unknown !== undefined) {
+    const near = closestName(unknown, DECODE_OPTION_KEYS);
+    throw new SiamError('ERR_BAD_OPTION', `Unknown decode option \`${unknown}\``, {
+      hint: near ? `Did you mean \`${near}\`?` : 'See DecodeOptions in docs/decode.md.',
+    });
+  }
   checkPositiveInt('width', o.width);
   checkPositiveInt('height', o.height);
   checkPositiveInt('maxSide', o.maxSide);

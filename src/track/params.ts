@@ -3,6 +3,7 @@
  * presets (one comment a line), validated once (STYLE.md §6; pytracking `parameter/<tracker>/`).
  */
 import { SiamError } from '../errors.js';
+import { closestName } from '../util/closest-name.js';
 import type { TemplateUpdate } from './correlation-filter.js';
 
 /** Which trunk activations are the features. */
@@ -197,29 +198,6 @@ function check(name: string, value: number, ok: boolean, want: string): void {
   }
 }
 
-/** The known name nearest to `name` (edit distance ≤ 2, case-insensitive), if any: typo hints. */
-function closest(name: string, names: Iterable<string>): string | undefined {
-  const a = name.toLowerCase();
-  let best: string | undefined;
-  let bestD = 3;
-  for (const candidate of names) {
-    const b = candidate.toLowerCase();
-    // Levenshtein distance, one row at a time.
-    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const next = [i];
-      for (let j = 1; j <= b.length; j++)
-        next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      row = next;
-    }
-    if (row[b.length] < bestD) {
-      bestD = row[b.length];
-      best = candidate;
-    }
-  }
-  return best;
-}
-
 /** Applies the preset and defaults to `options` and validates the result (`ERR_BAD_OPTION`). */
 export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTrackerOptions {
   const presetName = options.preset ?? DEFAULT_TRACKER_OPTIONS.preset;
@@ -229,7 +207,7 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   const known = new Set([...Object.keys(DEFAULT_TRACKER_OPTIONS), 'modelPath']);
   const unknown = Object.keys(options).filter((k) => !known.has(k));
   if (unknown.length) {
-    const near = closest(unknown[0], known);
+    const near = closestName(unknown[0], known);
     throw new SiamError('ERR_BAD_OPTION', `Unknown tracker option \`${unknown[0]}\``, {
       hint: near ? `Did you mean \`${near}\`?` : 'See TrackerOptions in docs/tracker.md.',
     });

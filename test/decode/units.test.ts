@@ -309,6 +309,7 @@ describe('validateDecodeOptions', () => {
     [{ backpressure: 'some' }, '`backpressure`'],
     [{ reconnect: { attempts: -1 } }, '`reconnect.attempts`'],
     [{ onInfo: 3 }, '`onInfo`'],
+    [{ maxSize: 640 }, 'Unknown decode option `maxSize`'],
   ])('rejects %j with ERR_BAD_OPTION naming %s', (o, name) => {
     let err: unknown;
     try {
@@ -319,6 +320,16 @@ describe('validateDecodeOptions', () => {
     expect(err).toBeInstanceOf(SiamError);
     expect((err as SiamError).code).toBe('ERR_BAD_OPTION');
     expect((err as SiamError).message).toContain(name);
+  });
+
+  it('hints the nearest option name for a typo', () => {
+    let err: SiamError | undefined;
+    try {
+      validateDecodeOptions({ stallTimeoutMS: 10 } as never);
+    } catch (e) {
+      err = e as SiamError;
+    }
+    expect(err?.hint).toBe('Did you mean `stallTimeoutMs`?');
   });
 });
 
