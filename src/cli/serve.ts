@@ -19,6 +19,7 @@ interface ServeCliOptions {
   host: string;
   port: string;
   token?: string;
+  viewToken?: string;
   loop?: boolean;
   maxSide?: string;
   previewSide?: string;
@@ -47,6 +48,10 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--token <token>', 'token required by the page and the WebSocket (default: $SIAMSTREAM_TOKEN)')
+    .option(
+      '--view-token <token>',
+      'a second token that may watch but not steer (default: $SIAMSTREAM_VIEW_TOKEN); needs --token',
+    )
     .option('--loop', 'loop a file source')
     .option('--max-side <px>', 'scale decoded frames so the long side is at most this')
     .option('--preview-side <px>', 'long side of the JPEG preview', '640')
@@ -74,6 +79,7 @@ export function registerServe(program: Command): void {
         host: opts.host,
         port: int('--port', opts.port),
         token: opts.token,
+        viewToken: opts.viewToken ?? (process.env.SIAMSTREAM_VIEW_TOKEN || undefined),
         loop: Boolean(opts.loop),
         maxSide,
         previewMaxSide: int('--preview-side', opts.previewSide),

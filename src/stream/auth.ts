@@ -93,11 +93,49 @@ export function requestToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** True when no token is required, or the request carries the right one. */
-export function isAuthorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined) return true;
+/** What a connection may do: steer the tracker (`control`) or only watch (`view`). */
+export type ClientRole = 'control' | 'view';
+
+/**
+ * The role a request's token grants: `control` for the token (or when none is required), `view`
+ * for the view-only token, undefined for anything else (401).
+ */
+export function requestRole(
+  req: IncomingMessage,
+  token: string | undefined,
+  viewToken?: string,
+): ClientRole | undefined {
+  if (token === undefined) return 'control';
   const given = requestToken(req);
-  return given !== undefined && tokensEqual(given, token);
+  if (given === undefined) return undefined;
+  if (tokensEqual(given, token)) return 'control';
+  if (viewToken !== undefined && tokensEqual(given, viewToken)) return 'view';
+  return undefined;
+}
+
+/** True when no token is required, or the request carries the token or the view-only token. */
+export function isAuthorized(req: IncomingMessage, token: string | undefined, viewToken?: string): boolean {
+  return requestRole(req, token, viewToken) !== undefined;
+}
+
+/**
+ * Validates the view-only token: like the token, and only beside one (it narrows what a token
+ * holder may do; it never replaces the token).
+ */
+export function checkViewToken(viewToken: string | undefined, token: string | undefined): void {
+  if (viewToken === undefined) return;
+  if (token === undefined) {
+    throw new SiamError('ERR_BAD_OPTION', 'a view-only token needs a token too', {
+      hint: 'pass --token T for who may steer, and --view-token V for who may only watch',
+    });
+  }
+  if (viewToken.length < 8 || /\s/.test(viewToken) || viewToken === token) {
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      'a view-only token must be at least 8 characters long, without whitespace, and differ from the token',
+      { hint: 'use e.g. `openssl rand -hex 16`' },
+    );
+  }
 }
 
 /** True when the request has no `Origin` (not a browser) or one whose host is the request's `Host`. */

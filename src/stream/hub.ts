@@ -18,6 +18,7 @@ import {
   type StatsMessage,
   type StreamType,
 } from './protocol.js';
+import type { ClientRole } from './auth.js';
 import type { LiveSession } from './session.js';
 
 /** What the {@link ClientHub} needs from the server. */
@@ -30,6 +31,8 @@ export interface HubOptions {
 
 interface Client {
   ws: WebSocket;
+  /** What it may do: `view` clients may subscribe but not send `init` / `stop`. */
+  role: ClientRole;
   queue: ClientQueue;
   alive: boolean;
   framesSentAtLastStats: number;
@@ -76,9 +79,10 @@ export class ClientHub {
   }
 
   /** Registers a new connection and greets it. */
-  add(ws: WebSocket): void {
+  add(ws: WebSocket, role: ClientRole = 'control'): void {
     const client: Client = {
       ws,
+      role,
       queue: new ClientQueue(ws, this.opts.queue),
       alive: true,
       framesSentAtLastStats: 0,
@@ -214,6 +218,7 @@ export class ClientHub {
       },
       subscribed: [...c.queue.subscribed],
       tracking: this.session?.tracking ?? false,
+      control: c.role === 'control',
     };
   }
 
@@ -231,6 +236,14 @@ export class ClientHub {
     }
     const m = parsed.message;
     const reply = (e: ErrorMessage): void => this.sendTo(c, m.id === undefined ? e : { ...e, id: m.id });
+    if ((m.type === 'init' || m.type === 'stop') && c.role !== 'control') {
+      reply({
+        type: 'error',
+        code: 'ERR_FORBIDDEN',
+        message: `this connection may watch but not send \`${m.type}\` (it has the view-only token)`,
+      });
+      return;
+    }
     switch (m.type) {
       case 'init':
         this.session?.commands.next({ type: 'init', box: m.box, frameIndex: m.frameIndex, reply });

@@ -117,6 +117,8 @@ export interface HelloMessage {
   subscribed: StreamType[];
   /** Current tracking state, as in a `state` message. */
   tracking: boolean;
+  /** Whether this connection may send `init` / `stop` (false with the view-only token). */
+  control: boolean;
 }
 
 /** Tracking started (after `init` or `--box`) or stopped (after `stop`). Broadcast to every client. */
@@ -178,7 +180,7 @@ export interface StatsMessage {
 /** A refused client message or a failed command. The connection stays open. */
 export interface ErrorMessage {
   type: 'error';
-  code: 'ERR_BAD_MESSAGE' | 'ERR_BAD_BOX' | 'ERR_NOT_INITIALISED' | 'ERR_INTERNAL';
+  code: 'ERR_BAD_MESSAGE' | 'ERR_BAD_BOX' | 'ERR_NOT_INITIALISED' | 'ERR_FORBIDDEN' | 'ERR_INTERNAL';
   message: string;
   /** The `id` of the client message this answers, when it had one. */
   id?: string | number;

@@ -25,6 +25,8 @@ export interface ServeOptions {
   port?: number;
   /** Token required on the page and the WebSocket. @default process.env.SIAMSTREAM_TOKEN */
   token?: string;
+  /** A second, view-only token: its holders see everything but may not `init` or `stop` (`ERR_FORBIDDEN`). Needs `token`. */
+  viewToken?: string;
   /** Loop a file source forever. @default false */
   loop?: boolean;
   /** Treat the source as live (`latest` mode, no `-re`). @default true for cameras and URLs, false for files */
@@ -130,4 +132,6 @@ export function validateServeOptions(o: ServeOptions): void {
       );
   }
   if (o.token !== undefined && typeof o.token !== 'string') throw bad('Expected `token` to be a string');
+  if (o.viewToken !== undefined && typeof o.viewToken !== 'string')
+    throw bad('Expected `viewToken` to be a string');
 }

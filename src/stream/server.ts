@@ -7,7 +7,15 @@ import type { Duplex } from 'node:stream';
 import { realpathSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
 import { SiamError } from '../errors.js';
-import { checkBind, isAllowedHost, isAuthorized, isSameOrigin, requestToken, tokenCookie } from './auth.js';
+import {
+  checkBind,
+  checkViewToken,
+  isAllowedHost,
+  isSameOrigin,
+  requestRole,
+  requestToken,
+  tokenCookie,
+} from './auth.js';
 import { resolveSource } from '../decode/source.js';
 import { defaultClassifier, defaultFrameSource, defaultTrackerFactory } from './defaults.js';
 import { ClientHub } from './hub.js';
@@ -66,6 +74,8 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   validateServeOptions(options);
   const o = { ...DEFAULT_SERVE_OPTIONS, ...options };
   const token = checkBind(o.host, options.token, options.env ?? process.env);
+  const viewToken = options.viewToken;
+  checkViewToken(viewToken, token);
   // Cameras and URLs are live; a missing file or a refused protocol fails here, before the model loads.
   const live = options.live ?? (o.source !== undefined && resolveSource(o.source).live);
   const dashboardDir = realpathSync(options.dashboardDir ?? defaultDashboardDir());
@@ -89,14 +99,16 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
       res.end('ERR_UNAUTHORIZED: without a token, the server answers only to a loopback Host\n');
       return;
     }
-    if (!isAuthorized(req, token)) {
+    if (!requestRole(req, token, viewToken)) {
       res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
       res.end('ERR_UNAUTHORIZED: a valid token is required (open the page as /?token=…)\n');
       return;
     }
-    // The browser's WebSocket cannot send headers: the page hands the token over as a cookie.
+    // The browser's WebSocket cannot send headers: the page hands the token over as a cookie —
+    // the one this request presented (a viewer's cookie carries the view-only token).
+    const given = requestToken(req);
     const extra: Record<string, string> =
-      token !== undefined && requestToken(req) ? { 'set-cookie': tokenCookie(token) } : {};
+      token !== undefined && given ? { 'set-cookie': tokenCookie(given) } : {};
     void serveStatic(dashboardDir, req, res, extra);
   };
   const http = createServer(onRequest);
@@ -111,11 +123,11 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
     if (path !== '/ws') return refuseUpgrade(socket, 404, 'not found');
     if (!isAllowedHost(req, token))
       return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: without a token, only a loopback Host is served');
-    if (!isAuthorized(req, token))
-      return refuseUpgrade(socket, 401, 'ERR_UNAUTHORIZED: a valid token is required');
+    const role = requestRole(req, token, viewToken);
+    if (!role) return refuseUpgrade(socket, 401, 'ERR_UNAUTHORIZED: a valid token is required');
     if (!isSameOrigin(req))
       return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: cross-origin WebSocket refused');
-    wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws, role));
   });
 
   await new Promise<void>((resolve, reject) => {

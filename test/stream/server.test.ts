@@ -297,6 +297,48 @@ describe('serve() security', () => {
     expect(['evil.localhost', 'localhost.evil.example', '128.0.0.1'].some(isLoopbackHost)).toBe(false);
   });
 
+  it('a view-only token watches but may not steer (ERR_FORBIDDEN); its cookie is its own', async () => {
+    const token = 'correct-horse-battery';
+    const viewToken = 'viewers-only-please';
+    const s = await start({ token, viewToken, createTracker: () => identityTracker() });
+    const viewer = connect(s, `?token=${viewToken}`);
+    const steerer = connect(s, `?token=${token}`);
+    await Promise.all([viewer.opened, steerer.opened]);
+    await viewer.waitFor((x) => x.frames.length >= 1, 10_000, 'a frame for the viewer');
+    expect(viewer.of('hello')[0]).toMatchObject({ control: false });
+    expect(steerer.of('hello')[0]).toMatchObject({ control: true });
+    viewer.send({ type: 'init', box: { x: 10, y: 20, width: 30, height: 40 }, id: 'v1' });
+    viewer.send({ type: 'stop', id: 'v2' });
+    await viewer.waitFor((x) => x.of('error').length >= 2, 5000, 'two refusals');
+    expect(viewer.of('error').map((e) => [e.code, e.id])).toEqual([
+      ['ERR_FORBIDDEN', 'v1'],
+      ['ERR_FORBIDDEN', 'v2'],
+    ]);
+    expect(viewer.of('state')).toEqual([]);
+    steerer.send({ type: 'init', box: { x: 10, y: 20, width: 30, height: 40 } });
+    // The viewer sees what the steerer started.
+    await viewer.waitFor((x) => x.of('track').length >= 2, 10_000, 'tracks for the viewer');
+    const page = await fetch(`${s.url}?token=${viewToken}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('set-cookie')).toMatch(new RegExp(`^siamstream_token=${viewToken};`));
+    expect(await upgradeStatus(`ws://127.0.0.1:${s.port}/ws?token=someone-else`)).toBe(401);
+  });
+
+  it('refuses a view-only token without a token, or equal to it', async () => {
+    for (const extra of [
+      { viewToken: 'viewers-only-please' },
+      { token: 'same-token-twice', viewToken: 'same-token-twice' },
+    ]) {
+      const err = await serve({
+        port: 0,
+        ...extra,
+        frames: syntheticSource(),
+        createTracker: () => identityTracker(),
+      }).catch((e: unknown) => e);
+      expect(isSiamError(err, 'ERR_BAD_OPTION')).toBe(true);
+    }
+  });
+
   it('without a token, answers only a loopback Host (DNS rebinding)', async () => {
     const { request } = await import('node:http');
     const pageStatus = (s: LiveServer, host: string): Promise<number> =>

@@ -80,6 +80,10 @@ function onText(text) {
   switch (m.type) {
     case 'hello':
       state.source = m.source;
+      // A view-only token: watch, but no drawing and no stop (the server would refuse them).
+      state.control = m.control !== false;
+      $('stop').disabled = !state.control;
+      if (!state.control) $('source').title = 'view only';
       setTracking(m.tracking);
       if (m.source) {
         resizeVideo(m.source.width, m.source.height);
@@ -328,6 +332,7 @@ function normalise(d) {
 }
 
 video.addEventListener('pointerdown', (ev) => {
+  if (state.control === false) return;
   const p = toSource(ev);
   state.drag = {
     x0: p.x,
