@@ -96,3 +96,13 @@ export function checkOutputs(outputs: readonly PlannedOutput[], inputs: readonly
     }
   }
 }
+
+/**
+ * Where an output is written until it is complete: `<stem>.partial<ext>` beside it (the extension
+ * kept, so ffmpeg still knows the format). A run that is killed outright leaves its results there,
+ * under a name that says so; a finished or signalled run renames it to the final name.
+ */
+export function partialPath(file: string): string {
+  const { dir, name, ext } = path.parse(path.resolve(file));
+  return path.join(dir, `${name}.partial${ext}`);
+}

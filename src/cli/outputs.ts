@@ -4,8 +4,9 @@
  * synchronous `write(2)` as soon as it arrives, so an interrupted run (Ctrl-C) leaves a valid
  * file holding every frame tracked so far, with nothing left in a user-space buffer.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { partialPath } from './output-path.js';
 import { SiamError } from '../errors.js';
 import { formatBoxLine } from '../eval/groundtruth.js';
 import type { TrackResult } from '../types.js';
@@ -106,10 +107,13 @@ export function openResultSink(out?: string, stdout: NodeJS.WritableStream = pro
   }
   const format = formatFromPath(out);
   const file = path.resolve(out);
+  // Written under a .partial name and renamed on close(): a killed run never leaves a half file
+  // under the final name (nor truncates an earlier result there before it has a new one).
+  const partial = partialPath(file);
   let fd: number | undefined;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    fd = openSync(file, 'w');
+    fd = openSync(partial, 'w');
   } catch (cause) {
     throw new SiamError('ERR_BAD_OPTION', `Cannot write results to ${file}: ${(cause as Error).message}.`, {
       cause,
@@ -130,8 +134,10 @@ export function openResultSink(out?: string, stdout: NodeJS.WritableStream = pro
       rows++;
     },
     close() {
-      if (fd !== undefined) closeSync(fd);
+      if (fd === undefined) return;
+      closeSync(fd);
       fd = undefined;
+      renameSync(partial, file);
     },
   };
 }

@@ -1,10 +1,18 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, formatFromPath, formatResult, openResultSink } from '../../src/cli/outputs.js';
-import { checkOutputs } from '../../src/cli/output-path.js';
+import { checkOutputs, partialPath } from '../../src/cli/output-path.js';
 import { parseBoxArg, checkBoxInFrame, initialBox } from '../../src/cli/track-box.js';
 import { isLiveSource } from '../../src/decode/source.js';
 import { SiamError } from '../../src/errors.js';
@@ -44,12 +52,15 @@ describe('result writers', () => {
     const sink = openResultSink(file);
     sink.write(result(0));
     sink.write(result(1, true));
-    // Read before close: every row is already in the file.
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    // Read before close: every row is already in the (.partial) file; close() gives it its name.
+    const lines = readFileSync(partialPath(file), 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(ext === 'csv' ? 3 : 2);
     if (ext === 'csv') expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    expect(existsSync(file)).toBe(false);
     sink.close();
     sink.close();
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toEqual(lines);
+    expect(existsSync(partialPath(file))).toBe(false);
     expect(sink.rows).toBe(2);
     expect(() => sink.write(result(2))).toThrow(SiamError);
   });

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src/cli/outputs.js';
+import { partialPath } from '../../src/cli/output-path.js';
 import { probeVideo } from '../../src/decode/index.js';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import type { TrackResult } from '../../src/types.js';
@@ -167,7 +168,10 @@ describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)',
     const mp4 = path.join(tmp, 'partial.mp4');
     const child = spawnCli(['track', SAMPLE_VIDEO, '--box-from', SAMPLE_GT, '--out', csv, '--annotate', mp4]);
     const done = collect(child);
-    const rowsOnDisk = (): number => (existsSync(csv) ? readFileSync(csv, 'utf8').split('\n').length - 2 : 0);
+    // While running, rows go to the .partial file; the final name appears when the run ends.
+    const running = partialPath(csv);
+    const rowsOnDisk = (): number =>
+      existsSync(running) ? readFileSync(running, 'utf8').split('\n').length - 2 : 0;
     const seen = new Set<number>();
     const deadline = Date.now() + 90_000;
     while (rowsOnDisk() < 15 && Date.now() < deadline) {
@@ -181,6 +185,7 @@ describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)',
     const r = await done;
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain('stopped by SIGINT');
+    expect(existsSync(running) || existsSync(partialPath(mp4))).toBe(false);
     const lines = readFileSync(csv, 'utf8').split('\n');
     expect(lines.at(-1)).toBe(''); // ends with a complete line
     const rows = lines.slice(1, -1);
@@ -192,5 +197,20 @@ describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)',
     expect(statSync(mp4).size).toBeGreaterThan(0);
     const info = await probeVideo(mp4);
     expect(info.frameCount).toBe(rows.length);
+  });
+
+  it('killed outright, leaves its rows under the .partial name and nothing under the final one', async () => {
+    const csv = path.join(tmp, 'killed.csv');
+    const running = partialPath(csv);
+    const child = spawnCli(['track', SAMPLE_VIDEO, '--box-from', SAMPLE_GT, '--out', csv]);
+    const done = collect(child);
+    const deadline = Date.now() + 90_000;
+    const rows = (): number =>
+      existsSync(running) ? readFileSync(running, 'utf8').split('\n').length - 2 : 0;
+    while (rows() < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await done;
+    expect(existsSync(csv)).toBe(false);
+    expect(rows()).toBeGreaterThanOrEqual(10);
   });
 });

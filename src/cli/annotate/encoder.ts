@@ -5,8 +5,9 @@
  * SIGTERM, then SIGKILL after a grace period; the child is also killed if this process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { partialPath } from '../output-path.js';
 import { DEFAULT_KILL_GRACE_MS, terminate } from '../../decode/child-reaper.js';
 import { SiamError } from '../../errors.js';
 
@@ -73,7 +74,7 @@ export function encoderArgs(o: VideoEncoderOptions): string[] {
     'yuv420p',
     '-movflags',
     '+faststart',
-    path.resolve(o.out),
+    partialPath(o.out), // renamed to o.out once ffmpeg has written the whole file
   ];
 }
 
@@ -153,6 +154,7 @@ export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
       if (!exited && !spawnError) child.stdin?.end();
       await exit;
       if (failed() || !exited) throw failure();
+      renameSync(partialPath(o.out), path.resolve(o.out));
     },
     kill() {
       if (exited || spawnError) return;
