@@ -9,7 +9,7 @@
  * ground-truth-replaying tracker and the real one (`createTracker` of src/track) plugs in by default.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { isSiamError } from '../errors.js';
+import { isSiamError, SiamError } from '../errors.js';
 import type { Box, Frame, TrackResult } from '../types.js';
 import { nowMs, type ErrorMessage, type StateMessage } from './protocol.js';
 
@@ -134,8 +134,17 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
             code: 'ERR_BAD_BOX',
             message: `box ${JSON.stringify(cmd.box)} is not inside the ${frame.width}x${frame.height} frame`,
           };
-          if (cmd.reply) cmd.reply(e);
-          else subscriber.next(e);
+          if (cmd.reply) {
+            cmd.reply(e);
+            return;
+          }
+          // The initial box (`--box`) has no client to tell: it ends the session with its code,
+          // so `serve` says it on stderr and exits 2 instead of running and never tracking.
+          subscriber.error(
+            new SiamError('ERR_BAD_BOX', e.message, {
+              hint: 'Boxes are {x, y, width, height} in pixels with a top-left origin, inside the frame.',
+            }),
+          );
           return;
         }
         const initResult = await tracker.init(frame, box);

@@ -109,6 +109,16 @@ describe('serve() with a synthetic source', () => {
     expect(c.of('track').length).toBeLessThanOrEqual(n + 1);
   });
 
+  it('a --box outside the frames ends the session with ERR_BAD_BOX instead of never tracking', async () => {
+    const s = await start({
+      box: { x: 1000, y: 900, width: 20, height: 20 },
+      createTracker: () => identityTracker(),
+    });
+    const e = await Promise.race([s.ended, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    expect(isSiamError(e, 'ERR_BAD_BOX')).toBe(true);
+    expect((e as Error).message).toMatch(/not inside the 320x180 frame/);
+  });
+
   it("streams the classifier's labels", async () => {
     const classify: OperatorFunction<Frame, ClipLabel> = (frames) =>
       frames.pipe(
