@@ -40,6 +40,8 @@ export interface ReconnectEvent {
   delayMs: number;
   /** Why the previous connection ended. */
   reason: string;
+  /** Its code, when it was one of ours (`ERR_SOURCE_STALLED`, `ERR_FFMPEG_EXIT` …). */
+  code?: string;
 }
 
 /** Options of {@link decode}. */

@@ -59,7 +59,14 @@ export function reconnectWithBackoff<T>(
         );
       }
       const delayMs = backoffDelayMs(retryCount, o);
-      onReconnect?.({ attempt: retryCount, attempts: o.attempts, delayMs, reason });
+      const code = isSiamError(err) ? err.code : undefined;
+      onReconnect?.({
+        attempt: retryCount,
+        attempts: o.attempts,
+        delayMs,
+        reason,
+        ...(code ? { code } : {}),
+      });
       return timer(delayMs, scheduler);
     },
   });

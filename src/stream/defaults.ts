@@ -28,6 +28,7 @@ export function defaultFrameSource(
           onInfo: hooks.onInfo,
           onDropped: hooks.onDropped,
           onStart: hooks.onStart,
+          onReconnect: hooks.onReconnect,
         }),
       ),
     );

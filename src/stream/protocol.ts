@@ -180,7 +180,14 @@ export interface StatsMessage {
 /** A refused client message or a failed command. The connection stays open. */
 export interface ErrorMessage {
   type: 'error';
-  code: 'ERR_BAD_MESSAGE' | 'ERR_BAD_BOX' | 'ERR_NOT_INITIALISED' | 'ERR_FORBIDDEN' | 'ERR_INTERNAL';
+  code:
+    | 'ERR_BAD_MESSAGE'
+    | 'ERR_BAD_BOX'
+    | 'ERR_NOT_INITIALISED'
+    | 'ERR_FORBIDDEN'
+    | 'ERR_SOURCE_STALLED'
+    | 'ERR_FFMPEG_EXIT'
+    | 'ERR_INTERNAL';
   message: string;
   /** The `id` of the client message this answers, when it had one. */
   id?: string | number;

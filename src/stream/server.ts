@@ -174,6 +174,14 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
           ),
         onFrame: (sf) => hub.onFrame(sf),
         onInfo: () => hub.helloAll(),
+        // Everyone sees that the source dropped and is being reopened (then frames resume, or
+        // ERR_INTERNAL with ERR_SOURCE_LOST ends it).
+        onReconnect: (e) =>
+          hub.broadcast({
+            type: 'error',
+            code: e.code === 'ERR_SOURCE_STALLED' ? 'ERR_SOURCE_STALLED' : 'ERR_FFMPEG_EXIT',
+            message: `source dropped (${e.reason.split('\n')[0]}); reconnecting in ${e.delayMs} ms (attempt ${e.attempt}/${e.attempts})`,
+          }),
         onEnd: (e) => {
           if (e !== undefined)
             hub.broadcast({

@@ -5,6 +5,7 @@
  */
 import { map, share, Subject, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import type { Box, ClipLabel, Frame } from '../types.js';
+import type { ReconnectEvent } from '../decode/index.js';
 import {
   trackLatest,
   type PipelineEvent,
@@ -19,6 +20,8 @@ export interface FrameSourceHooks {
   onInfo(info: { width: number; height: number; fps: number }): void;
   onDropped(count: number): void;
   onStart(child: { pid: number }): void;
+  /** A live source dropped and is being reopened. */
+  onReconnect?(event: ReconnectEvent): void;
 }
 
 /** Opens the frames on subscribe and releases them (ffmpeg) in the teardown. */
@@ -45,6 +48,8 @@ export interface SessionHooks {
   onInfo(info: SourceInfo): void;
   /** The source ended (file without loop) or failed. */
   onEnd(error?: unknown): void;
+  /** A live source dropped and is being reopened (it may come back). */
+  onReconnect?(event: ReconnectEvent): void;
 }
 
 /** Rolling counters for `stats`. */
@@ -104,6 +109,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
       onStart: (c) => {
         childPids.push(c.pid);
       },
+      onReconnect: (e) => hooks.onReconnect?.(e),
     })
     .pipe(
       map((frame): StampedFrame => {

@@ -4,7 +4,8 @@
  * - Tracking: the search region around the predicted centre at the size candidates of this
  *   frame (target.ts), trunk, correlation filter (search-head.ts), the best penalised peak.
  * - Lost: a widened search at the last centre (a larger crop at the same pixels per cell) and,
- *   once the loss lasts, one tile per frame of a sweep over the whole frame (redetect.ts).
+ *   once the loss lasts, on every second lost frame one tile of a sweep over the whole frame
+ *   (redetect.ts).
  * - Learning: the exemplar and the template updates, with the optional target mask.
  */
 import type { Frame } from '../types.js';

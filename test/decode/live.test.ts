@@ -128,6 +128,7 @@ describe('decode(http://…) as a live source', () => {
     expect(frames.length).toBeLessThan(SAMPLE_FRAMES);
     expect(events.map((e) => e.attempt)).toEqual([1, 2]);
     expect(events.every((e) => /no frame for 400 ms/.test(e.reason))).toBe(true);
+    expect(events.every((e) => e.code === 'ERR_SOURCE_STALLED')).toBe(true);
     expect(stallRequests).toBe(3);
     for (const pid of pids) expect(await waitGone(pid)).toBe(true);
   });

@@ -119,6 +119,35 @@ describe('serve() with a synthetic source', () => {
     expect((e as Error).message).toMatch(/not inside the 320x180 frame/);
   });
 
+  it('tells every client when the source drops and is being reconnected', async () => {
+    const source = syntheticSource({ width: W, height: H, fps: 30 });
+    const s = await start({
+      frames: (hooks) => {
+        setTimeout(
+          () =>
+            hooks.onReconnect?.({
+              attempt: 1,
+              attempts: 5,
+              delayMs: 500,
+              reason: 'no frame for 5000 ms',
+              code: 'ERR_SOURCE_STALLED',
+            }),
+          300,
+        );
+        return source(hooks);
+      },
+    });
+    const c = connect(s);
+    await c.opened;
+    await c.waitFor((x) => x.of('error').length >= 1, 5000, 'the reconnect notice');
+    expect(c.of('error')[0]).toMatchObject({
+      code: 'ERR_SOURCE_STALLED',
+      message: expect.stringMatching(
+        /source dropped \(no frame for 5000 ms\); reconnecting in 500 ms \(attempt 1\/5\)/,
+      ),
+    });
+  });
+
   it("streams the classifier's labels", async () => {
     const classify: OperatorFunction<Frame, ClipLabel> = (frames) =>
       frames.pipe(
