@@ -23,7 +23,7 @@ import { JpegEncoder } from './jpeg-encoder.js';
 import { MAX_CLIENT_PAYLOAD_BYTES } from './protocol.js';
 import { startSession, type LiveSession } from './session.js';
 import { DEFAULT_SERVE_OPTIONS, validateServeOptions, type ServeOptions } from './serve-options.js';
-import { defaultDashboardDir, serveStatic } from './static.js';
+import { defaultDashboardDir, requestPath, serveStatic } from './static.js';
 
 /** A running server. */
 export interface LiveServer {
@@ -47,10 +47,17 @@ export interface LiveServer {
 /** How long `close()` waits for the source's ffmpeg children to exit (they get SIGKILL after 2 s). */
 const CHILD_EXIT_WAIT_MS = 5000;
 
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+};
+
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   const body = `${text}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\n` +
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
       `Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
   socket.destroy();
@@ -119,7 +126,8 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = requestPath(req);
+    if (path === undefined) return refuseUpgrade(socket, 400, 'bad request target');
     if (path !== '/ws') return refuseUpgrade(socket, 404, 'not found');
     if (!isAllowedHost(req, token))
       return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: without a token, only a loopback Host is served');

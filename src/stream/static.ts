@@ -61,7 +61,11 @@ export async function serveStatic(
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
     return;
   }
-  const urlPath = new URL(req.url ?? '/', 'http://x').pathname;
+  const urlPath = requestPath(req);
+  if (urlPath === undefined) {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request target\n');
+    return;
+  }
   const file = resolveStaticPath(root, urlPath);
   const type = file ? CONTENT_TYPES[path.extname(file)] : undefined;
   try {
@@ -82,5 +86,14 @@ export async function serveStatic(
     res.end(req.method === 'HEAD' ? undefined : body);
   } catch {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
+}
+
+/** The path of a request's URL, or undefined when the request target is not a parsable URL (`//[`). */
+export function requestPath(req: IncomingMessage): string | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://x').pathname;
+  } catch {
+    return undefined;
   }
 }
