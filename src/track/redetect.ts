@@ -1,7 +1,7 @@
 /**
  * Where to look for a lost target. Right after a loss the target is most likely near where it
- * vanished, so the search first widens there (tracker.ts); after a while it also sweeps the
- * whole frame in tiles, one tile per lost frame, nearest tiles first, so the cost of a lost
+ * vanished, so the search first widens there (searcher.ts); after a while every second lost
+ * frame sweeps one tile of the whole frame instead, nearest tiles first, so the cost of a lost
  * frame stays bounded (one widened trunk pass) however large the frame is. The stored filter is
  * correlated with each tile; a confident peak takes the target back (the thresholds of the lost
  * state, tracker.ts). This is the "global search" of long-term trackers (e.g. Kalal et al.,

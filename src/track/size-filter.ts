@@ -1,10 +1,13 @@
 /**
- * Width and height from the target itself, once the correlation filter has placed its centre:
- * a discriminative search over sizes in the manner of DSST (Danelljan, Häger, Khan & Felsberg,
- * "Accurate Scale Estimation for Robust Visual Tracking", BMVC 2014, §3–4) — the target box
- * (with a little margin) is sampled at a grid of candidate widths and heights, each sample
- * resized to one fixed model size, and compared with a slowly updated model of the target; the
- * best candidate's factors give the new width and height.
+ * Width and height from the target itself, once the correlation filter has placed its centre,
+ * after DSST (Danelljan, Häger, Khan & Felsberg, "Accurate Scale Estimation for Robust Visual
+ * Tracking", BMVC 2014, §3–4): the target box (with a margin) is sampled at a grid of candidate
+ * widths and heights, each sample resized to one fixed model size, and compared with a slowly
+ * updated model of the target; the best candidate, after a penalty per step away from the
+ * current size, gives the new width and height. Simpler than DSST: the comparison is a
+ * normalised correlation with a template, not a learnt discriminative 1-D filter over HOG, and
+ * measured that is not discriminative enough on deforming people (docs/tracker.md), which is
+ * why this is the opt-in `shape` preset and not the default.
  *
  * Why not the Siamese filter's own scale search: its region is 2.5× the target, so most of what
  * it sees is context that does not change when the target grows or turns, and its peaks barely

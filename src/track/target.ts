@@ -2,14 +2,12 @@
  * The target's geometry between frames: centre and size, the search region that follows them,
  * the size candidates searched, and a constant-velocity model of the centre.
  *
- * - **Width and height.** Search regions are rectangles resized to the square trunk input: a
- *   region of aspect q·(w₀/h₀)… is cut as `sideX = side·√q`, `sideY = side/√q` with
- *   q = (w/h)/(w₀/h₀), so the target always reaches the trunk with the exemplar's shape. A
- *   candidate (fx, fy) cuts the region fx wider and fy taller; the best one's factors update
- *   width and height separately (damped and bounded). Isotropic candidates (s, s) are SiamFC's
- *   scale search (Bertinetto et al. 2016, §2.4); the anisotropic ones (√a, 1/√a) search the
- *   aspect ratio the same way, as DSST (Danelljan et al., BMVC 2014) searches scale with a 1-D
- *   filter over a few sizes.
+ * - **Width and height.** Search regions are rectangles resized to the square trunk input: the
+ *   region is cut as `sideX = side·√q`, `sideY = side/√q` with q = (w/h)/(w₀/h₀), so the target
+ *   always reaches the trunk with the exemplar's shape. A candidate (fx, fy) cuts the region fx
+ *   wider and fy taller; the chosen factors update width and height separately (damped and
+ *   bounded). The trunk searches isotropic candidates (s, s), SiamFC's scale search (Bertinetto
+ *   et al. 2016, §2.4); the aspect ratio, when estimated, comes from size-filter.ts.
  * - **Motion.** An α–β filter with α = 1 on the centre (the steady-state Kalman filter of a
  *   constant-velocity model: Kalata, IEEE T-AES 1984): the search is centred on the predicted
  *   position c + v, and after a confident frame v ← v + β·(measured − predicted). Camera motion
