@@ -113,11 +113,6 @@ export function requestRole(
   return undefined;
 }
 
-/** True when no token is required, or the request carries the token or the view-only token. */
-export function isAuthorized(req: IncomingMessage, token: string | undefined, viewToken?: string): boolean {
-  return requestRole(req, token, viewToken) !== undefined;
-}
-
 /**
  * Validates the view-only token: like the token, and only beside one (it narrows what a token
  * holder may do; it never replaces the token).
