@@ -205,10 +205,10 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   if (!preset)
     throw bad(`Expected \`preset\` to be one of ${Object.keys(PRESETS).join(', ')}, got ${presetName}`);
   const known = new Set([...Object.keys(DEFAULT_TRACKER_OPTIONS), 'modelPath']);
-  const unknown = Object.keys(options).filter((k) => !known.has(k));
-  if (unknown.length) {
-    const near = closestName(unknown[0], known);
-    throw new SiamError('ERR_BAD_OPTION', `Unknown tracker option \`${unknown[0]}\``, {
+  const unknown = Object.keys(options).find((k) => !known.has(k));
+  if (unknown !== undefined) {
+    const near = closestName(unknown, known);
+    throw new SiamError('ERR_BAD_OPTION', `Unknown tracker option \`${unknown}\``, {
       hint: near ? `Did you mean \`${near}\`?` : 'See TrackerOptions in docs/tracker.md.',
     });
   }

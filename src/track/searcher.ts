@@ -211,8 +211,8 @@ export class Searcher {
 
   /**
    * Lost: a widened search (a larger crop at the same pixels per cell) around the last centre,
-   * alternating, once the loss has lasted
-   * `globalSearchAfterFrames`, with one tile of a sweep over the whole frame (nearest first).
+   * alternating, once the loss has lasted `globalSearchAfterFrames`, with one tile of a sweep over
+   * the whole frame (nearest first).
    */
   async searchLost(frame: Frame, state: TargetState, lostFrames: number): Promise<Search> {
     const o = this.options;

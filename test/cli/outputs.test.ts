@@ -76,16 +76,17 @@ describe('result writers', () => {
   });
 });
 
-describe('initial box', () => {
-  const code = (fn: () => unknown): string | undefined => {
-    try {
-      fn();
-    } catch (e) {
-      return (e as SiamError).code;
-    }
-    return undefined;
-  };
+/** The code of what `fn` throws, or undefined when it does not throw. */
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as SiamError).code;
+  }
+  return undefined;
+}
 
+describe('initial box', () => {
   it('parses x,y,w,h and refuses NaN, zero and negative sizes', () => {
     expect(parseBoxArg('1,2,3,4')).toEqual({ x: 1, y: 2, width: 3, height: 4 });
     expect(parseBoxArg(' 1.5 2 3 4 ')).toEqual({ x: 1.5, y: 2, width: 3, height: 4 });
@@ -125,14 +126,6 @@ describe('checkOutputs', () => {
   const input = path.join(dir, 'in.mp4');
   writeFileSync(input, 'video');
   symlinkSync(input, path.join(dir, 'alias.mp4'));
-  const codeOf = (fn: () => void): string | undefined => {
-    try {
-      fn();
-    } catch (e) {
-      return (e as SiamError).code;
-    }
-    return undefined;
-  };
 
   it('accepts new files in writable folders (missing folders included)', () => {
     expect(() =>
@@ -147,13 +140,13 @@ describe('checkOutputs', () => {
   });
 
   it('refuses the input (also through a symlink), two outputs on one file, and pseudo-filesystems', () => {
-    expect(codeOf(() => checkOutputs([{ flag: '--out', file: input }], [input]))).toBe('ERR_BAD_OPTION');
+    expect(code(() => checkOutputs([{ flag: '--out', file: input }], [input]))).toBe('ERR_BAD_OPTION');
     expect(
-      codeOf(() => checkOutputs([{ flag: '--annotate', file: path.join(dir, 'alias.mp4') }], [input])),
+      code(() => checkOutputs([{ flag: '--annotate', file: path.join(dir, 'alias.mp4') }], [input])),
     ).toBe('ERR_BAD_OPTION');
     const same = path.join(dir, 'same.mp4');
     expect(
-      codeOf(() =>
+      code(() =>
         checkOutputs(
           [
             { flag: '--out', file: same },
@@ -164,8 +157,8 @@ describe('checkOutputs', () => {
       ),
     ).toBe('ERR_BAD_OPTION');
     for (const file of ['/proc/x/y.csv', '/sys/r.csv', '/dev/r.csv'])
-      expect(codeOf(() => checkOutputs([{ flag: '--out', file }], []))).toBe('ERR_BAD_OPTION');
-    expect(codeOf(() => checkOutputs([{ flag: '--out', file: path.join(input, 'r.csv') }], []))).toBe(
+      expect(code(() => checkOutputs([{ flag: '--out', file }], []))).toBe('ERR_BAD_OPTION');
+    expect(code(() => checkOutputs([{ flag: '--out', file: path.join(input, 'r.csv') }], []))).toBe(
       'ERR_BAD_OPTION',
     );
   });

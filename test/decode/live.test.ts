@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decode, type ReconnectEvent } from '../../src/decode/index.js';
+import { decode, type DecodeOptions, type ReconnectEvent } from '../../src/decode/index.js';
 import type { Frame } from '../../src/types.js';
 import { SAMPLE, SAMPLE_FRAMES, rejection, waitGone } from './helpers.js';
 
@@ -46,23 +46,31 @@ afterAll(
     }),
 );
 
+/** Runs `decode(url)` until it errors, recording its frames, reconnect events and ffmpeg pids. */
+async function runToError(url: string, options: DecodeOptions) {
+  const frames: Frame[] = [];
+  const events: ReconnectEvent[] = [];
+  const pids: number[] = [];
+  const err = await rejection(
+    new Promise((resolve, reject) =>
+      decode(url, {
+        logReconnects: false,
+        ...options,
+        onReconnect: (e) => events.push(e),
+        onStart: (c) => pids.push(c.pid),
+      }).subscribe({ next: (f) => frames.push(f), error: reject, complete: () => resolve(undefined) }),
+    ),
+  );
+  return { err, frames, events, pids };
+}
+
 describe('decode(http://…) as a live source', () => {
   it('reconnects when the stream ends, continues indices and time, then ERR_SOURCE_LOST', async () => {
-    const frames: Frame[] = [];
-    const events: ReconnectEvent[] = [];
-    const pids: number[] = [];
     requests = 0;
-    const err = await rejection(
-      new Promise((resolve, reject) =>
-        decode(`${base}/twice.mp4`, {
-          maxSide: 32,
-          reconnect: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
-          logReconnects: false,
-          onReconnect: (e) => events.push(e),
-          onStart: (c) => pids.push(c.pid),
-        }).subscribe({ next: (f) => frames.push(f), error: reject, complete: () => resolve(undefined) }),
-      ),
-    );
+    const { err, frames, events, pids } = await runToError(`${base}/twice.mp4`, {
+      maxSide: 32,
+      reconnect: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
+    });
     expect(err.code).toBe('ERR_SOURCE_LOST');
     // The server serves /twice.mp4 twice, then 404s. A run that delivered frames resets the
     // count: run 1 (180 frames, ends) → wait → run 2 (180 frames, ends) → wait → run 3 (404) → lost.
@@ -104,22 +112,12 @@ describe('decode(http://…) as a live source', () => {
   });
 
   it('a source that goes quiet is dropped by the watchdog, reconnected, then ERR_SOURCE_LOST, no child left', async () => {
-    const frames: Frame[] = [];
-    const events: ReconnectEvent[] = [];
-    const pids: number[] = [];
     stallRequests = 0;
-    const err = await rejection(
-      new Promise((resolve, reject) =>
-        decode(`${base}/stall.mp4`, {
-          maxSide: 32,
-          stallTimeoutMs: 400,
-          reconnect: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
-          logReconnects: false,
-          onReconnect: (e) => events.push(e),
-          onStart: (c) => pids.push(c.pid),
-        }).subscribe({ next: (f) => frames.push(f), error: reject, complete: () => resolve(undefined) }),
-      ),
-    );
+    const { err, frames, events, pids } = await runToError(`${base}/stall.mp4`, {
+      maxSide: 32,
+      stallTimeoutMs: 400,
+      reconnect: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
+    });
     expect(err.code).toBe('ERR_SOURCE_LOST');
     expect((err.cause as { code?: string }).code).toBe('ERR_SOURCE_STALLED');
     // Run 1 delivers the frames it got and stalls (attempt 1); run 2 gets nothing and stalls
