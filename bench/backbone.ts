@@ -1,7 +1,8 @@
 /**
  * Cost of the Siamese trunk and of the crops, per frame:
- * - trunk (MobileNetV3 cut at stride 8 / both) at the presets' input sizes, batches of 1 and 3,
- *   in-process and split over 1 or 2 worker threads;
+ * - trunk (MobileNetV3 cut at stride 8 / both) at the presets' input sizes, batches of 1 and 3:
+ *   tfjs-wasm in-process and split over 1 or 2 worker threads, and ONNX Runtime (the onnx
+ *   engine) in-process with 1 and 2 intra-op threads — the engines side by side in one run;
  * - crops at 1280×720: uploading the whole frame for `tf.image.cropAndResize` versus cropping the
  *   three scales in JS and uploading only them.
  *
@@ -29,10 +30,14 @@ await initBackend('wasm');
 
 // Trunk: in-process vs workers.
 for (const layer of ['stride8', 'both'] as FeatureLayer[]) {
+  const wasm = { engine: 'tfjs', backend: 'wasm', threads: 1, layer } as const;
+  const onnx = { engine: 'onnx', backend: 'wasm', layer } as const;
   const embedders: Array<[string, Embedder]> = [
-    ['in-process', await createInProcessEmbedder({ backend: 'wasm', layer })],
-    ['1 worker', await createWorkerEmbedder({ backend: 'wasm', layer }, 1)],
-    ['2 workers', await createWorkerEmbedder({ backend: 'wasm', layer }, 2)],
+    ['wasm in-process', await createInProcessEmbedder(wasm)],
+    ['wasm 1 worker', await createWorkerEmbedder(wasm, 1)],
+    ['wasm 2 workers', await createWorkerEmbedder(wasm, 2)],
+    ['onnx 1 thread', await createInProcessEmbedder({ ...onnx, threads: 1 })],
+    ['onnx 2 threads', await createInProcessEmbedder({ ...onnx, threads: 2 })],
   ];
   for (const size of [128, 192]) {
     for (const count of [1, 3]) {
@@ -79,10 +84,10 @@ rows.push({
   ms: Number(tfMs.toFixed(2)),
 });
 
-console.log('what                            where        size  count      ms');
+console.log('what                            where            size  count      ms');
 for (const r of rows) {
   console.log(
-    `${String(r.what).padEnd(31)} ${String(r.where).padEnd(11)} ${String(r.size).padStart(5)} ${String(r.count).padStart(6)} ${String(r.ms).padStart(7)}`,
+    `${String(r.what).padEnd(31)} ${String(r.where).padEnd(15)} ${String(r.size).padStart(5)} ${String(r.count).padStart(6)} ${String(r.ms).padStart(7)}`,
   );
 }
 const json = process.argv.indexOf('--json');

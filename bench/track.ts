@@ -1,7 +1,7 @@
 /**
  * Tracker benchmark: our tracker against OpenCV's CSRT on the same sequences, in the same run.
  *
- *   npx tsx bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--preset …]
+ *   npx tsx bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--engine …] [--preset …]
  *
  * Runs the OTB evaluation of src/eval on DIR (default ../shared/data/tracking) and
  * `/usr/bin/python3 ../shared/tools/opencv_peers.py --trackers CSRT` on the same sequences,
@@ -31,7 +31,7 @@ import {
 } from '../src/eval/index.js';
 import { summarise, type SequenceSummary } from '../src/eval/summary.js';
 import { formatSummaryTable } from '../src/eval/summary-table.js';
-import { createTracker } from '../src/track/index.js';
+import { createTracker, type TrackerOptions } from '../src/track/index.js';
 
 /**
  * The two folds of ../shared/data/tracking used to choose parameters (docs/tracker.md): each
@@ -57,6 +57,7 @@ const { values: args } = parseArgs({
     'peers-script': { type: 'string', default: path.resolve(repo, '../shared/tools/opencv_peers.py') },
     python: { type: 'string', default: '/usr/bin/python3' },
     backend: { type: 'string' },
+    engine: { type: 'string' },
     preset: { type: 'string' },
   },
 });
@@ -121,7 +122,12 @@ async function main(): Promise<void> {
     // on the shared machine; one tracker serves every sequence (created once, as in `eval`).
     const seqs = listSequences(args.data!, args.seqs?.split(',').filter(Boolean)).map((s) => s.name);
     const peerName = args.peers!.split(',')[0];
-    const tracker = await createTracker({ backend: args.backend, preset: args.preset });
+    const tracker = await createTracker({
+      backend: args.backend,
+      engine: args.engine as TrackerOptions['engine'],
+      preset: args.preset,
+    });
+    console.error(`bench/track: engine ${tracker.options.engine}`);
     const shared: EvalTracker = {
       init: (frame, box) => tracker.init(frame, box),
       update: (frame) => tracker.update(frame),
@@ -148,7 +154,11 @@ async function main(): Promise<void> {
     } finally {
       tracker.dispose();
     }
-    const ours: EvalSummary = summarise(oursSeqs, { backend: args.backend, preset: args.preset });
+    const ours: EvalSummary = summarise(oursSeqs, {
+      backend: args.backend,
+      engine: tracker.options.engine,
+      preset: args.preset,
+    });
     const peer = peers[peerName];
 
     const rows = [

@@ -118,9 +118,13 @@ export function initBackend(requested?: string): Promise<BackendInfo> {
         tried.push(`${candidate}: ${(e as Error).message}`);
       }
     }
-    throw new SiamError('ERR_BACKEND_UNAVAILABLE', `No TensorFlow.js backend could start (${tried.join('; ')}).`, {
-      hint: 'Reinstall dependencies (npm ci).',
-    });
+    throw new SiamError(
+      'ERR_BACKEND_UNAVAILABLE',
+      `No TensorFlow.js backend could start (${tried.join('; ')}).`,
+      {
+        hint: 'Reinstall dependencies (npm ci).',
+      },
+    );
   })();
   current.catch(() => {
     current = undefined;

@@ -87,9 +87,7 @@ export function fileSaveHandler(dir: string): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts) => {
     await mkdir(dir, { recursive: true });
     const weights = artifacts.weightData
-      ? Buffer.from(
-          tf.io.CompositeArrayBuffer.join(artifacts.weightData as ArrayBuffer | ArrayBuffer[]),
-        )
+      ? Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData as ArrayBuffer | ArrayBuffer[]))
       : Buffer.alloc(0);
     const json: tf.io.ModelJSON = {
       modelTopology: artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
@@ -126,7 +124,8 @@ function freeInputDims(artifacts: tf.io.ModelArtifacts): void {
   const topology = artifacts.modelTopology as { node?: GraphNode[] };
   for (const node of topology.node ?? []) if (node.op === 'Placeholder') free(node.attr?.shape?.shape?.dim);
   type SignatureInput = { tensorShape?: { dim?: unknown } };
-  const inputs = (artifacts.signature as { inputs?: Record<string, SignatureInput> } | undefined)?.inputs ?? {};
+  const inputs =
+    (artifacts.signature as { inputs?: Record<string, SignatureInput> } | undefined)?.inputs ?? {};
   for (const input of Object.values(inputs)) free(input?.tensorShape?.dim);
 }
 
@@ -149,8 +148,12 @@ export async function loadGraphModelFromFile(
   try {
     return await loadGraphModel(tf.io.fromMemory(artifacts));
   } catch (cause) {
-    throw new SiamError('ERR_MODEL_INVALID', `Could not load graph model ${jsonPath}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new SiamError(
+      'ERR_MODEL_INVALID',
+      `Could not load graph model ${jsonPath}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
 }

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { CommanderError, type Command } from 'commander';
 import { initBackend } from '../backend/backend.js';
+import { loadOnnxRuntime, onnxProviders, resolveEngine } from '../backend/engine.js';
 import { ffmpegCapabilities, resolveFfmpeg } from '../decode/index.js';
 import { isSiamError } from '../errors.js';
 
@@ -63,11 +64,13 @@ export function registerDoctor(program: Command): void {
     .alias('version')
     .description('print the version, the ffmpeg binary and the TensorFlow.js backend that would be used')
     .option('--backend <name>', 'backend to try: auto, node-gpu, node, wasm, cpu')
+    .option('--engine <name>', 'inference engine to try: auto, onnx, tfjs')
     .option('--json', 'print JSON')
-    .action(async (opts: { backend?: string; json?: boolean }) => {
+    .action(async (opts: { backend?: string; engine?: string; json?: boolean }) => {
       const backend = await initBackend(opts.backend);
+      const engine = await engineReport(opts.engine);
       const ffmpeg = ffmpegReport();
-      const report = { version: VERSION, node: process.version, ffmpeg, backend };
+      const report = { version: VERSION, node: process.version, ffmpeg, backend, engine };
       if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(`siamstream ${VERSION} (node ${process.version})\n`);
@@ -75,6 +78,21 @@ export function registerDoctor(program: Command): void {
         process.stdout.write(
           `backend: ${backend.name} (${backend.packageName}; tfjs "${backend.tfBackend}")\n`,
         );
+        process.stdout.write(
+          engine.name === 'onnx'
+            ? `engine: onnx (onnxruntime-node ${engine.onnxruntime}; providers ${engine.providers.join(', ')})\n`
+            : `engine: tfjs (the backend above)\n`,
+        );
       }
     });
+}
+
+/** Which engine runs the trunk, and ONNX Runtime's version and providers when it is onnx. */
+async function engineReport(
+  requested?: string,
+): Promise<{ name: 'tfjs' | 'onnx'; onnxruntime?: string; providers: string[] }> {
+  const name = await resolveEngine(requested);
+  if (name === 'tfjs') return { name, providers: [] };
+  const ort = await loadOnnxRuntime();
+  return { name, onnxruntime: ort.env.versions.node ?? ort.env.versions.common, providers: onnxProviders() };
 }

@@ -16,6 +16,7 @@ interface EvalCliOptions {
   out: string;
   seqs?: string;
   backend?: string;
+  engine?: string;
   preset?: string;
   json?: boolean;
 }
@@ -34,6 +35,10 @@ export function registerEval(program: Command): void {
     .option('--out <dir>', 'where <seq>.txt, summary.json and success.svg go', 'out/eval')
     .option('--seqs <names>', 'comma-separated sequence names (default: every sequence folder)')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
+    .option(
+      '--engine <name>',
+      'inference engine of the trunk: auto (onnx where onnxruntime-node loads, else tfjs), onnx, tfjs',
+    )
     .option('--preset <name>', 'tracker preset')
     .option('--json', 'print the summary JSON on stdout (the tables go to stderr)')
     .action(async (opts: EvalCliOptions) => {
@@ -51,6 +56,7 @@ export function registerEval(program: Command): void {
           outDir: opts.out,
           sequences,
           backend: opts.backend,
+          engine: opts.engine,
           preset: opts.preset,
           onProgress: (p) => {
             if (!started) progress.setTotal(p.total);

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { SiamError } from '../errors.js';
 import { serve } from '../stream/index.js';
+import type { TrackerOptions } from '../track/index.js';
 import { checkBoxInFrame, parseBoxArg } from './track-box.js';
 import { probeVideo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
@@ -25,6 +26,7 @@ interface ServeCliOptions {
   previewSide?: string;
   previewFps?: string;
   backend?: string;
+  engine?: string;
   preset?: string;
   json?: boolean;
 }
@@ -58,6 +60,10 @@ export function registerServe(program: Command): void {
     .option('--preview-fps <n>', 'preview frames per second at most', '15')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
     .option(
+      '--engine <name>',
+      'inference engine of the trunk: auto (onnx where onnxruntime-node loads, else tfjs), onnx, tfjs',
+    )
+    .option(
       '--preset <name>',
       'tracker preset: fast (the live default: lower latency) or default (more accurate)',
     )
@@ -84,7 +90,11 @@ export function registerServe(program: Command): void {
         maxSide,
         previewMaxSide: int('--preview-side', opts.previewSide),
         previewMaxFps: int('--preview-fps', opts.previewFps),
-        tracker: { backend: opts.backend, preset: opts.preset },
+        tracker: {
+          backend: opts.backend,
+          engine: opts.engine as TrackerOptions['engine'],
+          preset: opts.preset,
+        },
       });
       const ws = `${server.url.replace(/^http/, 'ws')}ws`;
       const tokenNote = opts.token || process.env.SIAMSTREAM_TOKEN ? ' (open it with ?token=…)' : '';

@@ -13,7 +13,7 @@ import type { Subscription } from 'rxjs';
 import { createFrameDemand, decode, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
 import { SiamError } from '../errors.js';
-import type { Tracker } from '../track/index.js';
+import type { Tracker, TrackerOptions } from '../track/index.js';
 import type { Frame, TrackResult } from '../types.js';
 import { drawResult } from './annotate/draw.js';
 import { checkOutputs } from './output-path.js';
@@ -29,6 +29,7 @@ interface TrackCliOptions {
   out?: string;
   annotate?: string;
   backend?: string;
+  engine?: string;
   preset?: string;
 }
 
@@ -45,6 +46,10 @@ export function registerTrack(program: Command): void {
     .option('--out <file>', 'results file: .csv, .jsonl or .txt (OTB x,y,w,h); default: JSONL on stdout')
     .option('--annotate <file.mp4>', 'write a video with the box, the score and the lost state drawn')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
+    .option(
+      '--engine <name>',
+      'inference engine of the trunk: auto (onnx where onnxruntime-node loads, else tfjs), onnx, tfjs',
+    )
     .option('--preset <name>', 'tracker preset')
     .option(
       '--strict',
@@ -147,7 +152,11 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   try {
     // Loaded on demand, so that other commands start without TensorFlow.js.
     const { createTracker } = await import('../track/index.js');
-    tracker = await createTracker({ backend: opts.backend, preset: opts.preset });
+    tracker = await createTracker({
+      backend: opts.backend,
+      engine: opts.engine as TrackerOptions['engine'],
+      preset: opts.preset,
+    });
     if (!stoppedBy) {
       await new Promise<void>((resolve) => {
         finish = resolve;

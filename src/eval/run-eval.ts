@@ -11,6 +11,7 @@ import path from 'node:path';
 import { lastValueFrom, take } from 'rxjs';
 import { createFrameDemand, decode } from '../decode/index.js';
 import { SiamError } from '../errors.js';
+import type { TrackerOptions } from '../track/index.js';
 import type { Box, Frame, TrackResult } from '../types.js';
 import { deriveAttributes, type SequenceAttribute } from './attributes.js';
 import { readGroundTruth, writeGroundTruth } from './groundtruth.js';
@@ -54,6 +55,8 @@ export interface EvalOptions {
   sequences?: readonly string[];
   /** TensorFlow.js backend name, passed to the tracker. */
   backend?: string;
+  /** Inference engine (`auto`, `tfjs`, `onnx`), passed to the tracker. */
+  engine?: string;
   /** Tracker preset name. */
   preset?: string;
   /** Makes the tracker (tests inject a fake). @default createTracker({ backend, preset }) */
@@ -163,6 +166,7 @@ export async function runEval(options: EvalOptions): Promise<EvalSummary> {
     (async () =>
       (await import('../track/index.js')).createTracker({
         backend: options.backend,
+        engine: options.engine as TrackerOptions['engine'],
         preset: options.preset,
       }));
   const tracker = await factory();
@@ -186,7 +190,8 @@ export async function runEval(options: EvalOptions): Promise<EvalSummary> {
   } finally {
     tracker.dispose();
   }
-  const summary = summarise(results, { backend: options.backend, preset: options.preset });
+  const engine = (tracker as { options?: { engine?: string } }).options?.engine ?? options.engine;
+  const summary = summarise(results, { backend: options.backend, engine, preset: options.preset });
   await writeFile(path.join(outDir, 'summary.json'), summaryJson(summary));
   const series = Object.entries(results).map(([name, r]) => ({ name, curve: r.successCurve, auc: r.auc }));
   await writeFile(path.join(outDir, 'success.svg'), renderSuccessPlot(series));

@@ -69,7 +69,7 @@ export interface EvalSummary {
   e2eFps: number;
   frames: number;
   lostFrames: number;
-  tracker: { backend?: string; preset?: string };
+  tracker: { backend?: string; engine?: string; preset?: string };
   protocol: string;
   createdAt: string;
 }
@@ -147,7 +147,7 @@ export function summariseByAttribute(
 /** The whole summary from the per-sequence lines. */
 export function summarise(
   sequences: Record<string, SequenceSummary>,
-  tracker: { backend?: string; preset?: string } = {},
+  tracker: { backend?: string; engine?: string; preset?: string } = {},
 ): EvalSummary {
   const all = Object.values(sequences);
   const sum = (f: (s: SequenceSummary) => number): number => all.reduce((acc, s) => acc + f(s), 0);

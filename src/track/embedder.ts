@@ -13,6 +13,8 @@ import { spawnWorker } from '../util/spawn-worker.js';
 import { WorkerRpc } from '../util/worker-rpc.js';
 import { cropPatchesTf, type Region } from './crop.js';
 import { FEATURE_CHANNELS, Trunk, type FeatureBatch } from './embedding.js';
+import { OnnxTrunk } from './onnx-trunk.js';
+import type { ResolvedEngine } from '../backend/engine.js';
 import type { FeatureLayer } from './params.js';
 import type { Frame } from '../types.js';
 import type { WorkerMessage, WorkerReply } from './trunk-worker.js';
@@ -36,13 +38,27 @@ export interface Embedder {
 
 /** What an embedder needs to start. */
 export interface EmbedderConfig {
+  /** The inference engine, resolved (engine.ts). */
+  engine: ResolvedEngine;
+  /** The tfjs backend (tfjs engine). */
   backend: string;
+  /** ONNX Runtime's intra-op threads (onnx engine). */
+  threads: number;
   layer: FeatureLayer;
   modelPath?: string;
 }
 
 /** The trunk in this isolate. */
 export async function createInProcessEmbedder(config: EmbedderConfig): Promise<Embedder> {
+  if (config.engine === 'onnx') {
+    const trunk = await OnnxTrunk.load(config.layer, config.modelPath, config.threads);
+    return {
+      channels: trunk.channels,
+      embed: (pixels, count, size) => trunk.embedPixels(pixels, count, size),
+      numTensors: async () => [0], // ONNX Runtime holds no tfjs tensors; its buffers are freed with the session
+      dispose: async () => trunk.dispose(),
+    };
+  }
   await initBackend(config.backend);
   const trunk = await Trunk.load(config.layer, config.modelPath);
   return {

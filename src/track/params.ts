@@ -166,6 +166,10 @@ export interface TrackerOptions extends Partial<TrackerHyperParams> {
   backend?: string;
   /** Hyper-parameter preset, see {@link PRESETS}. @default 'default' */
   preset?: 'default' | 'fast' | 'shape' | (string & {});
+  /** Inference engine of the trunk: ONNX Runtime where `onnxruntime-node` loads, else TensorFlow.js. @default 'auto' */
+  engine?: 'auto' | 'tfjs' | 'onnx';
+  /** ONNX Runtime's intra-op threads per trunk (onnx engine). @default 2 */
+  threads?: number;
   /** Worker threads running the trunk; 0 runs it in-process. @default 0 */
   workers?: number;
   /** Where crops are taken: in JS from the frame's bytes, or on the backend (`tf.image.cropAndResize`). @default 'js' */
@@ -179,6 +183,8 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<
   Required<Omit<TrackerOptions, 'modelPath' | keyof TrackerHyperParams>> & TrackerHyperParams
 > = Object.freeze({
   backend: 'auto',
+  engine: 'auto',
+  threads: 2,
   preset: 'default',
   workers: 0,
   crop: 'js',
@@ -309,6 +315,14 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   check('updateMinPsr', o.updateMinPsr, true, 'a number');
   check('lostSearchGrowth', o.lostSearchGrowth, o.lostSearchGrowth >= 1, '≥ 1');
   check('maxLostSearch', o.maxLostSearch, o.maxLostSearch >= 1 && o.maxLostSearch <= 4, 'in [1, 4]');
+  if (!['auto', 'tfjs', 'onnx'].includes(o.engine))
+    throw bad(`Expected \`engine\` to be auto, tfjs or onnx, got ${String(o.engine)}`);
+  check(
+    'threads',
+    o.threads,
+    Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 16,
+    'an integer in [1, 16]',
+  );
   check(
     'workers',
     o.workers,

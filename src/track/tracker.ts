@@ -10,6 +10,7 @@
  * centred on the new position: no second trunk pass); if not, the target is lost, the reported
  * box stays at the last confident one and the searcher looks wider until a confident peak.
  */
+import { resolveEngine } from '../backend/engine.js';
 import { SiamError } from '../errors.js';
 import type { Box, Frame, TrackResult } from '../types.js';
 import { validateBox, validateFrame } from './box.js';
@@ -38,8 +39,16 @@ export interface Tracker {
 
 /** Creates a tracker: resolves options, starts the backend and loads the trunk (in-process or in workers). */
 export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
-  const o = resolveTrackerOptions(options);
-  const config = { backend: o.backend, layer: o.features, modelPath: o.modelPath };
+  const resolved = resolveTrackerOptions(options);
+  const engine = await resolveEngine(resolved.engine);
+  const o = { ...resolved, engine }; // options.engine says which engine runs
+  const config = {
+    engine,
+    backend: o.backend,
+    threads: o.threads,
+    layer: o.features,
+    modelPath: o.modelPath,
+  };
   const embedder =
     o.workers > 0 ? await createWorkerEmbedder(config, o.workers) : await createInProcessEmbedder(config);
   return new SiamTracker(o, embedder);

@@ -7,11 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/backend.js';
 import { isSiamError } from '../errors.js';
 import { Trunk, type FeatureBatch } from './embedding.js';
-import type { FeatureLayer } from './params.js';
+import type { EmbedderConfig } from './embedder.js';
+import { OnnxTrunk } from './onnx-trunk.js';
 
 /** What the main thread asks (without the id). */
 export type WorkerMessage =
-  | { type: 'init'; backend: string; layer: FeatureLayer; modelPath?: string }
+  | ({ type: 'init' } & EmbedderConfig)
   | { type: 'embed'; pixels: Float32Array; count: number; size: number }
   | { type: 'memory' }
   | { type: 'close' };
@@ -27,13 +28,16 @@ export type WorkerReply =
   | { id: number; type: 'closed' }
   | { id: number; type: 'error'; code: string; message: string; hint?: string };
 
-let trunk: Trunk | undefined;
+let trunk: Trunk | OnnxTrunk | undefined;
 
 async function handle(m: WorkerRequest): Promise<{ reply: WorkerReply; transfer?: ArrayBuffer[] }> {
   switch (m.type) {
     case 'init':
-      await initBackend(m.backend);
-      trunk = await Trunk.load(m.layer, m.modelPath);
+      if (m.engine === 'onnx') trunk = await OnnxTrunk.load(m.layer, m.modelPath, m.threads);
+      else {
+        await initBackend(m.backend);
+        trunk = await Trunk.load(m.layer, m.modelPath);
+      }
       return { reply: { id: m.id, type: 'ready' } };
     case 'embed': {
       if (!trunk) throw new Error('trunk worker used before init');
@@ -45,9 +49,15 @@ async function handle(m: WorkerRequest): Promise<{ reply: WorkerReply; transfer?
       };
     }
     case 'memory':
-      return { reply: { id: m.id, type: 'memory', numTensors: tf.memory().numTensors } };
+      return {
+        reply: {
+          id: m.id,
+          type: 'memory',
+          numTensors: trunk instanceof OnnxTrunk ? 0 : tf.memory().numTensors,
+        },
+      };
     case 'close':
-      trunk?.dispose();
+      await trunk?.dispose();
       trunk = undefined;
       return { reply: { id: m.id, type: 'closed' } };
   }

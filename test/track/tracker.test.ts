@@ -24,7 +24,7 @@ let results: TrackResult[];
 
 beforeAll(async () => {
   frames = await lastValueFrom(decode(path.join(SAMPLE, 'video.mp4')).pipe(toArray()));
-  tracker = await createTracker({ workers: 0 });
+  tracker = await createTracker({ workers: 0, engine: 'tfjs' }); // tfjs: the tensor-count test below
   results = [await tracker.init(frames[0], gt[0] as Box)];
   for (let i = 1; i < frames.length; i++) results.push(await tracker.update(frames[i]));
 });
@@ -134,7 +134,7 @@ describe('tracker lifecycle', () => {
 
   it('releases every tensor on dispose and refuses use afterwards (ERR_DISPOSED)', async () => {
     const before = tf.memory().numTensors;
-    const t = await createTracker({ preset: 'fast' });
+    const t = await createTracker({ preset: 'fast', engine: 'tfjs' });
     await t.init(frames[0], gt[0] as Box);
     await t.update(frames[1]);
     t.dispose();

@@ -9,7 +9,7 @@ import { lastValueFrom, take, toArray } from 'rxjs';
 import { decode } from '../../src/decode/index.js';
 import { createTracker, type Tracker } from '../../src/track/index.js';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
-import { tf } from '../../src/backend/backend.js';
+import { initBackend, tf } from '../../src/backend/backend.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
@@ -56,7 +56,8 @@ describe('trunk in worker threads', () => {
   }
 
   it('keeps the tensor count steady in the workers and in the main isolate', async () => {
-    tracker = await createTracker({ workers: 2 });
+    tracker = await createTracker({ workers: 2, engine: 'tfjs' });
+    await initBackend(); // the main isolate's own backend, to count its tensors too
     const mainBefore = tf.memory().numTensors;
     const before = await tracker.numTensors();
     expect(before).toHaveLength(2);
