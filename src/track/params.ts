@@ -168,7 +168,7 @@ export interface TrackerOptions extends Partial<TrackerHyperParams> {
   preset?: 'default' | 'fast' | 'shape' | (string & {});
   /** Inference engine of the trunk: ONNX Runtime where `onnxruntime-node` loads, else TensorFlow.js. @default 'auto' */
   engine?: 'auto' | 'tfjs' | 'onnx';
-  /** ONNX Runtime's intra-op threads per trunk (onnx engine). @default 2 */
+  /** ONNX Runtime's intra-op threads per trunk (onnx engine): 1 leaves the second core to ffmpeg. @default 1 */
   threads?: number;
   /** Worker threads running the trunk; 0 runs it in-process. @default 0 */
   workers?: number;
@@ -184,7 +184,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<
 > = Object.freeze({
   backend: 'auto',
   engine: 'auto',
-  threads: 2,
+  threads: 1, // end to end (ffmpeg decoding beside us) 1 thread beat 2 on every 1280×720 sequence (docs/tracker.md)
   preset: 'default',
   workers: 0,
   crop: 'js',
