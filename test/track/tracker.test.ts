@@ -84,6 +84,20 @@ describe('tracker on samples/tracking (in-process)', () => {
     expect(await tracker.numTensors()).toEqual([before]);
   });
 
+  it('the robust preset (stride-8 + stride-16 features) follows the sample up to the occluder', async () => {
+    const t = await createTracker({ preset: 'robust' });
+    try {
+      expect(t.options.features).toBe('both');
+      await t.init(frames[0], gt[0] as Box);
+      const ious: number[] = [];
+      for (let i = 1; i < hidden[0] - 15; i++) ious.push(iou((await t.update(frames[i])).box, gt[i] as Box));
+      expect(ious.reduce((a, b) => a + b, 0) / ious.length).toBeGreaterThan(0.6);
+      expect(Math.min(...ious)).toBeGreaterThan(0.4);
+    } finally {
+      t.dispose();
+    }
+  });
+
   it('gives coded errors for bad boxes and for update before init', async () => {
     const t = tracker;
     t.reset();

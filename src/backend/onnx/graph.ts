@@ -193,11 +193,6 @@ export class OnnxGraphBuilder {
     });
     return onnx.ModelProto.encode(model).finish();
   }
-
-  /** Name of the ONNX graph input (set once the input is reached). */
-  get inputName(): string | undefined {
-    return this.inputDeclared?.name ?? undefined;
-  }
 }
 
 function stripPort(name: string): string {
