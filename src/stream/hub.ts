@@ -4,8 +4,7 @@
  * one, at most `previewMaxFps`), per-client `stats`, and the ping/pong heartbeat that terminates
  * dead connections (ws's documented pattern).
  */
-import type { WebSocket } from 'ws';
-import { ClientQueue, type ClientQueueOptions } from './client-queue.js';
+import { ClientQueue, type ClientQueueOptions, type QueueSocket } from './client-queue.js';
 import type { JpegEncoder } from './jpeg-encoder.js';
 import type { StampedFrame } from './pipeline.js';
 import {
@@ -29,8 +28,21 @@ export interface HubOptions {
   queue: ClientQueueOptions;
 }
 
+/**
+ * The part of a `ws` WebSocket the hub uses. Structural, so that the published `.d.ts` files do
+ * not import `ws`'s types (`@types/ws` is only a devDependency: a user's `tsc` would fail).
+ */
+export interface HubSocket extends QueueSocket {
+  on(event: 'pong' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  ping(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
 interface Client {
-  ws: WebSocket;
+  ws: HubSocket;
   /** What it may do: `view` clients may subscribe but not send `init` / `stop`. */
   role: ClientRole;
   queue: ClientQueue;
@@ -79,7 +91,7 @@ export class ClientHub {
   }
 
   /** Registers a new connection and greets it. */
-  add(ws: WebSocket, role: ClientRole = 'control'): void {
+  add(ws: HubSocket, role: ClientRole = 'control'): void {
     const client: Client = {
       ws,
       role,
