@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModelFromFile, resolvePackageFile } from '../backend/model-io.js';
+import { OnnxRunner } from '../backend/onnx/runner.js';
 import { TRUNK } from './config.js';
 
 /** Frames run through the trunk per call: batching is ~3× faster per frame than one at a time on wasm. */
@@ -40,4 +41,17 @@ export async function createAppearanceTrunk(): Promise<AppearanceTrunk> {
       graph.dispose();
     },
   };
+}
+
+/** The same trunk on ONNX Runtime (the onnx engine): exported from the same weights and cached. */
+export function openOnnxAppearance(): Promise<OnnxRunner> {
+  return OnnxRunner.open({
+    modelPath: resolvePackageFile(TRUNK.package, TRUNK.file),
+    input: TRUNK.input,
+    name: 'appearance-stride16',
+    build: (g) => {
+      g.output(g.convert(TRUNK.layer), 'features');
+      return g.encode();
+    },
+  });
 }

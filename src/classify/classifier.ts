@@ -6,9 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/backend.js';
+import { resolveEngine } from '../backend/engine.js';
+import type { OnnxRunner } from '../backend/onnx/runner.js';
 import { SiamError } from '../errors.js';
 import type { ClipLabel, Frame } from '../types.js';
-import { createAppearanceTrunk, TRUNK_BATCH, type AppearanceTrunk } from './appearance.js';
+import {
+  createAppearanceTrunk,
+  openOnnxAppearance,
+  TRUNK_BATCH,
+  type AppearanceTrunk,
+} from './appearance.js';
 import { plainWindow, windowStarts } from './augment.js';
 import { extractFeatures, modelImages, splitRows, stackFrameBytes } from './features.js';
 import { createFlowWorker, type FlowWorker } from './flow-client.js';
@@ -21,6 +28,12 @@ export interface ClipClassifierOptions {
   model: string | ClipModel;
   /** TensorFlow.js backend. @default 'auto' (wasm unless tfjs-node is installed) */
   backend?: string;
+  /**
+   * Inference engine of the appearance trunk while the flow runs in its worker: ONNX Runtime
+   * where `onnxruntime-node` loads, else TensorFlow.js (src/backend/engine.ts). In-process flow and
+   * training use the tfjs trunk. @default 'auto'
+   */
+  engine?: 'auto' | 'tfjs' | 'onnx';
   /**
    * Compute the motion stream (optical flow) in a worker thread with its own backend, while this
    * thread runs the appearance trunk: both cores busy on wasm (single-threaded per isolate). The
@@ -36,6 +49,8 @@ export interface ClipClassifier {
   readonly fps: number;
   /** Frames per window the model was trained on. */
   readonly clipLength: number;
+  /** The engine of the appearance trunk (`onnx` only with the flow in its worker). */
+  readonly engine: 'tfjs' | 'onnx';
   /** Frame size the model works at (decode at this size to skip a resize). */
   readonly inputWidth: number;
   readonly inputHeight: number;
@@ -70,11 +85,18 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   // running). By default it is kept only on wasm (the other backends use several cores already).
   const requested = options.backend ?? process.env.SIAMSTREAM_BACKEND ?? 'auto';
   const running = (tf.engine().backendName as string | null) ?? undefined;
-  const workerBackend = requested !== 'auto' ? requested : running === 'tensorflow' ? 'node' : (running ?? 'auto');
+  const workerBackend =
+    requested !== 'auto' ? requested : running === 'tensorflow' ? 'node' : (running ?? 'auto');
   const wanted = options.flowInWorker ?? (workerBackend === 'auto' || workerBackend === 'wasm');
-  const workerP: Promise<FlowWorker | undefined> = wanted ? createFlowWorker(workerBackend) : Promise.resolve(undefined);
+  const workerP: Promise<FlowWorker | undefined> = wanted
+    ? createFlowWorker(workerBackend)
+    : Promise.resolve(undefined);
   workerP.catch(() => undefined);
-  const dropWorker = () => void workerP.then((w) => w?.terminate(), () => undefined);
+  const dropWorker = () =>
+    void workerP.then(
+      (w) => w?.terminate(),
+      () => undefined,
+    );
   let model: ClipModel;
   let trunk: AppearanceTrunk;
   const ownsModel = typeof options.model === 'string';
@@ -86,8 +108,10 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     throw e;
   }
   const config = model.config;
+  let onnx: OnnxRunner | undefined;
   try {
     trunk = await createAppearanceTrunk();
+    if ((await resolveEngine(options.engine)) === 'onnx') onnx = await openOnnxAppearance();
   } catch (e) {
     if (ownsModel) disposeClipModel(model);
     dropWorker();
@@ -103,7 +127,11 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     (w) => {
       if (!w) return;
       // Features must be the same as in process: the worker must run this thread's backend.
-      if (disposed || w.backend !== tf.getBackend() || (options.flowInWorker === undefined && tf.getBackend() !== 'wasm')) {
+      if (
+        disposed ||
+        w.backend !== tf.getBackend() ||
+        (options.flowInWorker === undefined && tf.getBackend() !== 'wasm')
+      ) {
         void w.terminate();
         return;
       }
@@ -121,18 +149,38 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   let warmUp: Promise<void> | undefined = new Promise((resolve) => {
     setTimeout(() => {
       try {
-        if (!disposed) tf.dispose(tf.tidy(() => trunk.embed(tf.zeros([TRUNK_BATCH, config.inputHeight, config.inputWidth, 3]))));
+        if (!disposed)
+          tf.dispose(
+            tf.tidy(() => trunk.embed(tf.zeros([TRUNK_BATCH, config.inputHeight, config.inputWidth, 3]))),
+          );
       } catch {
         // classify() reports any real error.
       }
-      resolve();
+      const size = TRUNK_BATCH * config.inputHeight * config.inputWidth * 3;
+      const onnxWarm =
+        onnx && !disposed
+          ? onnx.run(new Float32Array(size), TRUNK_BATCH, config.inputHeight, config.inputWidth)
+          : undefined;
+      void Promise.resolve(onnxWarm).then(
+        () => resolve(),
+        () => resolve(),
+      );
     }, 0);
   });
 
   type Timings = { trunkMs: number; flowMs: number; flowWaitMs: number };
-  function store(run: Frame[], appearance: Float32Array[], motion: Float32Array[], lastGray: Float32Array): void {
+  function store(
+    run: Frame[],
+    appearance: Float32Array[],
+    motion: Float32Array[],
+    lastGray: Float32Array,
+  ): void {
     run.forEach((frame, i) => {
-      cache.set(frame.index, { timestampMs: frame.timestampMs, appearance: appearance[i], motion: motion[i] });
+      cache.set(frame.index, {
+        timestampMs: frame.timestampMs,
+        appearance: appearance[i],
+        motion: motion[i],
+      });
     });
     cache.get(run[run.length - 1].index)!.gray = lastGray;
   }
@@ -153,9 +201,14 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     motionP.catch(() => undefined);
     let appearance: Float32Array;
     try {
-      const features = trunk.embed(images);
-      appearance = features.dataSync() as Float32Array;
-      features.dispose();
+      if (onnx) {
+        const [n, h, w] = images.shape;
+        appearance = (await onnx.run(images.dataSync() as Float32Array, n, h, w)).data;
+      } else {
+        const features = trunk.embed(images);
+        appearance = features.dataSync() as Float32Array;
+        features.dispose();
+      }
     } finally {
       images.dispose();
     }
@@ -168,13 +221,17 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
 
   return {
     labels: config.labels,
+    get engine() {
+      return onnx && flowWorker ? ('onnx' as const) : ('tfjs' as const);
+    },
     fps: config.fps,
     clipLength: config.clipLength,
     inputWidth: config.inputWidth,
     inputHeight: config.inputHeight,
     async classify(frames) {
       if (disposed) throw new SiamError('ERR_DISPOSED', 'classify() after dispose().');
-      if (!Array.isArray(frames) || frames.length === 0) throw new SiamError('ERR_BAD_FRAME', 'classify() needs at least one frame.');
+      if (!Array.isArray(frames) || frames.length === 0)
+        throw new SiamError('ERR_BAD_FRAME', 'classify() needs at least one frame.');
       if (warmUp || workerReady) {
         await Promise.all([warmUp, workerReady]);
         warmUp = workerReady = undefined;
@@ -208,15 +265,21 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
       const features = { appearance: cached.map((c) => c.appearance), motion: cached.map((c) => c.motion) };
       const t1 = performance.now();
       const length = config.clipLength;
-      const windows = windowStarts(frames.length, length, Math.max(1, Math.floor(length / 2))).map((s) => plainWindow(s, length));
-      const probs = meanRows(fuseProbabilities(config, streamProbabilities(config, model.weights, features, windows)));
+      const windows = windowStarts(frames.length, length, Math.max(1, Math.floor(length / 2))).map((s) =>
+        plainWindow(s, length),
+      );
+      const probs = meanRows(
+        fuseProbabilities(config, streamProbabilities(config, model.weights, features, windows)),
+      );
       const headMs = performance.now() - t1;
       // Keep the cache bounded: sliding windows only move forward.
       const oldest = frames[0].index;
-      for (const key of cache.keys()) if (key < oldest || key > frames[frames.length - 1].index) cache.delete(key);
+      for (const key of cache.keys())
+        if (key < oldest || key > frames[frames.length - 1].index) cache.delete(key);
       const first = frames[0];
       const last = frames[frames.length - 1];
-      const step = frames.length > 1 ? (last.timestampMs - first.timestampMs) / (frames.length - 1) : 1000 / config.fps;
+      const step =
+        frames.length > 1 ? (last.timestampMs - first.timestampMs) / (frames.length - 1) : 1000 / config.fps;
       const scores: Record<string, number> = {};
       config.labels.forEach((label, k) => (scores[label] = probs[k]));
       return {
@@ -237,6 +300,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
       disposed = true;
       cache.clear();
       trunk.dispose();
+      void onnx?.dispose();
       if (ownsModel) disposeClipModel(model);
       void flowWorker?.terminate();
     },
@@ -246,4 +310,3 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     },
   };
 }
-

@@ -6,7 +6,12 @@
  */
 import type { Command } from 'commander';
 import { lastValueFrom, tap, toArray } from 'rxjs';
-import { classifyClips, createClipClassifier, type ClipClassifier } from '../classify/index.js';
+import {
+  classifyClips,
+  createClipClassifier,
+  type ClipClassifier,
+  type ClipClassifierOptions,
+} from '../classify/index.js';
 import { createFrameDemand, decode, probeVideo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
 import type { ClipLabel } from '../types.js';
@@ -18,6 +23,7 @@ interface ClassifyFlags {
   stride?: string;
   format?: string;
   backend?: string;
+  engine?: string;
 }
 
 /** What `classify` prints per file. */
@@ -122,13 +128,21 @@ export function registerClassify(program: Command): void {
     .option('--stride <frames>', 'frames between window starts (default: window / 2)')
     .option('--format <format>', 'json (one object per file and line) or csv', 'json')
     .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu')
+    .option(
+      '--engine <name>',
+      'inference engine of the appearance trunk: auto (onnx where onnxruntime-node loads), onnx, tfjs',
+    )
     .action(async (videos: string[], flags: ClassifyFlags) => {
       if (flags.format !== 'json' && flags.format !== 'csv') {
         throw new SiamError('ERR_BAD_OPTION', `Expected --format to be json or csv, got "${flags.format}".`);
       }
       const window = intFlag('window', flags.window);
       const stride = intFlag('stride', flags.stride);
-      const classifier = await createClipClassifier({ model: flags.model, backend: flags.backend });
+      const classifier = await createClipClassifier({
+        model: flags.model,
+        backend: flags.backend,
+        engine: flags.engine as ClipClassifierOptions['engine'],
+      });
       try {
         if (flags.format === 'csv') {
           const header = [

@@ -1,22 +1,16 @@
 /**
  * The trunk on ONNX Runtime (`--engine onnx`): the same MobileNetV3 weights as the tfjs trunk
- * (embedding.ts), exported to ONNX at first use (src/backend/onnx) and cached. Same input (RGB
+ * (embedding.ts), exported to ONNX at first use and cached (src/backend/onnx). Same input (RGB
  * patches 0…255, NHWC) and output (NHWC feature maps) as {@link Trunk}; equal within float
  * tolerance (test/track/onnx-trunk.test.ts).
  */
-import { SiamError } from '../errors.js';
-import { loadOnnxRuntime, onnxProviders, type OnnxRuntime } from '../backend/engine.js';
-import { readModelArtifacts } from '../backend/model-io.js';
-import { cachedExport, exportKey } from '../backend/onnx/cache.js';
-import { OnnxGraphBuilder } from '../backend/onnx/graph.js';
+import type { OnnxGraphBuilder } from '../backend/onnx/graph.js';
+import { OnnxRunner } from '../backend/onnx/runner.js';
 import { defaultTrunkPath, FEATURE_CHANNELS, TRUNK_NODES, type FeatureBatch } from './embedding.js';
 import type { FeatureLayer } from './params.js';
 
-type Session = Awaited<ReturnType<OnnxRuntime['InferenceSession']['create']>>;
-
 /** Builds the ONNX trunk for `layer` (the stride-16 map resampled onto the stride-8 grid for `both`). */
-export function buildOnnxTrunk(builder: OnnxGraphBuilder, layer: FeatureLayer): Uint8Array {
-  const g = builder;
+export function buildOnnxTrunk(g: OnnxGraphBuilder, layer: FeatureLayer): Uint8Array {
   if (layer !== 'both') {
     g.output(g.convert(layer === 'stride8' ? TRUNK_NODES.stride8 : TRUNK_NODES.stride16), 'features');
     return g.encode();
@@ -47,31 +41,20 @@ export function buildOnnxTrunk(builder: OnnxGraphBuilder, layer: FeatureLayer): 
 
 /** The embedding φ on ONNX Runtime. */
 export class OnnxTrunk {
-  /** The run in flight: `dispose()` releases the session after it, not under it. */
-  private running: Promise<unknown> = Promise.resolve();
-  private released = false;
-
   private constructor(
-    private readonly ort: OnnxRuntime,
-    private readonly session: Session,
+    private readonly runner: OnnxRunner,
     readonly layer: FeatureLayer,
   ) {}
 
   /** Exports (or reads from the cache) and opens the trunk; `threads` is ORT's intra-op pool size. */
   static async load(layer: FeatureLayer, modelPath = defaultTrunkPath(), threads = 1): Promise<OnnxTrunk> {
-    const ort = await loadOnnxRuntime();
-    const artifacts = await readModelArtifacts(modelPath);
-    const key = exportKey(artifacts, `trunk ${TRUNK_NODES.input} ${layer}`);
-    const model = await cachedExport(`trunk-${layer}`, key, () =>
-      buildOnnxTrunk(new OnnxGraphBuilder(artifacts, TRUNK_NODES.input), layer),
-    );
-    const session = await ort.InferenceSession.create(model.bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionProviders: onnxProviders(),
-    });
-    return new OnnxTrunk(ort, session, layer);
+    const recipe = {
+      modelPath,
+      input: TRUNK_NODES.input,
+      name: `trunk-${layer}`,
+      build: (g: OnnxGraphBuilder) => buildOnnxTrunk(g, layer),
+    };
+    return new OnnxTrunk(await OnnxRunner.open(recipe, threads), layer);
   }
 
   get channels(): number {
@@ -80,26 +63,12 @@ export class OnnxTrunk {
 
   /** Embeds `count` square patches of `size` pixels (RGB float, NHWC). */
   async embedPixels(pixels: Float32Array, count: number, size: number): Promise<FeatureBatch> {
-    if (this.released) throw new SiamError('ERR_DISPOSED', 'The trunk was used after dispose().');
-    const input = new this.ort.Tensor('float32', pixels.subarray(0, count * size * size * 3), [
-      count,
-      size,
-      size,
-      3,
-    ]);
-    const run = this.session.run({ [this.session.inputNames[0]]: input });
-    this.running = run.catch(() => undefined);
-    const outputs = await run;
-    const features = outputs[this.session.outputNames[0]];
-    const [n, side, , channels] = features.dims;
-    return { data: features.data as Float32Array, count: n, side, channels };
+    const { data, dims } = await this.runner.run(pixels, count, size, size);
+    return { data, count: dims[0], side: dims[1], channels: dims[3] };
   }
 
   /** Releases the session once the run in flight (if any) is done. */
-  async dispose(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    await this.running;
-    await this.session.release().catch(() => undefined);
+  dispose(): Promise<void> {
+    return this.runner.dispose();
   }
 }

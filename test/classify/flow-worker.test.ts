@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/classifier.js';
 import { DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
-import { extractFeatures, grayImages, modelImages, motionFromGray, stackFrameBytes } from '../../src/classify/features.js';
+import {
+  extractFeatures,
+  grayImages,
+  modelImages,
+  motionFromGray,
+  stackFrameBytes,
+} from '../../src/classify/features.js';
 import { createFlowWorker, type FlowWorker } from '../../src/classify/flow-client.js';
 import { initHeadWeights } from '../../src/classify/head.js';
 import { disposeClipModel, type ClipModel } from '../../src/classify/model.js';
@@ -11,8 +17,17 @@ import type { Frame } from '../../src/types.js';
 
 /** A model with random (untrained) weights. */
 function randomModel(clipLength = 8): ClipModel {
-  const config = buildModelConfig(['a', 'b', 'c'], { ...DEFAULT_STREAM_CONFIG, clipLength }, ['appearance', 'motion']);
-  return { config, weights: { ...initHeadWeights('appearance', config.heads.appearance, 3, 1), ...initHeadWeights('motion', config.heads.motion, 3, 2) } };
+  const config = buildModelConfig(['a', 'b', 'c'], { ...DEFAULT_STREAM_CONFIG, clipLength }, [
+    'appearance',
+    'motion',
+  ]);
+  return {
+    config,
+    weights: {
+      ...initHeadWeights('appearance', config.heads.appearance, 3, 1),
+      ...initHeadWeights('motion', config.heads.motion, 3, 2),
+    },
+  };
 }
 
 /** Deterministic frames (not at model size: the resize runs too) with a textured square moving 3 px right and 1 px down per frame. */
@@ -64,9 +79,15 @@ describe('flow worker', () => {
     // In process: the same functions as extractFeatures' flow half.
     const local = (run: Frame[], previousGray?: Float32Array) =>
       tf.tidy(() => {
-        const gray = grayImages(modelImages(stackFrameBytes(run), [run.length, run[0].height, run[0].width], DEFAULT_STREAM_CONFIG), DEFAULT_STREAM_CONFIG);
+        const gray = grayImages(
+          modelImages(stackFrameBytes(run), [run.length, run[0].height, run[0].width], DEFAULT_STREAM_CONFIG),
+          DEFAULT_STREAM_CONFIG,
+        );
         const g = gray.dataSync() as Float32Array;
-        return { motion: motionFromGray(gray, DEFAULT_STREAM_CONFIG, previousGray).dataSync() as Float32Array, lastGray: g.slice(g.length - gray.shape[1] * gray.shape[2]) };
+        return {
+          motion: motionFromGray(gray, DEFAULT_STREAM_CONFIG, previousGray).dataSync() as Float32Array,
+          lastGray: g.slice(g.length - gray.shape[1] * gray.shape[2]),
+        };
       });
     const l1 = local(first);
     const l2 = local(second, l1.lastGray);
@@ -80,9 +101,17 @@ describe('flow worker', () => {
     // Not trivially zero: the square moves.
     expect(Math.max(...Array.from(w2.motion, Math.abs))).toBeGreaterThan(0.05);
     // And the same as extractFeatures' motion (the in-process classifier path).
-    const trunk = { embed: (x: tf.Tensor4D) => tf.zeros([x.shape[0], 6, 8, 88]) as tf.Tensor4D, dispose() {} };
+    const trunk = {
+      embed: (x: tf.Tensor4D) => tf.zeros([x.shape[0], 6, 8, 88]) as tf.Tensor4D,
+      dispose() {},
+    };
     const f = extractFeatures(trunk, DEFAULT_STREAM_CONFIG, second, { previousGray: l1.lastGray });
-    expect(maxAbsDiff(w2.motion, f.motion.flatMap((m) => Array.from(m)))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        w2.motion,
+        f.motion.flatMap((m) => Array.from(m)),
+      ),
+    ).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(before);
     expect(await worker.numTensors()).toBe(workerBefore);
   });
@@ -126,15 +155,50 @@ describe.each([true, false])('classifier with flowInWorker: %s', (flowInWorker) 
       const b = await reference.classify(w);
       expect(a.label).toBe(b.label);
       for (const k of model.config.labels) expect(Math.abs(a.scores[k] - b.scores[k])).toBeLessThan(1e-5);
-      expect(Math.max(...Object.values(a.scores)) - Math.min(...Object.values(a.scores))).toBeGreaterThan(1e-3);
+      expect(Math.max(...Object.values(a.scores)) - Math.min(...Object.values(a.scores))).toBeGreaterThan(
+        1e-3,
+      );
       expect(a.timings.flowMs).toBeGreaterThan(0);
     }
     expect(tf.memory().numTensors).toBe(before);
     expect(await classifier.workerTensors()).toBe(workerBefore);
     classifier.dispose();
     reference.dispose();
-    if (flowInWorker) await expect(classifier.workerTensors()).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    if (flowInWorker)
+      await expect(classifier.workerTensors()).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     await expect(classifier.classify(clip)).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     disposeClipModel(model);
+  });
+});
+
+describe('classifier with the onnx engine for the appearance trunk', () => {
+  it('scores like the tfjs trunk within 1e-4 and says which engine ran', async () => {
+    const base = randomModel(8);
+    // Scores from the appearance stream only, with a sharp dense layer: they follow the trunk closely.
+    const dense = base.weights['appearance/dense/kernel'];
+    const model: ClipModel = {
+      config: { ...base.config, fusionWeights: { appearance: 1, motion: 0 } },
+      weights: { ...base.weights, 'appearance/dense/kernel': tf.mul(dense, 20) },
+    };
+    dense.dispose();
+    const reference = await createClipClassifier({ model, flowInWorker: true, engine: 'tfjs' });
+    const classifier = await createClipClassifier({ model, flowInWorker: true, engine: 'onnx' });
+    try {
+      const clip = frames(16);
+      for (const w of [clip.slice(0, 8), clip.slice(4, 16)]) {
+        const a = await classifier.classify(w);
+        const b = await reference.classify(w);
+        expect(a.label).toBe(b.label);
+        for (const k of model.config.labels) expect(Math.abs(a.scores[k] - b.scores[k])).toBeLessThan(1e-4);
+        expect(Math.max(...Object.values(a.scores)) - Math.min(...Object.values(a.scores))).toBeGreaterThan(
+          1e-3,
+        );
+      }
+      expect([classifier.engine, reference.engine]).toEqual(['onnx', 'tfjs']);
+    } finally {
+      classifier.dispose();
+      reference.dispose();
+      disposeClipModel(model);
+    }
   });
 });
