@@ -3,21 +3,14 @@
  * root, and cut a short clip out of the generated sample so the tracker runs stay short.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resolveFfmpeg } from '../../src/decode/index.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
-export const SAMPLE_DIR = path.join(REPO_ROOT, 'samples', 'tracking');
-export const SAMPLE_VIDEO = path.join(SAMPLE_DIR, 'video.mp4');
-export const SAMPLE_GT = path.join(SAMPLE_DIR, 'groundtruth.txt');
-/** The sample is made by samples/make-tracking-sample.ts; tests that need it skip without it. */
-export const hasSample =
-  existsSync(SAMPLE_GT) && existsSync(SAMPLE_VIDEO) && readFileSync(SAMPLE_VIDEO).length > 1000;
-if (!hasSample)
-  console.warn(
-    `[skip] CLI tracker tests: ${SAMPLE_DIR} is missing (npx tsx samples/make-tracking-sample.ts).`,
-  );
+import { SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
+
+export { SAMPLE_DIR, SAMPLE_VIDEO, SAMPLE_GT, requireSample } from '../helpers/sample.js';
 
 export interface CliRun {
   code: number | null;

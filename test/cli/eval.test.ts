@@ -8,14 +8,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { parseXml } from '../eval/svg.js';
-import { hasSample, makeShortSequence, runCli } from './cli-helpers.js';
+import { requireSample, makeShortSequence, runCli } from './cli-helpers.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-cli-eval-'));
 const data = path.join(tmp, 'data');
 const FRAMES = 60;
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!hasSample)('siamstream eval (real tracker, generated sample)', () => {
+describe('siamstream eval (real tracker, generated sample)', () => {
+  beforeAll(() => requireSample());
   beforeAll(() => makeShortSequence(path.join(data, 'sample'), FRAMES));
 
   it('writes <seq>.txt, summary.json and success.svg; --json keeps stdout to the JSON', async () => {

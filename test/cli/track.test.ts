@@ -26,7 +26,7 @@ import {
   alive,
   childPids,
   collect,
-  hasSample,
+  requireSample,
   makeShortSequence,
   runCli,
   spawnCli,
@@ -37,7 +37,8 @@ const SHORT = 40;
 const short = path.join(tmp, 'short');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!hasSample)('siamstream track (real tracker, generated sample)', () => {
+describe('siamstream track (real tracker, generated sample)', () => {
+  beforeAll(() => requireSample());
   let sampleFrames = 0;
   beforeAll(async () => {
     sampleFrames = readFileSync(SAMPLE_GT, 'utf8').trimEnd().split('\n').length;

@@ -3,17 +3,14 @@
  * real decode (ffmpeg, -re), the real tracker, a ws client. Checks the boxes against the ground
  * truth, the stats, and that no ffmpeg child outlives the server.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../src/stream/index.js';
-import { REPO_ROOT } from '../helpers/shared-data.js';
+import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
 import { iou, readGroundTruth, RecordingClient } from './helpers.js';
 
-const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');
-const GT = path.join(REPO_ROOT, 'samples/tracking/groundtruth.txt');
-const hasSample = existsSync(VIDEO) && existsSync(GT);
-if (!hasSample) console.warn(`[skip] serve on the sample: ${VIDEO} is absent (npm run samples)`);
+const VIDEO = SAMPLE_VIDEO;
+const GT = SAMPLE_GT;
 
 /** ffmpeg processes whose parent is this process (from /proc). */
 function ffmpegChildren(): number[] {
@@ -32,7 +29,8 @@ function ffmpegChildren(): number[] {
   return out;
 }
 
-describe.skipIf(!hasSample)('serve() on samples/tracking', () => {
+describe('serve() on samples/tracking', () => {
+  beforeAll(() => requireSample());
   it('streams track messages that follow the ground truth, and stats; ffmpeg is gone after close', async () => {
     const truth = readGroundTruth(GT);
     const init = truth[0];
