@@ -4,7 +4,16 @@
  * the trailing partial windows are dropped except the first one that still covers frames no
  * full window covered (so a stream shorter than a window still gets one label).
  */
-import { bufferCount, concatMap, defer, filter, tap, type ObservableInput, type OperatorFunction } from 'rxjs';
+import { SiamError } from '../errors.js';
+import {
+  bufferCount,
+  concatMap,
+  defer,
+  filter,
+  tap,
+  type ObservableInput,
+  type OperatorFunction,
+} from 'rxjs';
 import type { ClipLabel, Frame } from '../types.js';
 
 /** Anything that labels a window: the real {@link ClipClassifier}, or a stub in tests. */
@@ -29,15 +38,24 @@ export interface ClassifyClipsOptions {
 }
 
 /** Validated window geometry. */
-export function windowGeometry(options: Pick<ClassifyClipsOptions, 'windowLength' | 'stride'> & { classifier?: WindowClassifier }): {
+export function windowGeometry(
+  options: Pick<ClassifyClipsOptions, 'windowLength' | 'stride'> & { classifier?: WindowClassifier },
+): {
   windowLength: number;
   stride: number;
 } {
   const windowLength = options.windowLength ?? options.classifier?.clipLength ?? 16;
-  if (!Number.isInteger(windowLength) || windowLength < 1) throw new RangeError(`Expected \`windowLength\` to be an integer >= 1, got ${windowLength}`);
+  if (!Number.isInteger(windowLength) || windowLength < 1)
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Expected \`windowLength\` to be an integer >= 1, got ${windowLength}`,
+    );
   const stride = options.stride ?? Math.max(1, Math.floor(windowLength / 2));
   if (!Number.isInteger(stride) || stride < 1 || stride > windowLength) {
-    throw new RangeError(`Expected \`stride\` to be an integer in [1, windowLength=${windowLength}], got ${stride}`);
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Expected \`stride\` to be an integer in [1, windowLength=${windowLength}], got ${stride}`,
+    );
   }
   return { windowLength, stride };
 }

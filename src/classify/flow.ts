@@ -9,6 +9,7 @@
  * motion stream's input, as in Simonyan & Zisserman, "Two-Stream Convolutional Networks for Action
  * Recognition in Videos", NeurIPS 2014, §3.
  */
+import { SiamError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Flow options. Every field optional; defaults in {@link DEFAULT_FLOW_OPTIONS}. */
@@ -30,13 +31,20 @@ export const DEFAULT_FLOW_OPTIONS: Required<FlowOptions> = {
   regularization: 1e-4,
 };
 
-/** Validates flow options (RangeError naming the field) and fills the defaults. */
+/** Validates flow options (`ERR_BAD_OPTION` naming the field, as every stage's options) and fills the defaults. */
 export function validateFlowOptions(options: FlowOptions = {}): Required<FlowOptions> {
   const o = { ...DEFAULT_FLOW_OPTIONS, ...options };
-  if (!Number.isInteger(o.levels) || o.levels < 1 || o.levels > 6) throw new RangeError(`Expected \`levels\` to be an integer in 1..6, got ${o.levels}`);
-  if (!Number.isInteger(o.iterations) || o.iterations < 1) throw new RangeError(`Expected \`iterations\` to be an integer >= 1, got ${o.iterations}`);
-  if (!(o.windowSigma > 0)) throw new RangeError(`Expected \`windowSigma\` to be > 0, got ${o.windowSigma}`);
-  if (!(o.regularization >= 0)) throw new RangeError(`Expected \`regularization\` to be >= 0, got ${o.regularization}`);
+  if (!Number.isInteger(o.levels) || o.levels < 1 || o.levels > 6)
+    throw new SiamError('ERR_BAD_OPTION', `Expected \`levels\` to be an integer in 1..6, got ${o.levels}`);
+  if (!Number.isInteger(o.iterations) || o.iterations < 1)
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Expected \`iterations\` to be an integer >= 1, got ${o.iterations}`,
+    );
+  if (!(o.windowSigma > 0))
+    throw new SiamError('ERR_BAD_OPTION', `Expected \`windowSigma\` to be > 0, got ${o.windowSigma}`);
+  if (!(o.regularization >= 0))
+    throw new SiamError('ERR_BAD_OPTION', `Expected \`regularization\` to be >= 0, got ${o.regularization}`);
   return o;
 }
 
@@ -82,9 +90,24 @@ export function warpBilinear(image: tf.Tensor4D, u: tf.Tensor4D, v: tf.Tensor4D)
 /** Central-difference gradients (∂/∂x, ∂/∂y) of `[N,H,W,1]`, edge-replicated. */
 function gradients(image: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
   const [, h, w] = image.shape;
-  const padded = tf.mirrorPad(image, [[0, 0], [1, 1], [1, 1], [0, 0]], 'symmetric');
-  const ix = tf.mul(tf.sub(tf.slice(padded, [0, 1, 2, 0], [-1, h, w, 1]), tf.slice(padded, [0, 1, 0, 0], [-1, h, w, 1])), 0.5);
-  const iy = tf.mul(tf.sub(tf.slice(padded, [0, 2, 1, 0], [-1, h, w, 1]), tf.slice(padded, [0, 0, 1, 0], [-1, h, w, 1])), 0.5);
+  const padded = tf.mirrorPad(
+    image,
+    [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+    'symmetric',
+  );
+  const ix = tf.mul(
+    tf.sub(tf.slice(padded, [0, 1, 2, 0], [-1, h, w, 1]), tf.slice(padded, [0, 1, 0, 0], [-1, h, w, 1])),
+    0.5,
+  );
+  const iy = tf.mul(
+    tf.sub(tf.slice(padded, [0, 2, 1, 0], [-1, h, w, 1]), tf.slice(padded, [0, 0, 1, 0], [-1, h, w, 1])),
+    0.5,
+  );
   return [ix as tf.Tensor4D, iy as tf.Tensor4D];
 }
 
