@@ -18,6 +18,7 @@ import { SiamError } from '../errors.js';
 import { reapOnExit, terminate } from './child-reaper.js';
 import { redactUrl } from './source.js';
 import type { DemandGate } from './demand.js';
+import type { FfmpegChild } from './options.js';
 import { FrameAssembler, type RawFrame } from './frame-assembler.js';
 import {
   HeaderParser,
@@ -48,7 +49,7 @@ export interface FfmpegRunParams {
   onFirstFrame?: (header: InputHeader, first: FrameMeta) => void;
   /** `latest` mode: one stale frame was dropped. */
   onDrop?: () => void;
-  onStart?: (child: { pid: number; args: string[] }) => void;
+  onStart?: (child: FfmpegChild) => void;
 }
 
 /** Past this many buffered bytes without a showinfo line to cut them, stdout is paused anyway. */
@@ -202,7 +203,11 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       if (!proc || proc.pid === undefined) return; // spawn failed: 'error' follows
       child = proc;
       reapOnExit(proc);
-      p.onStart?.({ pid: proc.pid, args });
+      const exited = new Promise<void>((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+        else proc.once('exit', () => resolve());
+      });
+      p.onStart?.({ pid: proc.pid, args, exited });
       if (closed) terminate(proc, p.killGraceMs); // unsubscribed while fluent-ffmpeg was still preparing
     });
     command.on('end', () => onEnd(null));

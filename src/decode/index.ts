@@ -24,4 +24,5 @@ export {
   type VideoInfo,
   type ReconnectOptions,
   type ReconnectEvent,
+  type FfmpegChild,
 } from './options.js';

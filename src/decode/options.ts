@@ -44,6 +44,14 @@ export interface ReconnectEvent {
   code?: string;
 }
 
+/** An ffmpeg child as decode reports it. */
+export interface FfmpegChild {
+  pid: number;
+  args: string[];
+  /** Resolves when the process has exited (after the teardown's SIGTERM, or SIGKILL past the grace period). */
+  exited: Promise<void>;
+}
+
 /** Options of {@link decode}. */
 export interface DecodeOptions {
   /** Output width in pixels; alone, the height follows the aspect ratio. */
@@ -82,8 +90,11 @@ export interface DecodeOptions {
   onInfo?: (info: VideoInfo) => void;
   /** Called before each reconnect attempt of a live source (a line is also written on stderr). */
   onReconnect?: (event: ReconnectEvent) => void;
-  /** Called when an ffmpeg child starts (useful for logging and for tests that check it is gone). */
-  onStart?: (child: { pid: number; args: string[] }) => void;
+  /**
+   * Called when an ffmpeg child starts, with a promise that resolves once it has exited (execa's
+   * style: a caller that stops the stream awaits `exited` instead of polling the pid).
+   */
+  onStart?: (child: FfmpegChild) => void;
   /** Stream read for the source `-`. @default process.stdin */
   stdin?: Readable;
   /** Grace period between SIGTERM and SIGKILL when ffmpeg is stopped, in ms. @default 2000 */

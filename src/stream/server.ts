@@ -63,16 +63,6 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   socket.destroy();
 }
 
-/** True while `pid` exists (signal 0 probes without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Starts the live server. Refuses a non-loopback `host` without a token (`ERR_INSECURE_BIND`)
  * before binding anything.
@@ -247,9 +237,12 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
         });
         await encoder.close();
         // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children.
-        const deadline = Date.now() + CHILD_EXIT_WAIT_MS;
-        while (session.childPids.some(alive) && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 20));
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          session.childrenExited(),
+          new Promise((r) => (timer = setTimeout(r, CHILD_EXIT_WAIT_MS).unref())),
+        ]);
+        clearTimeout(timer);
       })();
       return closing;
     },

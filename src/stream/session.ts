@@ -19,7 +19,7 @@ import { nowMs, type SourceInfo } from './protocol.js';
 export interface FrameSourceHooks {
   onInfo(info: { width: number; height: number; fps: number }): void;
   onDropped(count: number): void;
-  onStart(child: { pid: number }): void;
+  onStart(child: { pid: number; exited?: Promise<void> }): void;
   /** A live source dropped and is being reopened. */
   onReconnect?(event: ReconnectEvent): void;
 }
@@ -70,6 +70,8 @@ export interface LiveSession {
   readonly tracking: boolean;
   /** ffmpeg pids started so far (for tests and logs). */
   readonly childPids: number[];
+  /** Resolves when every ffmpeg child started so far has exited. */
+  childrenExited(): Promise<void>;
   /** Counts since the last call, and resets the window. */
   takeWindow(): { framesIn: number; tracksOut: number; latencies: number[] };
   stop(): void;
@@ -89,6 +91,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
   let info: SourceInfo | null = null;
   let tracking = false;
   const childPids: number[] = [];
+  const childExits: Array<Promise<void>> = [];
   const subs: Subscription[] = [];
   let ended = false;
   const end = (e?: unknown): void => {
@@ -108,6 +111,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
       },
       onStart: (c) => {
         childPids.push(c.pid);
+        if (c.exited) childExits.push(c.exited);
       },
       onReconnect: (e) => hooks.onReconnect?.(e),
     })
@@ -174,6 +178,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
       return tracking;
     },
     childPids,
+    childrenExited: () => Promise.all(childExits).then(() => undefined),
     takeWindow() {
       const out = {
         framesIn: counters.framesIn - window.framesIn,

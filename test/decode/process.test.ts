@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { firstValueFrom, take } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFrameDemand, decode } from '../../src/decode/index.js';
+import { createFrameDemand, decode, type FfmpegChild } from '../../src/decode/index.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { SAMPLE, collect, isAlive, rejection, waitGone } from './helpers.js';
 
@@ -51,6 +51,17 @@ describe('ffmpeg child lifetime', () => {
     expect(isAlive(p)).toBe(true);
     sub.unsubscribe();
     expect(await waitGone(p, 5000)).toBe(true);
+  });
+
+  it("reports its exit: onStart's `exited` resolves after an unsubscribe, and the pid is gone by then", async () => {
+    let started!: (c: FfmpegChild) => void;
+    const child = new Promise<FfmpegChild>((r) => (started = r));
+    const frames = await collect(decode(SAMPLE, { loop: true, onStart: (c) => started(c) }).pipe(take(2)));
+    expect(frames).toHaveLength(2);
+    const c = await child;
+    expect(c.args.length).toBeGreaterThan(0);
+    await c.exited;
+    expect(isAlive(c.pid)).toBe(false);
   });
 
   it('is killed when unsubscribed before it even started', async () => {
