@@ -102,6 +102,12 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         ? [{ type: 'init', box: options.initialBox }]
         : [];
       const history: StampedFrame[] = [];
+      /** Run once the pump is idle (no fixed-interval polling). */
+      const idleWaiters: Array<() => void> = [];
+      const whenIdle = (fn: () => void): void => {
+        if (busy) idleWaiters.push(fn);
+        else fn();
+      };
 
       const trackerReady = Promise.resolve()
         .then(() => options.createTracker())
@@ -201,6 +207,7 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
           // trackerReady failed: already reported through subscriber.error.
         } finally {
           busy = false;
+          for (const fn of idleWaiters.splice(0)) fn();
         }
       };
 
@@ -223,9 +230,10 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => {
-          // Let the tracker finish the frame in hand, then complete.
+          // Let the tracker finish the frame in hand (and the last frame waiting), then complete.
           const finish = (): void => {
-            if (busy || (pendingFrame && tracking)) setTimeout(finish, 5);
+            if (!busy && pendingFrame && tracking && !closed) void pump();
+            if (busy) whenIdle(finish);
             else subscriber.complete();
           };
           finish();
@@ -242,11 +250,7 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         tracker = null;
         if (t) {
           // Wait for an update in progress before freeing the model under it.
-          const dispose = (): void => {
-            if (busy) setTimeout(dispose, 5);
-            else t.dispose();
-          };
-          dispose();
+          whenIdle(() => t.dispose());
         }
       };
     });

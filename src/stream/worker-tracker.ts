@@ -63,9 +63,11 @@ export async function createWorkerTracker(options: TrackerOptions = {}): Promise
     update: (frame: Frame) => call<TrackResult>('update', frame),
     dispose: () => {
       if (dead) return;
-      worker.postMessage({ id: ++nextId, op: 'dispose' });
-      // Give it a moment to free the model, then end the thread.
-      setTimeout(() => void worker.terminate(), 200).unref();
+      // The thread ends once the worker has answered the dispose (model freed), not after a guess.
+      const id = ++nextId;
+      const end = (): void => void worker.terminate();
+      pending.set(id, { resolve: end, reject: end });
+      worker.postMessage({ id, op: 'dispose' });
     },
   };
 }
