@@ -44,15 +44,16 @@ export const LIVE_TRACKER_PRESET = 'fast';
 
 /**
  * src/track's `createTracker(options)` (which starts the backend it is given), in a worker thread
- * unless `inWorker` is false (see worker-tracker.ts for why). Without a `preset`, the live one.
+ * of its own unless `inWorker` is false (`thread: 'worker'`: the server's event loop keeps reading
+ * ffmpeg's pipe and writing to sockets while the tracker computes). Without a `preset`, the live one.
  */
 export function defaultTrackerFactory(given: TrackerOptions = {}, inWorker = true): TrackerFactory {
-  const options: TrackerOptions = { ...given, preset: given.preset ?? LIVE_TRACKER_PRESET };
+  const options: TrackerOptions = {
+    ...given,
+    preset: given.preset ?? LIVE_TRACKER_PRESET,
+    thread: given.thread ?? (inWorker ? 'worker' : 'main'),
+  };
   return async (): Promise<TrackerLike> => {
-    if (inWorker) {
-      const { createWorkerTracker } = await import('./worker-tracker.js');
-      return createWorkerTracker(options);
-    }
     const { createTracker } = await import('../track/index.js');
     return createTracker(options);
   };

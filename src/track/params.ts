@@ -175,6 +175,11 @@ export interface TrackerOptions extends Partial<TrackerHyperParams> {
   engine?: 'auto' | 'tfjs' | 'onnx';
   /** ONNX Runtime's intra-op threads per trunk (onnx engine): 1 leaves the second core to ffmpeg. @default 1 */
   threads?: number;
+  /**
+   * Where the tracker runs: in the caller's thread, or in a worker thread of its own (same
+   * interface; the caller's event loop stays free, e.g. the live server's). @default 'main'
+   */
+  thread?: 'main' | 'worker';
   /** Worker threads running the trunk; 0 runs it in-process. @default 0 */
   workers?: number;
   /** Where crops are taken: in JS from the frame's bytes, or on the backend (`tf.image.cropAndResize`). @default 'js' */
@@ -189,6 +194,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<
 > = Object.freeze({
   backend: 'auto',
   engine: 'auto',
+  thread: 'main',
   threads: 1, // end to end (ffmpeg decoding beside us) 1 thread beat 2 on every 1280×720 sequence (docs/tracker.md)
   preset: 'default',
   workers: 0,
@@ -320,6 +326,8 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   check('updateMinPsr', o.updateMinPsr, true, 'a number');
   check('lostSearchGrowth', o.lostSearchGrowth, o.lostSearchGrowth >= 1, '≥ 1');
   check('maxLostSearch', o.maxLostSearch, o.maxLostSearch >= 1 && o.maxLostSearch <= 4, 'in [1, 4]');
+  if (!['main', 'worker'].includes(o.thread))
+    throw bad(`Expected \`thread\` to be main or worker, got ${String(o.thread)}`);
   if (!['auto', 'tfjs', 'onnx'].includes(o.engine))
     throw bad(`Expected \`engine\` to be auto, tfjs or onnx, got ${String(o.engine)}`);
   check(

@@ -29,8 +29,8 @@ export interface Tracker {
   update(frame: Frame): Promise<TrackResult>;
   /** Forgets the target, keeps the model. */
   reset(): void;
-  /** Releases the model, tensors and workers. */
-  dispose(): void;
+  /** Releases the model, tensors and workers; resolves once they are released (calling it again is a no-op). */
+  dispose(): Promise<void>;
   /** Tensors held by the trunk's isolate(s), main first (for leak tests). */
   numTensors(): Promise<number[]>;
   /** The resolved options. */
@@ -40,6 +40,10 @@ export interface Tracker {
 /** Creates a tracker: resolves options, starts the backend and loads the trunk (in-process or in workers). */
 export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
   const resolved = resolveTrackerOptions(options);
+  if (resolved.thread === 'worker') {
+    const { createThreadTracker } = await import('./thread-tracker.js');
+    return createThreadTracker(options);
+  }
   const engine = await resolveEngine(resolved.engine);
   const o = { ...resolved, engine }; // options.engine says which engine runs
   const config = {
@@ -69,6 +73,7 @@ class SiamTracker implements Tracker {
   /** The frame size `init` saw: every later frame must have it. */
   private frameSize = { width: 0, height: 0 };
   private disposed = false;
+  private released: Promise<void> = Promise.resolve();
 
   constructor(
     readonly options: ResolvedTrackerOptions,
@@ -233,10 +238,12 @@ class SiamTracker implements Tracker {
     return this.embedder.numTensors();
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.reset();
-    void this.embedder.dispose();
+  dispose(): Promise<void> {
+    if (!this.disposed) {
+      this.disposed = true;
+      this.reset();
+      this.released = this.embedder.dispose();
+    }
+    return this.released;
   }
 }

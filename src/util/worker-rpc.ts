@@ -2,8 +2,8 @@
  * Request/reply over a worker thread: numbered requests, replies matched by `id`, the worker
  * referenced only while a request is pending (an idle owner never keeps the process alive), and
  * every pending request rejected with the first failure — after `terminate()` that is
- * ERR_DISPOSED, not the exit that follows it. Used by the tracker's trunk workers and the
- * classifier's flow worker.
+ * ERR_DISPOSED, not the exit that follows it. Used by the tracker's trunk workers, the tracker
+ * thread and the classifier's flow worker.
  */
 import type { Worker } from 'node:worker_threads';
 import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
@@ -28,6 +28,7 @@ export class WorkerRpc<Req extends object, Rep extends RpcReply> {
   private readonly pending = new Map<number, Pending<Rep>>();
   private nextId = 1;
   private failure: Error | undefined;
+  private refused: Error | undefined;
 
   /** `name` says whose worker it is in error messages ("Trunk worker", "Flow worker"). */
   constructor(
@@ -48,8 +49,11 @@ export class WorkerRpc<Req extends object, Rep extends RpcReply> {
   }
 
   private toError(r: ErrorReply): SiamError {
-    const code: ErrorCode = r.code !== undefined && r.code in ERROR_CODES ? (r.code as ErrorCode) : 'ERR_INTERNAL';
-    return new SiamError(code, code === 'ERR_INTERNAL' ? `${this.name}: ${r.message}` : r.message, { hint: r.hint });
+    const code: ErrorCode =
+      r.code !== undefined && r.code in ERROR_CODES ? (r.code as ErrorCode) : 'ERR_INTERNAL';
+    return new SiamError(code, code === 'ERR_INTERNAL' ? `${this.name}: ${r.message}` : r.message, {
+      hint: r.hint,
+    });
   }
 
   /** Rejects every pending request with the first failure. */
@@ -71,13 +75,19 @@ export class WorkerRpc<Req extends object, Rep extends RpcReply> {
 
   /** Posts `message` with a fresh `id` (buffers in `transfer` are moved, not copied). */
   request(message: Req, transfer: ArrayBuffer[] = []): Promise<Rep> {
-    if (this.failure) return Promise.reject(this.failure);
+    const refusal = this.failure ?? this.refused;
+    if (refusal) return Promise.reject(refusal);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
       this.worker.postMessage({ ...message, id }, transfer);
     });
+  }
+
+  /** Refuses new requests with ERR_DISPOSED (`what` says whose); pending ones still get their replies. */
+  refuseNew(what: string): void {
+    this.refused ??= new SiamError('ERR_DISPOSED', `${what} was disposed.`);
   }
 
   /**

@@ -1,0 +1,65 @@
+/**
+ * `createTracker({ thread: 'worker' })`: the same tracker in a worker thread of its own — the same
+ * results as in the caller's thread, its tensors counted in the thread, ERR_DISPOSED for a call
+ * after dispose() and for an update in flight when dispose() is called.
+ */
+import { readFileSync } from 'node:fs';
+import { lastValueFrom, take, toArray } from 'rxjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decode } from '../../src/decode/index.js';
+import { parseGroundTruth } from '../../src/eval/groundtruth.js';
+import { createTracker, type Tracker } from '../../src/track/index.js';
+import type { Box, Frame, TrackResult } from '../../src/types.js';
+import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
+
+const N = 12;
+let frames: Frame[];
+let gt: Array<Box | null>;
+
+async function run(t: Tracker): Promise<TrackResult[]> {
+  const out = [await t.init(frames[0], gt[0] as Box)];
+  for (const f of frames.slice(1, N)) out.push(await t.update(f));
+  return out;
+}
+
+beforeAll(async () => {
+  requireSample();
+  gt = parseGroundTruth(readFileSync(SAMPLE_GT, 'utf8'));
+  frames = await lastValueFrom(decode(SAMPLE_VIDEO).pipe(take(N), toArray()));
+});
+
+describe("createTracker({ thread: 'worker' })", () => {
+  it('tracks exactly as in the calling thread, counts its tensors in the thread, and reports its options', async () => {
+    const main = await createTracker({ preset: 'fast', engine: 'tfjs' });
+    const worker = await createTracker({ preset: 'fast', engine: 'tfjs', thread: 'worker' });
+    try {
+      expect(worker.options).toMatchObject({ thread: 'worker', engine: 'tfjs', preset: 'fast' });
+      const before = await worker.numTensors();
+      const [a, b] = [await run(main), await run(worker)];
+      expect(b.map((r) => r.box)).toEqual(a.map((r) => r.box));
+      worker.reset();
+      expect(await worker.numTensors()).toEqual(before);
+      expect(before[0]).toBeGreaterThan(0); // the model's weights live in the thread's tfjs
+    } finally {
+      main.dispose();
+      worker.dispose();
+    }
+  });
+
+  it('after dispose() a call is ERR_DISPOSED, and so is an update in flight', async () => {
+    const t = await createTracker({ preset: 'fast', thread: 'worker' });
+    await t.init(frames[0], gt[0] as Box);
+    const pending = t.update(frames[1]);
+    t.dispose();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    await expect(t.update(frames[2])).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+  });
+
+  it('a missing model file in the thread gives ERR_MODEL_MISSING', async () => {
+    await expect(
+      createTracker({ thread: 'worker', modelPath: '/nonexistent/model.json' }),
+    ).rejects.toMatchObject({
+      code: 'ERR_MODEL_MISSING',
+    });
+  });
+});
