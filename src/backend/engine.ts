@@ -54,7 +54,8 @@ export function loadOnnxRuntime(): Promise<OnnxRuntime> {
 
 /**
  * Resolves `auto` (after `SIAMSTREAM_ENGINE`): `onnx` where onnxruntime-node loads, else `tfjs`
- * with one line on stderr per process. An explicit `onnx` that cannot load throws.
+ * with one line on stderr per isolate (a worker thread says it once too). An explicit `onnx` that
+ * cannot load throws.
  */
 export async function resolveEngine(requested?: string): Promise<ResolvedEngine> {
   const name = parseEngineName(
