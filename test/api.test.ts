@@ -1,0 +1,80 @@
+/**
+ * The public API (src/index.ts, the package's entry): the exported names and the main signatures,
+ * locked. A change here is a change for every user: make it on purpose, and update this test.
+ * The signatures are checked by the type checker (`npm test` runs tsc over test/).
+ */
+import type { Observable, OperatorFunction } from 'rxjs';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as api from '../src/index.js';
+
+describe('public API', () => {
+  it('exports exactly these values', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'DEFAULT_DECODE_OPTIONS',
+      'DEFAULT_MAX_IN_FLIGHT',
+      'DEFAULT_RECONNECT',
+      'DEFAULT_TRACKER_OPTIONS',
+      'DEFAULT_TRAIN_OPTIONS',
+      'ERROR_CODES',
+      'PRESETS',
+      'PROTOCOL_VERSION',
+      'SiamError',
+      'classifyClips',
+      'createClipClassifier',
+      'createFrameDemand',
+      'createTracker',
+      'decode',
+      'decodeFrameMessage',
+      'disposeClipModel',
+      'initBackend',
+      'iou',
+      'isSiamError',
+      'listSequences',
+      'loadClipModel',
+      'parseGroundTruth',
+      'precisionAt',
+      'probeVideo',
+      'readGroundTruth',
+      'resolveFfmpeg',
+      'runEval',
+      'saveClipModel',
+      'serve',
+      'successAuc',
+      'track',
+      'trainClassifier',
+      'writeGroundTruth',
+    ]);
+  });
+
+  it('keeps the stage signatures', () => {
+    expectTypeOf(api.decode).toEqualTypeOf<
+      (source: string, options?: api.DecodeOptions) => Observable<api.Frame>
+    >();
+    expectTypeOf(api.createTracker).toEqualTypeOf<(options?: api.TrackerOptions) => Promise<api.Tracker>>();
+    expectTypeOf(api.track).toEqualTypeOf<
+      (initialBox: api.Box, options?: api.TrackOptions) => OperatorFunction<api.Frame, api.TrackResult>
+    >();
+    expectTypeOf<api.Tracker['init']>().toEqualTypeOf<
+      (frame: api.Frame, box: api.Box) => Promise<api.TrackResult>
+    >();
+    expectTypeOf<api.Tracker['update']>().toEqualTypeOf<(frame: api.Frame) => Promise<api.TrackResult>>();
+    expectTypeOf<api.Tracker['dispose']>().toEqualTypeOf<() => Promise<void>>();
+    expectTypeOf<api.TrackerOptions['thread']>().toEqualTypeOf<'main' | 'worker' | undefined>();
+    expectTypeOf<api.TrackerOptions['engine']>().toEqualTypeOf<'auto' | 'tfjs' | 'onnx' | undefined>();
+    expectTypeOf(api.serve).toEqualTypeOf<(options: api.ServeOptions) => Promise<api.LiveServer>>();
+    expectTypeOf(api.createClipClassifier).toEqualTypeOf<
+      (options: api.ClipClassifierOptions) => Promise<api.ClipClassifier>
+    >();
+    expectTypeOf(api.runEval).parameter(0).toEqualTypeOf<api.EvalOptions>();
+    expectTypeOf<api.TrackResult>().toMatchTypeOf<{
+      frameIndex: number;
+      timestampMs: number;
+      box: api.Box;
+      score: number;
+      psr: number;
+      lost: boolean;
+      timings: Record<string, number>;
+    }>();
+    expectTypeOf<api.Box>().toEqualTypeOf<{ x: number; y: number; width: number; height: number }>();
+  });
+});
