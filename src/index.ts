@@ -3,7 +3,7 @@
  * types a user needs, not the helpers the CLI and the benches share (those stay importable from the
  * stage modules inside the repository). test/api.test.ts locks the list and the main signatures.
  */
-export type { Frame, Box, TrackResult, ClipLabel } from './types.js';
+export type { Frame, Box, TrackResult, ClipLabel, Timings } from './types.js';
 export { SiamError, isSiamError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { initBackend, type BackendName, type BackendInfo } from './backend/backend.js';
 export {

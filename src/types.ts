@@ -36,9 +36,12 @@ export interface TrackResult {
   psr: number;
   /** True while the tracker believes the target is not visible / not found. */
   lost: boolean;
-  /** Per-stage timings in milliseconds. */
-  timings: Record<string, number>;
+  /** Per-stage timings: `cropMs`, `trunkMs`, `filterMs`, `totalMs`. */
+  timings: Timings;
 }
+
+/** Per-stage timings of a result, in milliseconds: one shape for every stage, each key `<stage>Ms`. */
+export type Timings = Record<`${string}Ms`, number>;
 
 /** What the clip classifier says about one window of frames. Plain JSON. */
 export interface ClipLabel {
@@ -50,5 +53,6 @@ export interface ClipLabel {
   label: string;
   /** Probability per class, keyed by label; sums to 1. */
   scores: Record<string, number>;
-  timings: Record<string, number>;
+  /** Per-stage timings: `trunkMs`, `flowMs`, `flowWaitMs`, `headMs`, `totalMs`. */
+  timings: Timings;
 }

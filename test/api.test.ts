@@ -76,5 +76,9 @@ describe('public API', () => {
       timings: Record<string, number>;
     }>();
     expectTypeOf<api.Box>().toEqualTypeOf<{ x: number; y: number; width: number; height: number }>();
+    // One shape of per-stage timings everywhere: `<stage>Ms` keys.
+    expectTypeOf<api.TrackResult['timings']>().toEqualTypeOf<api.Timings>();
+    expectTypeOf<api.ClipLabel['timings']>().toEqualTypeOf<api.Timings>();
+    expectTypeOf<api.Timings>().toEqualTypeOf<Record<`${string}Ms`, number>>();
   });
 });

@@ -12,7 +12,7 @@
  */
 import { resolveEngine } from '../backend/engine.js';
 import { SiamError } from '../errors.js';
-import type { Box, Frame, TrackResult } from '../types.js';
+import type { Box, Frame, Timings, TrackResult } from '../types.js';
 import { validateBox, validateFrame } from './box.js';
 import { createInProcessEmbedder, createWorkerEmbedder, type Embedder } from './embedder.js';
 import { resolveTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from './params.js';
@@ -110,10 +110,10 @@ class SiamTracker implements Tracker {
     this.usualScore = reading.value;
     const t2 = performance.now();
     return this.result(frame, box, reading.value, reading.psr, {
-      crop: cropMs,
-      trunk: t1 - t0 - cropMs,
-      cf: t2 - t1,
-      total: t2 - t0,
+      cropMs,
+      trunkMs: t1 - t0 - cropMs,
+      filterMs: t2 - t1,
+      totalMs: t2 - t0,
     });
   }
 
@@ -142,10 +142,10 @@ class SiamTracker implements Tracker {
       // The search budget while lost: one (widened) pass every n-th frame; the others only report.
       if ((this.lostFrames - 1) % o.lostSearchEveryNFrames !== 0) {
         return this.result(frame, this.lastBox, this.lastReading.value, this.lastReading.psr, {
-          crop: 0,
-          trunk: 0,
-          cf: 0,
-          total: performance.now() - t0,
+          cropMs: 0,
+          trunkMs: 0,
+          filterMs: 0,
+          totalMs: performance.now() - t0,
         });
       }
     }
@@ -199,20 +199,14 @@ class SiamTracker implements Tracker {
     }
     const t2 = performance.now();
     return this.result(frame, this.lastBox, reading.value, reading.psr, {
-      crop: cropMs,
-      trunk: t1 - t0 - cropMs,
-      cf: t2 - t1,
-      total: t2 - t0,
+      cropMs,
+      trunkMs: t1 - t0 - cropMs,
+      filterMs: t2 - t1,
+      totalMs: t2 - t0,
     });
   }
 
-  private result(
-    frame: Frame,
-    box: Box,
-    score: number,
-    psr: number,
-    timings: Record<string, number>,
-  ): TrackResult {
+  private result(frame: Frame, box: Box, score: number, psr: number, timings: Timings): TrackResult {
     const round = (v: number): number => Math.round(v * 1000) / 1000;
     return {
       frameIndex: frame.index,
@@ -221,7 +215,7 @@ class SiamTracker implements Tracker {
       score: Number.isFinite(score) ? score : 0,
       psr: Number.isFinite(psr) ? psr : 0,
       lost: this.lost,
-      timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, round(v)])),
+      timings: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, round(v)])) as Timings,
     };
   }
 

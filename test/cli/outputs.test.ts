@@ -28,7 +28,7 @@ const result = (i: number, lost = false): TrackResult => ({
   score: 0.876543,
   psr: 12.3456,
   lost,
-  timings: { total: 5.5 },
+  timings: { totalMs: 5.5 },
 });
 
 describe('result writers', () => {

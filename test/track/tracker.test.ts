@@ -67,7 +67,9 @@ describe('tracker on samples/tracking (in-process)', () => {
     const hiddenScore = Math.max(...hidden.map((i) => results[i].score));
     const visibleScore = tracked.slice(1, 60).reduce((a, r) => a + r.score, 0) / 59;
     expect(hiddenScore).toBeLessThan(0.5 * visibleScore);
-    expect(Object.keys(results[5].timings)).toEqual(expect.arrayContaining(['crop', 'trunk', 'cf', 'total']));
+    expect(Object.keys(results[5].timings)).toEqual(
+      expect.arrayContaining(['cropMs', 'trunkMs', 'filterMs', 'totalMs']),
+    );
   });
 
   it('results are plain JSON', () => {
