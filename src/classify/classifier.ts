@@ -19,6 +19,7 @@ import {
 import { plainWindow, windowStarts } from './augment.js';
 import { extractFeatures, modelImages, splitRows, stackFrameBytes } from './features.js';
 import { createFlowWorker, type FlowWorker } from './flow-client.js';
+import { FrameFeatureCache } from './frame-cache.js';
 import { disposeClipModel, loadClipModel, type ClipModel } from './model.js';
 import { argmax, fuseProbabilities, meanRows, streamProbabilities } from './scoring.js';
 
@@ -67,14 +68,6 @@ export interface ClipClassifier {
   workerTensors(): Promise<number | undefined>;
 }
 
-interface CachedFrame {
-  timestampMs: number;
-  appearance: Float32Array;
-  motion: Float32Array;
-  /** Grey image at flow size; kept only for the last frame of each computed run. */
-  gray?: Float32Array;
-}
-
 /** Loads the trunk and the model and returns a classifier that owns them. */
 export async function createClipClassifier(options: ClipClassifierOptions): Promise<ClipClassifier> {
   if (!options || (typeof options.model !== 'string' && typeof options.model?.config !== 'object')) {
@@ -117,7 +110,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     dropWorker();
     throw e;
   }
-  const cache = new Map<number, CachedFrame>();
+  const cache = new FrameFeatureCache();
   let disposed = false;
   // Not awaited here: the worker may still be booting, and goes on doing so while the caller
   // waits on I/O (ffprobe, ffmpeg's start); the first classify() waits for it. By default a worker
@@ -169,27 +162,11 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   });
 
   type Timings = { trunkMs: number; flowMs: number; flowWaitMs: number };
-  function store(
-    run: Frame[],
-    appearance: Float32Array[],
-    motion: Float32Array[],
-    lastGray: Float32Array,
-  ): void {
-    run.forEach((frame, i) => {
-      cache.set(frame.index, {
-        timestampMs: frame.timestampMs,
-        appearance: appearance[i],
-        motion: motion[i],
-      });
-    });
-    cache.get(run[run.length - 1].index)!.gray = lastGray;
-  }
-
   async function computeRun(run: Frame[]): Promise<Timings> {
-    const previousGray = cache.get(run[0].index - 1)?.gray;
+    const previousGray = cache.previousGray(run[0]);
     if (!flowWorker) {
       const f = extractFeatures(trunk, config, run, { previousGray });
-      store(run, f.appearance, f.motion, f.lastGray);
+      cache.store(run, f.appearance, f.motion, f.lastGray);
       return { ...f.timings, flowWaitMs: f.timings.flowMs };
     }
     // The flow request goes first (bytes transferred), then the trunk runs here meanwhile.
@@ -215,7 +192,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     const t1 = performance.now();
     const m = await motionP;
     const t2 = performance.now();
-    store(run, splitRows(appearance, run.length), splitRows(m.motion, run.length), m.lastGray);
+    cache.store(run, splitRows(appearance, run.length), splitRows(m.motion, run.length), m.lastGray);
     return { trunkMs: t1 - t0, flowMs: m.ms, flowWaitMs: t2 - t1 };
   }
 
@@ -238,31 +215,14 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
       }
       const t0 = performance.now();
       const timings = { trunkMs: 0, flowMs: 0, flowWaitMs: 0 };
-      // Consecutive runs of frames not cached yet, each computed in one batch.
-      const runs: Frame[][] = [];
-      let run: Frame[] = [];
-      const flush = () => {
-        if (run.length > 0) runs.push(run);
-        run = [];
-      };
-      for (const frame of frames) {
-        const hit = cache.get(frame.index);
-        if (hit && hit.timestampMs === frame.timestampMs) {
-          flush();
-          continue;
-        }
-        if (run.length > 0 && frame.index !== run[run.length - 1].index + 1) flush();
-        run.push(frame);
-      }
-      flush();
+      const runs = cache.missingRuns(frames);
       for (const r of runs) {
         const t = await computeRun(r);
         timings.trunkMs += t.trunkMs;
         timings.flowMs += t.flowMs;
         timings.flowWaitMs += t.flowWaitMs;
       }
-      const cached = frames.map((f) => cache.get(f.index)!);
-      const features = { appearance: cached.map((c) => c.appearance), motion: cached.map((c) => c.motion) };
+      const features = cache.features(frames);
       const t1 = performance.now();
       const length = config.clipLength;
       const windows = windowStarts(frames.length, length, Math.max(1, Math.floor(length / 2))).map((s) =>
@@ -272,10 +232,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
         fuseProbabilities(config, streamProbabilities(config, model.weights, features, windows)),
       );
       const headMs = performance.now() - t1;
-      // Keep the cache bounded: sliding windows only move forward.
-      const oldest = frames[0].index;
-      for (const key of cache.keys())
-        if (key < oldest || key > frames[frames.length - 1].index) cache.delete(key);
+      cache.keepSpanOf(frames);
       const first = frames[0];
       const last = frames[frames.length - 1];
       const step =
