@@ -161,8 +161,8 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     }, 0);
   });
 
-  type Timings = { trunkMs: number; flowMs: number; flowWaitMs: number };
-  async function computeRun(run: Frame[]): Promise<Timings> {
+  type RunTimings = { trunkMs: number; flowMs: number; flowWaitMs: number };
+  async function computeRun(run: Frame[]): Promise<RunTimings> {
     const previousGray = cache.previousGray(run[0]);
     if (!flowWorker) {
       const f = extractFeatures(trunk, config, run, { previousGray });
