@@ -1,6 +1,8 @@
 // siamstream dashboard: plain browser JS (no build step). Protocol: docs/protocol.md.
 // One WebSocket to /ws; binary messages are JPEG previews ([u32 header length][JSON header][JPEG]),
-// text messages are JSON with a `type`. Reconnects with exponential backoff.
+// text messages are JSON with a `type`. Reconnects with exponential backoff. Drawing: draw.js.
+
+import { drawBox, drawLabels, sparkline } from './draw.js';
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
@@ -113,7 +115,7 @@ function onText(text) {
       if (state.labels.length > 500) state.labels.shift();
       $('label-now').textContent =
         `${m.label.label} (${((m.label.scores[m.label.label] ?? 0) * 100).toFixed(0)} %)`;
-      drawLabels();
+      drawLabels($('labels'), state.labels);
       break;
     case 'stats':
       state.counters.stats++;
@@ -203,93 +205,15 @@ function render() {
     const t = trackForFrame();
     if (t)
       drawBox(
+        video,
         t.result.box,
         t.result.lost ? '#ff5460' : '#3ddc84',
         t.result.lost,
         `${t.result.score.toFixed(2)}${t.result.lost ? ' lost' : ''}`,
       );
-    if (state.drag) drawBox(normalise(state.drag), '#4aa3ff', true, 'new box');
+    if (state.drag) drawBox(video, normalise(state.drag), '#4aa3ff', true, 'new box');
   }
   requestAnimationFrame(render);
-}
-
-function drawBox(b, color, dashed, text) {
-  // Sizes in CSS pixels, whatever the canvas's own resolution.
-  const cssScale = video.width / Math.max(1, video.getBoundingClientRect().width);
-  const lw = 2 * cssScale;
-  vctx.save();
-  vctx.strokeStyle = color;
-  vctx.lineWidth = lw;
-  vctx.setLineDash(dashed ? [6 * lw, 4 * lw] : []);
-  vctx.strokeRect(b.x, b.y, b.width, b.height);
-  vctx.font = `bold ${7 * lw}px system-ui, sans-serif`;
-  const tw = vctx.measureText(text).width + 4 * lw;
-  const ty = b.y > 10 * lw ? b.y - 9 * lw : b.y + b.height;
-  vctx.fillStyle = color;
-  vctx.fillRect(b.x - lw / 2, ty, tw, 9 * lw);
-  vctx.fillStyle = '#000';
-  vctx.fillText(text, b.x + 2 * lw, ty + 7 * lw);
-  vctx.restore();
-}
-
-function colorFor(label) {
-  let h = 0;
-  for (const ch of label) h = (h * 31 + ch.charCodeAt(0)) % 360;
-  return `hsl(${h} 65% 55%)`;
-}
-
-function drawLabels() {
-  const c = $('labels');
-  const ctx = c.getContext('2d');
-  ctx.clearRect(0, 0, c.width, c.height);
-  const last = state.labels[state.labels.length - 1];
-  if (!last) return;
-  const spanMs = 60000;
-  const t1 = last.endMs;
-  const x = (t) => ((t - (t1 - spanMs)) / spanMs) * c.width;
-  ctx.font = '11px system-ui, sans-serif';
-  for (const l of state.labels) {
-    if (l.endMs < t1 - spanMs) continue;
-    const x0 = Math.max(0, x(l.startMs));
-    const x1 = x(l.endMs);
-    const p = l.scores[l.label] ?? 1;
-    ctx.fillStyle = colorFor(l.label);
-    ctx.globalAlpha = 0.35 + 0.65 * p;
-    ctx.fillRect(x0, 10, Math.max(1, x1 - x0), 34);
-    ctx.globalAlpha = 1;
-    if (x1 - x0 > 40) {
-      ctx.fillStyle = '#000';
-      ctx.fillText(l.label, x0 + 3, 31);
-    }
-  }
-  ctx.fillStyle = '#8a939e';
-  ctx.fillText('−60 s', 2, 62);
-  ctx.fillText('now', c.width - 24, 62);
-}
-
-function sparkline(canvas, series, colors) {
-  const ctx = canvas.getContext('2d');
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const values = series.flat().filter((v) => v !== null && Number.isFinite(v));
-  const max = Math.max(1, ...values) * 1.1;
-  ctx.fillStyle = '#8a939e';
-  ctx.font = '10px system-ui, sans-serif';
-  ctx.fillText(max.toFixed(0), 2, 10);
-  series.forEach((ys, k) => {
-    ctx.strokeStyle = colors[k];
-    ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    let started = false;
-    ys.forEach((y, i) => {
-      if (y === null || !Number.isFinite(y)) return;
-      const px = (i / (Math.max(ys.length, 30) - 1)) * canvas.width;
-      const py = canvas.height - 2 - (y / max) * (canvas.height - 14);
-      if (started) ctx.lineTo(px, py);
-      else ctx.moveTo(px, py);
-      started = true;
-    });
-    ctx.stroke();
-  });
 }
 
 function drawRates() {
