@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['.scratch*/', 'dist/', 'node_modules/', 'coverage/', 'out/', 'artifacts/', 'samples/generated/'] },
+  {
+    ignores: [
+      '.scratch*/',
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'out/',
+      'artifacts/',
+      'samples/generated/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -39,7 +49,10 @@ export default tseslint.config(
     // track and classify know nothing of stream or the CLI.
     files: ['src/decode/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../track/*', '../classify/*', '../stream/*', '../cli/*', '../eval/*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../track/*', '../classify/*', '../stream/*', '../cli/*', '../eval/*'] },
+      ],
     },
   },
   {
@@ -47,7 +60,12 @@ export default tseslint.config(
     files: ['src/stream/dashboard/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { createImageBitmap: 'readonly', TextDecoder: 'readonly', URLSearchParams: 'readonly', DataView: 'readonly' },
+      globals: {
+        createImageBitmap: 'readonly',
+        TextDecoder: 'readonly',
+        URLSearchParams: 'readonly',
+        DataView: 'readonly',
+      },
     },
   },
   {

@@ -34,7 +34,11 @@ if (!existsSync(DATA)) {
 }
 await initBackend('wasm');
 const labels = readdirSync(DATA).sort();
-const entries = labels.flatMap((label) => readdirSync(path.join(DATA, label)).sort().map((f) => ({ path: path.join(DATA, label, f), label })));
+const entries = labels.flatMap((label) =>
+  readdirSync(path.join(DATA, label))
+    .sort()
+    .map((f) => ({ path: path.join(DATA, label, f), label })),
+);
 const person = (p: string) => Number(/P(\d)T/.exec(path.basename(p))?.[1]);
 
 const t0 = performance.now();
@@ -44,9 +48,22 @@ const clips = await prepareClips(entries, labels, DEFAULT_STREAM_CONFIG, {
 const featuresSeconds = (performance.now() - t0) / 1000;
 process.stderr.write(`\rfeatures: ${clips.length} clips in ${featuresSeconds.toFixed(1)} s\n`);
 
-type Row = { streams: string; fold: string; seed: number; accuracy: number; windowAccuracy: number; trueProb: number; confusion: number[][]; trainSeconds: number };
+type Row = {
+  streams: string;
+  fold: string;
+  seed: number;
+  accuracy: number;
+  windowAccuracy: number;
+  trueProb: number;
+  confusion: number[][];
+  trainSeconds: number;
+};
 const rows: Row[] = [];
-const variants: Array<[string, StreamName[]]> = [['appearance', ['appearance']], ['motion', ['motion']], ['fused', ['appearance', 'motion']]];
+const variants: Array<[string, StreamName[]]> = [
+  ['appearance', ['appearance']],
+  ['motion', ['motion']],
+  ['fused', ['appearance', 'motion']],
+];
 for (const seed of seeds) {
   for (const [name, streams] of variants) {
     for (const trainPerson of [1, 2]) {
@@ -62,8 +79,13 @@ for (const seed of seeds) {
       let windowsAll = 0;
       for (const c of test) {
         const n = c.views[0].appearance.length;
-        const windows = windowStarts(n, config.clipLength, config.clipLength / 2).map((s0) => plainWindow(s0, config.clipLength));
-        const perWindow = fuseProbabilities(config, streamProbabilities(config, weights, c.views[0], windows));
+        const windows = windowStarts(n, config.clipLength, config.clipLength / 2).map((s0) =>
+          plainWindow(s0, config.clipLength),
+        );
+        const perWindow = fuseProbabilities(
+          config,
+          streamProbabilities(config, weights, c.views[0], windows),
+        );
         windowsRight += perWindow.filter((p) => argmax(p) === c.labelIndex).length;
         windowsAll += perWindow.length;
       }
@@ -72,20 +94,37 @@ for (const seed of seeds) {
       test.forEach((c, i) => confusion[c.labelIndex][argmax(probs[i])]++);
       const accuracy = test.filter((c, i) => argmax(probs[i]) === c.labelIndex).length / test.length;
       const trueProb = test.reduce((a, c, i) => a + probs[i][c.labelIndex], 0) / test.length;
-      rows.push({ streams: name, fold: `train P${trainPerson} → test P${3 - trainPerson}`, seed, accuracy, windowAccuracy: windowsRight / windowsAll, trueProb, confusion, trainSeconds });
-      process.stderr.write(`seed ${seed} ${name} P${trainPerson}: ${accuracy.toFixed(3)} windows ${(windowsRight / windowsAll).toFixed(3)} p(true) ${trueProb.toFixed(3)} (${trainSeconds.toFixed(1)} s)\n`);
+      rows.push({
+        streams: name,
+        fold: `train P${trainPerson} → test P${3 - trainPerson}`,
+        seed,
+        accuracy,
+        windowAccuracy: windowsRight / windowsAll,
+        trueProb,
+        confusion,
+        trainSeconds,
+      });
+      process.stderr.write(
+        `seed ${seed} ${name} P${trainPerson}: ${accuracy.toFixed(3)} windows ${(windowsRight / windowsAll).toFixed(3)} p(true) ${trueProb.toFixed(3)} (${trainSeconds.toFixed(1)} s)\n`,
+      );
     }
   }
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`\nLeave-one-person-out, ${epochs} epochs, seeds ${seeds.join(',')}; features ${featuresSeconds.toFixed(1)} s for ${clips.length} clips\n`);
-console.log('| streams | clip acc. P1→P2 | clip acc. P2→P1 | **clip acc. mean** | window acc. | p(true class) | train s/fold |');
+console.log(
+  `\nLeave-one-person-out, ${epochs} epochs, seeds ${seeds.join(',')}; features ${featuresSeconds.toFixed(1)} s for ${clips.length} clips\n`,
+);
+console.log(
+  '| streams | clip acc. P1→P2 | clip acc. P2→P1 | **clip acc. mean** | window acc. | p(true class) | train s/fold |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const [name] of variants) {
   const r = rows.filter((x) => x.streams === name);
   const fold = (p: number) => mean(r.filter((x) => x.fold.startsWith(`train P${p}`)).map((x) => x.accuracy));
-  console.log(`| ${name} | ${fold(1).toFixed(3)} | ${fold(2).toFixed(3)} | **${mean(r.map((x) => x.accuracy)).toFixed(3)}** | ${mean(r.map((x) => x.windowAccuracy)).toFixed(3)} | ${mean(r.map((x) => x.trueProb)).toFixed(3)} | ${mean(r.map((x) => x.trainSeconds)).toFixed(1)} |`);
+  console.log(
+    `| ${name} | ${fold(1).toFixed(3)} | ${fold(2).toFixed(3)} | **${mean(r.map((x) => x.accuracy)).toFixed(3)}** | ${mean(r.map((x) => x.windowAccuracy)).toFixed(3)} | ${mean(r.map((x) => x.trueProb)).toFixed(3)} | ${mean(r.map((x) => x.trainSeconds)).toFixed(1)} |`,
+  );
 }
 for (const r of rows.filter((x) => x.seed === seeds[0])) {
   console.log(`\n${r.streams}, ${r.fold}, seed ${r.seed} (rows: true, columns: predicted)`);

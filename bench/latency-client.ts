@@ -36,10 +36,13 @@ export function measureLatencies(
   });
   return new Promise((resolve, reject) => {
     ws.on('open', () =>
-      setTimeout(() => {
-        ws.terminate();
-        resolve({ track, frame });
-      }, warmupMs + seconds * 1000),
+      setTimeout(
+        () => {
+          ws.terminate();
+          resolve({ track, frame });
+        },
+        warmupMs + seconds * 1000,
+      ),
     );
     ws.on('error', reject);
   });

@@ -20,9 +20,12 @@ const CLIPS_PER_CLASS = 4;
 const LABELS = ['grow', 'move_down', 'move_left', 'move_right', 'move_up'] as const;
 type Label = (typeof LABELS)[number];
 
-
 /** A smooth periodic RGB texture: a few random sinusoids per channel (compresses well, has gradients for the flow). */
-function texture(rnd: () => number, base: [number, number, number], contrast: number): (x: number, y: number) => [number, number, number] {
+function texture(
+  rnd: () => number,
+  base: [number, number, number],
+  contrast: number,
+): (x: number, y: number) => [number, number, number] {
   const waves = Array.from({ length: 3 }, () =>
     Array.from({ length: 4 }, () => ({ fx: (rnd() - 0.5) * 0.6, fy: (rnd() - 0.5) * 0.6, p: rnd() * 6.283 })),
   );
@@ -72,8 +75,37 @@ function renderClip(label: Label, seed: number): Buffer {
 }
 
 function encode(raw: Buffer, file: string): void {
-  const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(FPS), '-i', '-'];
-  args.push('-c:v', 'libx264', '-preset', 'medium', '-crf', '30', '-pix_fmt', 'yuv420p', '-threads', '1', '-bitexact', '-map_metadata', '-1', file);
+  const args = [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${W}x${H}`,
+    '-r',
+    String(FPS),
+    '-i',
+    '-',
+  ];
+  args.push(
+    '-c:v',
+    'libx264',
+    '-preset',
+    'medium',
+    '-crf',
+    '30',
+    '-pix_fmt',
+    'yuv420p',
+    '-threads',
+    '1',
+    '-bitexact',
+    '-map_metadata',
+    '-1',
+    file,
+  );
   const r = spawnSync(process.env.FFMPEG_PATH ?? 'ffmpeg', args, { input: raw });
   if (r.status !== 0) throw new Error(`ffmpeg failed for ${file}: ${r.stderr?.toString() ?? r.error}`);
 }

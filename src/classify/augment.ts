@@ -19,7 +19,8 @@ export function flippedLabel(label: string, labels: string[], mode: FlipMode): n
   const self = labels.indexOf(label);
   if (mode === 'all') return self;
   if (!/left|right/i.test(label)) return self;
-  const swap = (s: string) => ({ left: 'right', right: 'left', Left: 'Right', Right: 'Left', LEFT: 'RIGHT', RIGHT: 'LEFT' })[s] ?? s;
+  const swap = (s: string) =>
+    ({ left: 'right', right: 'left', Left: 'Right', Right: 'Left', LEFT: 'RIGHT', RIGHT: 'LEFT' })[s] ?? s;
   const mirror = label.replace(/left|right/gi, swap);
   return labels.indexOf(mirror);
 }
@@ -55,7 +56,12 @@ export interface WindowSample {
 }
 
 /** A random window: speed in `[1/jitter, jitter]` (log-uniform), start uniform over the clip. */
-export function randomWindow(n: number, length: number, speedJitter: number, rnd: () => number): WindowSample {
+export function randomWindow(
+  n: number,
+  length: number,
+  speedJitter: number,
+  rnd: () => number,
+): WindowSample {
   const speed = Math.exp((rnd() * 2 - 1) * Math.log(speedJitter));
   const span = (length - 1) * speed;
   const start = span < n - 1 ? rnd() * (n - 1 - span) : 0;

@@ -19,7 +19,11 @@ export async function withBackend<T>(name: 'cpu' | 'wasm', fn: () => Promise<T> 
   if (previous === name) return fn();
   if (!tf.findBackend(name)) {
     await import(PACKAGES[name]).catch((cause) => {
-      throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Backend "${name}" is not installed (${PACKAGES[name]}).`, { cause });
+      throw new SiamError(
+        'ERR_BACKEND_UNAVAILABLE',
+        `Backend "${name}" is not installed (${PACKAGES[name]}).`,
+        { cause },
+      );
     });
   }
   if (!(await tf.setBackend(name))) {

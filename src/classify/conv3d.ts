@@ -22,7 +22,8 @@ export type Conv3dStrides = number | [number, number, number];
 function expandStrides(strides: Conv3dStrides): [number, number, number] {
   const s = typeof strides === 'number' ? ([strides, strides, strides] as [number, number, number]) : strides;
   for (const v of s) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`Expected \`strides\` to be integers >= 1, got ${s.join(',')}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError(`Expected \`strides\` to be integers >= 1, got ${s.join(',')}`);
   }
   return s;
 }
@@ -37,7 +38,9 @@ export function temporalPadding(
   if (padding === 'valid') {
     const outDepth = Math.floor((depth - kernelDepth) / stride) + 1;
     if (outDepth < 1) {
-      throw new RangeError(`Expected input depth ${depth} >= kernel depth ${kernelDepth} with 'valid' padding`);
+      throw new RangeError(
+        `Expected input depth ${depth} >= kernel depth ${kernelDepth} with 'valid' padding`,
+      );
     }
     return { outDepth, padFront: 0, padBack: 0 };
   }
@@ -61,14 +64,20 @@ export function conv3dFrom2d(
   const [sd, sh, sw] = expandStrides(strides);
   const [n, depth, h, w, cin] = x.shape;
   const [kd, kh, kw, fcin, cout] = filter.shape;
-  if (fcin !== cin) throw new RangeError(`Expected filter in-channels ${fcin} to equal input channels ${cin}`);
+  if (fcin !== cin)
+    throw new RangeError(`Expected filter in-channels ${fcin} to equal input channels ${cin}`);
   return tf.tidy(() => {
     const { outDepth, padFront, padBack } = temporalPadding(depth, kd, sd, padding);
     // Work on [N, D, H·W·C] views: slicing and padding 5-D tensors is ~10× slower on wasm (no
     // native 5-D slice), while rank ≤ 3 slices copy contiguous rows.
     const hwc = h * w * cin;
     let flat = tf.reshape(x, [n, depth, hwc]) as tf.Tensor3D;
-    if (padFront + padBack > 0) flat = tf.pad(flat, [[0, 0], [padFront, padBack], [0, 0]]);
+    if (padFront + padBack > 0)
+      flat = tf.pad(flat, [
+        [0, 0],
+        [padFront, padBack],
+        [0, 0],
+      ]);
     // Frames t·sd + i for every output step t, one slice per kernel depth i, stacked on channels.
     const parts: tf.Tensor2D[] = [];
     for (let i = 0; i < kd; i++) {
@@ -81,7 +90,12 @@ export function conv3dFrom2d(
     }
     const stacked = kd === 1 ? parts[0] : tf.concat(parts, 1);
     const frames = tf.reshape(stacked, [n * outDepth, h, w, kd * cin]) as tf.Tensor4D;
-    const filter2d = tf.reshape(tf.transpose(filter, [1, 2, 0, 3, 4]), [kh, kw, kd * cin, cout]) as tf.Tensor4D;
+    const filter2d = tf.reshape(tf.transpose(filter, [1, 2, 0, 3, 4]), [
+      kh,
+      kw,
+      kd * cin,
+      cout,
+    ]) as tf.Tensor4D;
     const y = tf.conv2d(frames, filter2d, [sh, sw], padding);
     return tf.reshape(y, [n, outDepth, y.shape[1], y.shape[2], cout]) as tf.Tensor5D;
   });
@@ -96,6 +110,9 @@ export function temporalMeanMax(x: tf.Tensor5D): tf.Tensor4D {
   return tf.tidy(() => {
     // As [N, D, H·W·C]: the gradients (broadcast compare, tile) are faster at rank 3 on wasm.
     const flat = tf.reshape(x, [n, d, h * w * c]);
-    return tf.reshape(tf.concat([tf.reshape(tf.mean(flat, 1), [n, h, w, c]), tf.reshape(tf.max(flat, 1), [n, h, w, c])], 3), [n, h, w, 2 * c]) as tf.Tensor4D;
+    return tf.reshape(
+      tf.concat([tf.reshape(tf.mean(flat, 1), [n, h, w, c]), tf.reshape(tf.max(flat, 1), [n, h, w, c])], 3),
+      [n, h, w, 2 * c],
+    ) as tf.Tensor4D;
   });
 }

@@ -27,7 +27,10 @@ export interface Dataset {
 const NOT_VIDEO = /\.(txt|md|json|csv|ya?ml|xml|nfo|srt|vtt|jpg|jpeg|png)$/i;
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** Throws ERR_DATASET_EMPTY / ERR_DATASET_ONE_CLASS when `clips` cannot train a classifier. */
@@ -39,9 +42,13 @@ export function checkClasses(dir: string, clips: ClipEntry[]): string[] {
     });
   }
   if (labels.length < 2) {
-    throw new SiamError('ERR_DATASET_ONE_CLASS', `${dir} has clips of one class only (${labels.join(', ')}).`, {
-      hint: 'A classifier needs at least two labels: add a folder of clips per action (e.g. an "other" class).',
-    });
+    throw new SiamError(
+      'ERR_DATASET_ONE_CLASS',
+      `${dir} has clips of one class only (${labels.join(', ')}).`,
+      {
+        hint: 'A classifier needs at least two labels: add a folder of clips per action (e.g. an "other" class).',
+      },
+    );
   }
   return labels;
 }
@@ -49,7 +56,9 @@ export function checkClasses(dir: string, clips: ClipEntry[]): string[] {
 /** Lists `dir/<label>/<clip>`; hidden files and obvious non-videos are ignored. */
 export async function scanDataset(dir: string): Promise<Dataset> {
   if (!(await isDir(dir))) {
-    throw new SiamError('ERR_DATASET_EMPTY', `Training folder not found: ${dir}`, { hint: 'Pass --data DIR with DIR/<label>/<clips>.' });
+    throw new SiamError('ERR_DATASET_EMPTY', `Training folder not found: ${dir}`, {
+      hint: 'Pass --data DIR with DIR/<label>/<clips>.',
+    });
   }
   const clips: ClipEntry[] = [];
   for (const label of (await readdir(dir)).sort()) {
@@ -72,20 +81,30 @@ export async function scanDataset(dir: string): Promise<Dataset> {
 export async function decodeClip(file: string, config: StreamConfig): Promise<Frame[]> {
   let frames: Frame[];
   try {
-    frames = await lastValueFrom(decode(file, { width: config.inputWidth, height: config.inputHeight, fps: config.fps }).pipe(toArray()));
+    frames = await lastValueFrom(
+      decode(file, { width: config.inputWidth, height: config.inputHeight, fps: config.fps }).pipe(toArray()),
+    );
   } catch (cause) {
     const code = (cause as { code?: string }).code;
-    throw new SiamError('ERR_CLIP_UNREADABLE', `Cannot decode ${file}${code ? ` (${code})` : ''}: ${(cause as Error).message.split('\n')[0]}`, {
-      cause,
-      hint: 'The clip is skipped; check it plays with ffmpeg.',
-      details: { file },
-    });
+    throw new SiamError(
+      'ERR_CLIP_UNREADABLE',
+      `Cannot decode ${file}${code ? ` (${code})` : ''}: ${(cause as Error).message.split('\n')[0]}`,
+      {
+        cause,
+        hint: 'The clip is skipped; check it plays with ffmpeg.',
+        details: { file },
+      },
+    );
   }
   if (frames.length < 2) {
-    throw new SiamError('ERR_CLIP_UNREADABLE', `${file} has ${frames.length} frame(s) at ${config.fps} fps; at least 2 are needed.`, {
-      hint: 'The clip is skipped.',
-      details: { file },
-    });
+    throw new SiamError(
+      'ERR_CLIP_UNREADABLE',
+      `${file} has ${frames.length} frame(s) at ${config.fps} fps; at least 2 are needed.`,
+      {
+        hint: 'The clip is skipped.',
+        details: { file },
+      },
+    );
   }
   return frames;
 }

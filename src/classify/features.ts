@@ -32,9 +32,13 @@ export interface FrameFeatures {
 /** Checks one frame's geometry (ERR_BAD_FRAME). */
 export function checkFrame(f: Frame, width: number, height: number): void {
   if (f.width !== width || f.height !== height || f.data.length !== f.width * f.height * 3) {
-    throw new SiamError('ERR_BAD_FRAME', `Frame ${f.index} is ${f.width}x${f.height} with ${f.data.length} bytes; expected ${width}x${height} RGB24.`, {
-      hint: 'Frames of one clip must share one size; data must hold width*height*3 bytes.',
-    });
+    throw new SiamError(
+      'ERR_BAD_FRAME',
+      `Frame ${f.index} is ${f.width}x${f.height} with ${f.data.length} bytes; expected ${width}x${height} RGB24.`,
+      {
+        hint: 'Frames of one clip must share one size; data must hold width*height*3 bytes.',
+      },
+    );
   }
 }
 
@@ -51,7 +55,12 @@ export function stackFrameBytes(frames: Frame[]): Uint8Array {
 }
 
 /** RGB bytes `[N, H, W, 3]` → the model's input images: float 0..255, cropped or resized to the model size, flipped. */
-export function modelImages(bytes: Uint8Array, shape: [number, number, number], config: StreamConfig, view?: View): tf.Tensor4D {
+export function modelImages(
+  bytes: Uint8Array,
+  shape: [number, number, number],
+  config: StreamConfig,
+  view?: View,
+): tf.Tensor4D {
   const [n, height, width] = shape;
   const { inputWidth: w, inputHeight: h } = config;
   return tf.tidy(() => {
@@ -59,7 +68,10 @@ export function modelImages(bytes: Uint8Array, shape: [number, number, number], 
     const crop = view?.crop;
     let x: tf.Tensor4D;
     if (crop) {
-      const boxes = tf.tensor2d(Array.from({ length: n }, () => crop), [n, 4]);
+      const boxes = tf.tensor2d(
+        Array.from({ length: n }, () => crop),
+        [n, 4],
+      );
       x = tf.image.cropAndResize(raw, boxes, tf.range(0, n, 1, 'int32') as tf.Tensor1D, [h, w], 'bilinear');
     } else if (raw.shape[1] !== h || raw.shape[2] !== w) {
       x = tf.image.resizeBilinear(raw, [h, w], true);
@@ -85,14 +97,21 @@ export function grayImages(images: tf.Tensor4D, config: StreamConfig): tf.Tensor
  * the one before (`previousGray` for the first, else zeros), average-pooled and scaled:
  * `[N, mh, mw, 2]`. The caller owns the result.
  */
-export function motionFromGray(gray: tf.Tensor4D, config: StreamConfig, previousGray?: Float32Array, flowOptions?: FlowOptions): tf.Tensor4D {
+export function motionFromGray(
+  gray: tf.Tensor4D,
+  config: StreamConfig,
+  previousGray?: Float32Array,
+  flowOptions?: FlowOptions,
+): tf.Tensor4D {
   const n = gray.shape[0];
   const [, fh, fw] = gray.shape;
   const [mh, mw] = motionShape(config);
   return tf.tidy(() => {
     const hasPrev = previousGray !== undefined && previousGray.length === fh * fw;
     if (n === 1 && !hasPrev) return tf.zeros([1, mh, mw, 2]) as tf.Tensor4D;
-    const firsts = hasPrev ? tf.concat([tf.tensor4d(previousGray, [1, fh, fw, 1]), tf.slice(gray, 0, n - 1)]) : tf.slice(gray, 0, n - 1);
+    const firsts = hasPrev
+      ? tf.concat([tf.tensor4d(previousGray, [1, fh, fw, 1]), tf.slice(gray, 0, n - 1)])
+      : tf.slice(gray, 0, n - 1);
     const seconds = hasPrev ? gray : tf.slice(gray, 1, n - 1);
     const flow = opticalFlow(firsts as tf.Tensor4D, seconds as tf.Tensor4D, flowOptions);
     const pooled = tf.div(tf.avgPool(flow, config.flowPool, config.flowPool, 'same'), config.flowScale);
@@ -133,7 +152,10 @@ export function extractFeatures(
   const fSize = gray.shape[1] * gray.shape[2];
   const [ah, aw, ac] = appearanceShape(config);
   if (appearanceData.length !== n * ah * aw * ac) {
-    throw new SiamError('ERR_MODEL_INVALID', `Trunk features have ${appearanceData.length / n} values per frame, expected ${ah * aw * ac}.`);
+    throw new SiamError(
+      'ERR_MODEL_INVALID',
+      `Trunk features have ${appearanceData.length / n} values per frame, expected ${ah * aw * ac}.`,
+    );
   }
   return {
     appearance: splitRows(appearanceData, n),

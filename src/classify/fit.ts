@@ -73,7 +73,11 @@ export interface FitProgress {
 }
 
 /** Per-channel mean and standard deviation of the full views of the training clips. */
-function channelStats(clips: PreparedClip[], stream: StreamName, channels: number): { mean: Float32Array; std: Float32Array } {
+function channelStats(
+  clips: PreparedClip[],
+  stream: StreamName,
+  channels: number,
+): { mean: Float32Array; std: Float32Array } {
   const sum = new Float64Array(channels);
   const sq = new Float64Array(channels);
   let count = 0;
@@ -96,10 +100,16 @@ function channelStats(clips: PreparedClip[], stream: StreamName, channels: numbe
 }
 
 /** Clip-level fused probabilities of `clips` (full view, plain windows), on the active backend. */
-export function predictClips(config: ClipModelConfig, weights: NamedTensors, clips: PreparedClip[]): number[][] {
+export function predictClips(
+  config: ClipModelConfig,
+  weights: NamedTensors,
+  clips: PreparedClip[],
+): number[][] {
   return clips.map((c) => {
     const n = c.views[0].appearance.length;
-    const windows = windowStarts(n, config.clipLength, Math.max(1, Math.floor(config.clipLength / 2))).map((s) => plainWindow(s, config.clipLength));
+    const windows = windowStarts(n, config.clipLength, Math.max(1, Math.floor(config.clipLength / 2))).map(
+      (s) => plainWindow(s, config.clipLength),
+    );
     return meanRows(fuseProbabilities(config, streamProbabilities(config, weights, c.views[0], windows)));
   });
 }
@@ -155,7 +165,11 @@ export async function fitHeads(
           const usable = clip.views.filter((v) => v.labelIndex >= 0);
           for (let i = 0; i < o.windowsPerClip; i++) {
             const view = usable[Math.floor(rnd() * usable.length)];
-            samples.push({ clip, view, window: randomWindow(view.appearance.length, config.clipLength, o.speedJitter, rnd) });
+            samples.push({
+              clip,
+              view,
+              window: randomWindow(view.appearance.length, config.clipLength, o.speedJitter, rnd),
+            });
           }
         }
         for (let i = samples.length - 1; i > 0; i--) {
@@ -171,18 +185,38 @@ export async function fitHeads(
             const spec = config.heads[stream];
             const size = spec.inputShape.reduce((a, v) => a * v, 1);
             const values = new Float32Array(batch.length * size);
-            batch.forEach((s, i) => fillWindow(s.view[stream], stream === 'motion', s.window, values, i * size));
+            batch.forEach((s, i) =>
+              fillWindow(s.view[stream], stream === 'motion', s.window, values, i * size),
+            );
             return tf.tensor5d(values, [batch.length, ...spec.inputShape]);
           });
-          const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(batch.map((s) => s.view.labelIndex), 'int32'), k));
+          const targets = tf.tidy(() =>
+            tf.oneHot(
+              tf.tensor1d(
+                batch.map((s) => s.view.labelIndex),
+                'int32',
+              ),
+              k,
+            ),
+          );
           try {
             const cost = optimizer.minimize(
               () =>
                 tf.tidy(() => {
                   let loss = tf.scalar(0);
                   config.streams.forEach((stream, si) => {
-                    const logits = headForward(stream, config.heads[stream], weights, inputs[si] as tf.Tensor5D, true, dropoutSeed + si);
-                    loss = tf.add(loss, tf.losses.softmaxCrossEntropy(targets, logits, undefined, o.labelSmoothing));
+                    const logits = headForward(
+                      stream,
+                      config.heads[stream],
+                      weights,
+                      inputs[si] as tf.Tensor5D,
+                      true,
+                      dropoutSeed + si,
+                    );
+                    loss = tf.add(
+                      loss,
+                      tf.losses.softmaxCrossEntropy(targets, logits, undefined, o.labelSmoothing),
+                    );
                   });
                   for (const w of decayed) loss = tf.add(loss, tf.mul(o.weightDecay, tf.sum(tf.square(w))));
                   return loss as tf.Scalar;
@@ -201,7 +235,8 @@ export async function fitHeads(
         if (val.length > 0) {
           const probs = predictClips(config, weights, val);
           progress.valAccuracy = val.filter((c, i) => argmax(probs[i]) === c.labelIndex).length / val.length;
-          const valLoss = -val.reduce((a, c, i) => a + Math.log(Math.max(probs[i][c.labelIndex], 1e-9)), 0) / val.length;
+          const valLoss =
+            -val.reduce((a, c, i) => a + Math.log(Math.max(probs[i][c.labelIndex], 1e-9)), 0) / val.length;
           if (!best || valLoss < best.loss) best = { loss: valLoss, weights: weightsToArrays(weights) };
         }
         history.push(progress);

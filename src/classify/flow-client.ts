@@ -18,7 +18,11 @@ export interface FlowWorker {
   /** Sets the model's stream config (before any `motion`) and warms the worker up; not awaited. */
   configure(config: StreamConfig): void;
   /** Motion features of a run of frames (`bytes` `[N, H, W, 3]` is transferred: detached after the call). */
-  motion(bytes: Uint8Array, shape: [number, number, number], previousGray?: Float32Array): Promise<{ motion: Float32Array; lastGray: Float32Array; ms: number }>;
+  motion(
+    bytes: Uint8Array,
+    shape: [number, number, number],
+    previousGray?: Float32Array,
+  ): Promise<{ motion: Float32Array; lastGray: Float32Array; ms: number }>;
   /** Live tensors in the worker's isolate (for leak tests). */
   numTensors(): Promise<number>;
   terminate(): Promise<void>;
@@ -41,7 +45,9 @@ export async function createFlowWorker(backend: string, flow?: FlowOptions): Pro
     backendName = r.type === 'ready' ? r.backend : '';
   } catch (e) {
     await rpc.terminate('The flow worker');
-    throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Flow worker failed to start: ${(e as Error).message}`, { cause: e });
+    throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Flow worker failed to start: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   return {
     backend: backendName,
@@ -50,7 +56,8 @@ export async function createFlowWorker(backend: string, flow?: FlowOptions): Pro
     },
     async motion(bytes, shape, previousGray) {
       // A byte view that does not span its whole buffer would transfer (detach) more than it owns.
-      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+      const own =
+        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
       const r = await request({ type: 'flow', bytes: own, shape, previousGray }, [own.buffer as ArrayBuffer]);
       if (r.type !== 'motion') throw new SiamError('ERR_INTERNAL', `Flow worker answered ${r.type}.`);
       return { motion: r.motion, lastGray: r.lastGray, ms: r.ms };

@@ -21,7 +21,13 @@ export interface FlowWorkerData {
 /** A run of consecutive frames: RGB24 bytes `[N, H, W, 3]`, and the grey image before the first. */
 export type FlowRequest =
   | { id: number; type: 'config'; config: StreamConfig }
-  | { id: number; type: 'flow'; bytes: Uint8Array; shape: [number, number, number]; previousGray?: Float32Array }
+  | {
+      id: number;
+      type: 'flow';
+      bytes: Uint8Array;
+      shape: [number, number, number];
+      previousGray?: Float32Array;
+    }
   | { id: number; type: 'memory' };
 
 /** `motion`: `[N, mh, mw, 2]` flat; `lastGray`: the last frame's grey image at flow size. */
@@ -37,7 +43,8 @@ if (port) {
   const { backend, flow } = workerData as FlowWorkerData;
   let config: StreamConfig | undefined;
   const handle = (m: FlowRequest): { reply: FlowReply; transfer?: ArrayBuffer[] } => {
-    if (m.type === 'memory') return { reply: { id: m.id, type: 'memory', numTensors: tf.memory().numTensors } };
+    if (m.type === 'memory')
+      return { reply: { id: m.id, type: 'memory', numTensors: tf.memory().numTensors } };
     if (m.type === 'config') {
       config = m.config;
       // Warm-up (first kernel calls, heap growth) on a dummy run of the model's size, while the
@@ -45,7 +52,13 @@ if (port) {
       const h = config.inputHeight;
       const w = config.inputWidth;
       const fSize = Math.ceil(h / config.flowDownsample) * Math.ceil(w / config.flowDownsample);
-      handle({ id: -1, type: 'flow', bytes: new Uint8Array(8 * h * w * 3), shape: [8, h, w], previousGray: new Float32Array(fSize) });
+      handle({
+        id: -1,
+        type: 'flow',
+        bytes: new Uint8Array(8 * h * w * 3),
+        shape: [8, h, w],
+        previousGray: new Float32Array(fSize),
+      });
       return { reply: { id: m.id, type: 'configured' } };
     }
     if (!config) throw new Error('flow worker used before config');
@@ -59,7 +72,10 @@ if (port) {
     const size = gray.shape[1] * gray.shape[2];
     const lastGray = grayData.slice(grayData.length - size);
     tf.dispose([gray, motionT]);
-    return { reply: { id: m.id, type: 'motion', motion, lastGray, ms: performance.now() - t0 }, transfer: [motion.buffer as ArrayBuffer, lastGray.buffer as ArrayBuffer] };
+    return {
+      reply: { id: m.id, type: 'motion', motion, lastGray, ms: performance.now() - t0 },
+      transfer: [motion.buffer as ArrayBuffer, lastGray.buffer as ArrayBuffer],
+    };
   };
   initBackend(backend).then(
     (info) => {
@@ -68,11 +84,22 @@ if (port) {
           const { reply, transfer } = handle(m);
           port.postMessage(reply, transfer ?? []);
         } catch (e) {
-          port.postMessage({ id: m.id, type: 'error', code: (e as { code?: string }).code, message: (e as Error).message } satisfies FlowReply);
+          port.postMessage({
+            id: m.id,
+            type: 'error',
+            code: (e as { code?: string }).code,
+            message: (e as Error).message,
+          } satisfies FlowReply);
         }
       });
       port.postMessage({ id: 0, type: 'ready', backend: info.tfBackend } satisfies FlowReply);
     },
-    (e: unknown) => port.postMessage({ id: 0, type: 'error', code: (e as { code?: string }).code, message: (e as Error).message } satisfies FlowReply),
+    (e: unknown) =>
+      port.postMessage({
+        id: 0,
+        type: 'error',
+        code: (e as { code?: string }).code,
+        message: (e as Error).message,
+      } satisfies FlowReply),
   );
 }

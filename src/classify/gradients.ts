@@ -42,14 +42,34 @@ export function conv2dFilterGradient(
   attrs: Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
 ): tf.Tensor4D {
   const [kh, kw, cin, cout] = filterShape;
-  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const { top, bottom, left, right } = info.padInfo;
   const { batchSize: n, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-  const xp = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]) : x;
+  const xp =
+    top + bottom + left + right > 0
+      ? tf.pad(x, [
+          [0, 0],
+          [Math.max(0, top), Math.max(0, bottom)],
+          [Math.max(0, left), Math.max(0, right)],
+          [0, 0],
+        ])
+      : x;
   if (sh === 1 && sw === 1 && xp.shape[1] - oh + 1 === kh && xp.shape[2] - ow + 1 === kw) {
     // Stride 1: the correlation of x with dy over (batch, y, x) is itself a 'valid' conv2d with
     // the batch as channels: [C, Hp, Wp, N] ⋆ [oh, ow, N, O] → [C, kh, kw, O] (8× faster than im2col).
-    const y = tf.conv2d(tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid');
+    const y = tf.conv2d(
+      tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D,
+      tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D,
+      1,
+      'valid',
+    );
     return tf.transpose(y, [1, 2, 0, 3]);
   }
   const parts: tf.Tensor4D[] = [];
@@ -58,11 +78,19 @@ export function conv2dFilterGradient(
       parts.push(
         sh === 1 && sw === 1
           ? tf.slice(xp, [0, i, j, 0], [n, oh, ow, cin])
-          : (tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin], [1, sh, sw, 1]) as tf.Tensor4D),
+          : (tf.stridedSlice(
+              xp,
+              [0, i, j, 0],
+              [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin],
+              [1, sh, sw, 1],
+            ) as tf.Tensor4D),
       );
     }
   }
-  const patches = tf.reshape(parts.length === 1 ? parts[0] : tf.concat(parts, 3), [n * oh * ow, kh * kw * cin]);
+  const patches = tf.reshape(parts.length === 1 ? parts[0] : tf.concat(parts, 3), [
+    n * oh * ow,
+    kh * kw * cin,
+  ]);
   return tf.reshape(tf.matMul(patches, tf.reshape(dy, [n * oh * ow, cout]), true, false), filterShape);
 }
 
@@ -83,12 +111,28 @@ export function conv2dInputGradient(
   if (unit && (attrs.pad === 'valid' || (attrs.pad === 'same' && kh % 2 === 1 && kw % 2 === 1))) {
     const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
     if (attrs.pad === 'same') return tf.conv2d(dy, rotated, 1, 'same');
-    return tf.conv2d(tf.pad(dy, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]), rotated, 1, 'valid');
+    return tf.conv2d(
+      tf.pad(dy, [
+        [0, 0],
+        [kh - 1, kh - 1],
+        [kw - 1, kw - 1],
+        [0, 0],
+      ]),
+      rotated,
+      1,
+      'valid',
+    );
   }
   return tf.conv2dTranspose(dy, filter, xShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
 }
 
-const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToSave?: boolean[]; saveAllInputs?: boolean; gradFunc: GradFunc }> = [
+const GRADIENTS: Array<{
+  kernelName: string;
+  inputsToSave?: string[];
+  outputsToSave?: boolean[];
+  saveAllInputs?: boolean;
+  gradFunc: GradFunc;
+}> = [
   { kernelName: 'Identity', gradFunc: (dy) => ({ x: () => dy }) },
   { kernelName: 'Cast', gradFunc: (dy) => ({ x: () => tf.clone(dy) }) },
   { kernelName: 'Neg', gradFunc: (dy) => ({ x: () => tf.neg(dy) }) },
@@ -100,7 +144,10 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
   {
     kernelName: 'Sub',
     inputsToSave: ['a', 'b'],
-    gradFunc: (dy, [a, b]) => ({ a: () => unbroadcast(dy, a.shape), b: () => unbroadcast(tf.neg(dy), b.shape) }),
+    gradFunc: (dy, [a, b]) => ({
+      a: () => unbroadcast(dy, a.shape),
+      b: () => unbroadcast(tf.neg(dy), b.shape),
+    }),
   },
   {
     kernelName: 'Multiply',
@@ -118,12 +165,22 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
       b: () => unbroadcast(tf.neg(tf.div(tf.mul(dy, a), tf.square(b))), b.shape),
     }),
   },
-  { kernelName: 'Square', inputsToSave: ['x'], gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy, tf.mul(x, 2)) }) },
-  { kernelName: 'Relu', inputsToSave: ['x'], gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy, tf.cast(tf.greater(x, 0), 'float32')) }) },
+  {
+    kernelName: 'Square',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy, tf.mul(x, 2)) }),
+  },
+  {
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]) => ({ x: () => tf.mul(dy, tf.cast(tf.greater(x, 0), 'float32')) }),
+  },
   {
     kernelName: 'Sum',
     inputsToSave: ['x'],
-    gradFunc: (dy, [x], attrs) => ({ x: () => tf.mul(keepDims(dy, x.shape, attrs.axis).dy, tf.ones(x.shape)) }),
+    gradFunc: (dy, [x], attrs) => ({
+      x: () => tf.mul(keepDims(dy, x.shape, attrs.axis).dy, tf.ones(x.shape)),
+    }),
   },
   {
     kernelName: 'Mean',
@@ -148,7 +205,11 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
       },
     }),
   },
-  { kernelName: 'Reshape', inputsToSave: ['x'], gradFunc: (dy, [x]) => ({ x: () => tf.reshape(dy, x.shape) }) },
+  {
+    kernelName: 'Reshape',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]) => ({ x: () => tf.reshape(dy, x.shape) }),
+  },
   {
     kernelName: 'Transpose',
     gradFunc: (dy, _s, attrs) => {
@@ -179,7 +240,11 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {
       const axis = tf.util.parseAxisParam(attrs.axis, saved[0].shape)[0];
-      const parts = tf.split(dy, saved.map((t) => t.shape[axis]), axis);
+      const parts = tf.split(
+        dy,
+        saved.map((t) => t.shape[axis]),
+        axis,
+      );
       return parts.map((t) => () => t);
     },
   },
@@ -187,8 +252,20 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],
     gradFunc: (dy, [x, filter], attrs) => ({
-      x: () => conv2dInputGradient(x.shape as [number, number, number, number], dy as tf.Tensor4D, filter as tf.Tensor4D, attrs),
-      filter: () => conv2dFilterGradient(x as tf.Tensor4D, dy as tf.Tensor4D, filter.shape as [number, number, number, number], attrs),
+      x: () =>
+        conv2dInputGradient(
+          x.shape as [number, number, number, number],
+          dy as tf.Tensor4D,
+          filter as tf.Tensor4D,
+          attrs,
+        ),
+      filter: () =>
+        conv2dFilterGradient(
+          x as tf.Tensor4D,
+          dy as tf.Tensor4D,
+          filter.shape as [number, number, number, number],
+          attrs,
+        ),
     }),
   },
   {
@@ -196,9 +273,12 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
     inputsToSave: ['a', 'b'],
     gradFunc: (dy, [a, b], attrs) => {
       const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return { a: () => tf.matMul(dy, b, false, true), b: () => tf.matMul(a, dy, true, false) };
-      if (!transposeA && transposeB) return { a: () => tf.matMul(dy, b, false, false), b: () => tf.matMul(dy, a, true, false) };
-      if (transposeA && !transposeB) return { a: () => tf.matMul(b, dy, false, true), b: () => tf.matMul(a, dy, false, false) };
+      if (!transposeA && !transposeB)
+        return { a: () => tf.matMul(dy, b, false, true), b: () => tf.matMul(a, dy, true, false) };
+      if (!transposeA && transposeB)
+        return { a: () => tf.matMul(dy, b, false, false), b: () => tf.matMul(dy, a, true, false) };
+      if (transposeA && !transposeB)
+        return { a: () => tf.matMul(b, dy, false, true), b: () => tf.matMul(a, dy, false, false) };
       return { a: () => tf.matMul(b, dy, true, true), b: () => tf.matMul(dy, a, true, true) };
     },
   },

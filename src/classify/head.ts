@@ -50,7 +50,12 @@ export function headWeightShapes(
 }
 
 /** Fresh weights: He-normal convs (He et al. 2015), Glorot-normal dense, zero biases, identity normalisation. */
-export function initHeadWeights(stream: string, spec: HeadSpec, numClasses: number, seed: number): NamedTensors {
+export function initHeadWeights(
+  stream: string,
+  spec: HeadSpec,
+  numClasses: number,
+  seed: number,
+): NamedTensors {
   const out: NamedTensors = {};
   let s = seed;
   for (const { name, shape } of headWeightShapes(stream, spec, numClasses)) {
@@ -97,7 +102,9 @@ export function headForward(
   let y: tf.Tensor5D = tf.div(tf.sub(x, weights[`${stream}/norm/mean`]), weights[`${stream}/norm/std`]);
   spec.layers.forEach((l, i) => {
     const k = weights[`${stream}/conv${i}/kernel`] as tf.Tensor5D;
-    y = tf.relu(tf.add(conv3dFrom2d(y, k, l.strides, 'same'), weights[`${stream}/conv${i}/bias`])) as tf.Tensor5D;
+    y = tf.relu(
+      tf.add(conv3dFrom2d(y, k, l.strides, 'same'), weights[`${stream}/conv${i}/bias`]),
+    ) as tf.Tensor5D;
   });
   let z: tf.Tensor2D = adaptivePoolFlatten(temporalMeanMax(y), spec.poolGrid);
   if (training && spec.dropout > 0) z = tf.dropout(z, spec.dropout, undefined, seed) as tf.Tensor2D;

@@ -24,7 +24,8 @@ export type WeightArrays = Record<string, { data: Float32Array; shape: number[] 
 /** Copies weights out of tensors (any backend). */
 export function weightsToArrays(weights: NamedTensors): WeightArrays {
   const out: WeightArrays = {};
-  for (const [name, t] of Object.entries(weights)) out[name] = { data: (t.dataSync() as Float32Array).slice(), shape: t.shape.slice() };
+  for (const [name, t] of Object.entries(weights))
+    out[name] = { data: (t.dataSync() as Float32Array).slice(), shape: t.shape.slice() };
   return out;
 }
 
@@ -58,16 +59,25 @@ export function modelSummary(config: ClipModelConfig): Record<string, unknown> {
 /** Writes `dir/model.json`, `dir/weights.bin` and `dir/classifier.json`. */
 export async function saveClipModel(model: ClipModel, dir: string): Promise<void> {
   const names = Object.keys(model.weights).sort();
-  const { data, specs } = await tf.io.encodeWeights(names.map((name) => ({ name, tensor: model.weights[name] })));
+  const { data, specs } = await tf.io.encodeWeights(
+    names.map((name) => ({ name, tensor: model.weights[name] })),
+  );
   const artifacts: tf.io.ModelArtifacts = {
-    modelTopology: { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, config: model.config } as unknown as tf.io.ModelArtifacts['modelTopology'],
+    modelTopology: {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      config: model.config,
+    } as unknown as tf.io.ModelArtifacts['modelTopology'],
     format: MODEL_FORMAT,
     generatedBy: `siamstream clip classifier v${MODEL_FORMAT_VERSION}`,
     weightSpecs: specs,
     weightData: data,
   };
   await fileSaveHandler(dir).save!(artifacts);
-  await writeFile(path.join(dir, 'classifier.json'), `${JSON.stringify(modelSummary(model.config), null, 2)}\n`);
+  await writeFile(
+    path.join(dir, 'classifier.json'),
+    `${JSON.stringify(modelSummary(model.config), null, 2)}\n`,
+  );
 }
 
 function invalid(dir: string, why: string): SiamError {
@@ -94,17 +104,30 @@ export async function loadClipModel(dir: string): Promise<ClipModel> {
   } catch (cause) {
     throw new SiamError('ERR_MODEL_INVALID', `${summaryPath} is not JSON.`, { cause });
   }
-  if (summary.format !== MODEL_FORMAT) throw invalid(dir, `format is ${JSON.stringify(summary.format)}, expected "${MODEL_FORMAT}"`);
+  if (summary.format !== MODEL_FORMAT)
+    throw invalid(dir, `format is ${JSON.stringify(summary.format)}, expected "${MODEL_FORMAT}"`);
   if (summary.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw invalid(dir, `format version ${JSON.stringify(summary.formatVersion)}, this siamstream reads ${MODEL_FORMAT_VERSION}`);
+    throw invalid(
+      dir,
+      `format version ${JSON.stringify(summary.formatVersion)}, this siamstream reads ${MODEL_FORMAT_VERSION}`,
+    );
   }
   const artifacts = await fileLoadHandler(jsonPath).load!();
-  const topology = artifacts.modelTopology as { format?: string; formatVersion?: number; config?: ClipModelConfig } | undefined;
-  if (topology?.format !== MODEL_FORMAT || topology.formatVersion !== MODEL_FORMAT_VERSION || !topology.config) {
+  const topology = artifacts.modelTopology as
+    { format?: string; formatVersion?: number; config?: ClipModelConfig } | undefined;
+  if (
+    topology?.format !== MODEL_FORMAT ||
+    topology.formatVersion !== MODEL_FORMAT_VERSION ||
+    !topology.config
+  ) {
     throw invalid(dir, 'model.json does not describe a clip classifier of this version');
   }
   const config = topology.config;
-  if (!Array.isArray(config.labels) || config.labels.length < 2 || !config.streams?.every((s) => STREAMS.includes(s))) {
+  if (
+    !Array.isArray(config.labels) ||
+    config.labels.length < 2 ||
+    !config.streams?.every((s) => STREAMS.includes(s))
+  ) {
     throw invalid(dir, 'labels or streams are malformed');
   }
   const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);

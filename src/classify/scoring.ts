@@ -12,7 +12,11 @@ import { headForward, type NamedTensors } from './head.js';
 export type StreamFeatures = Record<StreamName, Float32Array[]>;
 
 /** Stacks windows of one stream's per-frame features into `[B, T, H, W, C]` values. */
-export function windowBatch(perFrame: Float32Array[], isMotion: boolean, windows: WindowSample[]): Float32Array {
+export function windowBatch(
+  perFrame: Float32Array[],
+  isMotion: boolean,
+  windows: WindowSample[],
+): Float32Array {
   const t = windows[0].positions.length;
   const size = perFrame[0].length;
   const out = new Float32Array(windows.length * t * size);
@@ -42,12 +46,17 @@ export function streamProbabilities(
 }
 
 /** Late fusion: `Σ_s w_s · p_s` per window, weights from `config.fusionWeights` (renormalised over the streams present). */
-export function fuseProbabilities(config: ClipModelConfig, perStream: Record<string, number[][]>): number[][] {
+export function fuseProbabilities(
+  config: ClipModelConfig,
+  perStream: Record<string, number[][]>,
+): number[][] {
   const streams = config.streams;
   const total = streams.reduce((a, s) => a + config.fusionWeights[s], 0);
   const first = perStream[streams[0]];
   return first.map((_, w) =>
-    first[w].map((_, k) => streams.reduce((a, s) => a + (config.fusionWeights[s] / total) * perStream[s][w][k], 0)),
+    first[w].map((_, k) =>
+      streams.reduce((a, s) => a + (config.fusionWeights[s] / total) * perStream[s][w][k], 0),
+    ),
   );
 }
 

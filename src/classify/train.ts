@@ -19,7 +19,14 @@ import {
 } from './config.js';
 import { checkClasses, decodeClip, scanDataset, type ClipEntry } from './dataset.js';
 import { extractFeatures } from './features.js';
-import { DEFAULT_FIT_OPTIONS, fitHeads, type FitOptions, type FitProgress, type PreparedClip, type ViewFeatures } from './fit.js';
+import {
+  DEFAULT_FIT_OPTIONS,
+  fitHeads,
+  type FitOptions,
+  type FitProgress,
+  type PreparedClip,
+  type ViewFeatures,
+} from './fit.js';
 import { arraysToWeights, type ClipModel } from './model.js';
 import { mulberry32 } from '../util/prng.js';
 
@@ -40,7 +47,8 @@ export interface TrainOptions extends FitOptions, Partial<StreamConfig> {
 }
 
 /** A progress event: one clip's features done, or one epoch done. */
-export type TrainEvent = { phase: 'features'; done: number; total: number; file: string } | ({ phase: 'train' } & FitProgress);
+export type TrainEvent =
+  { phase: 'features'; done: number; total: number; file: string } | ({ phase: 'train' } & FitProgress);
 
 export const DEFAULT_TRAIN_OPTIONS = {
   ...DEFAULT_FIT_OPTIONS,
@@ -52,37 +60,67 @@ export const DEFAULT_TRAIN_OPTIONS = {
 };
 
 function bad(message: string): SiamError {
-  return new SiamError('ERR_BAD_OPTION', message, { hint: 'See `siamstream train --help` and docs/classifier.md.' });
+  return new SiamError('ERR_BAD_OPTION', message, {
+    hint: 'See `siamstream train --help` and docs/classifier.md.',
+  });
 }
 
 /** Fills defaults and checks every field once (ERR_BAD_OPTION naming the field). */
 export function validateTrainOptions(options: TrainOptions = {}): typeof DEFAULT_TRAIN_OPTIONS {
-  const o = { ...DEFAULT_TRAIN_OPTIONS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  const o = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  };
   const ints: Array<[string, number, number]> = [
-    ['epochs', 1, 10000], ['batchSize', 1, 4096], ['windowsPerClip', 1, 1000], ['fps', 1, 120], ['clipLength', 3, 256],
-    ['inputWidth', 16, 1024], ['inputHeight', 16, 1024], ['cropViews', 1, 5], ['seed', 0, 2 ** 31], ['flowDownsample', 1, 8], ['flowPool', 1, 16],
+    ['epochs', 1, 10000],
+    ['batchSize', 1, 4096],
+    ['windowsPerClip', 1, 1000],
+    ['fps', 1, 120],
+    ['clipLength', 3, 256],
+    ['inputWidth', 16, 1024],
+    ['inputHeight', 16, 1024],
+    ['cropViews', 1, 5],
+    ['seed', 0, 2 ** 31],
+    ['flowDownsample', 1, 8],
+    ['flowPool', 1, 16],
   ];
   for (const [name, min, max] of ints) {
     const v = (o as Record<string, unknown>)[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw bad(`Expected \`${name}\` to be an integer in [${min}, ${max}], got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw bad(`Expected \`${name}\` to be an integer in [${min}, ${max}], got ${String(v)}`);
   }
   if (!(o.learningRate > 0)) throw bad(`Expected \`learningRate\` to be > 0, got ${o.learningRate}`);
   if (!(o.weightDecay >= 0)) throw bad(`Expected \`weightDecay\` to be >= 0, got ${o.weightDecay}`);
-  if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw bad(`Expected \`labelSmoothing\` in [0, 1), got ${o.labelSmoothing}`);
+  if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1))
+    throw bad(`Expected \`labelSmoothing\` in [0, 1), got ${o.labelSmoothing}`);
   if (!(o.speedJitter >= 1)) throw bad(`Expected \`speedJitter\` to be >= 1, got ${o.speedJitter}`);
-  if (!(o.validationSplit >= 0 && o.validationSplit < 1)) throw bad(`Expected \`validationSplit\` in [0, 1), got ${o.validationSplit}`);
-  if (!['auto', 'none', 'all'].includes(o.flip)) throw bad(`Expected \`flip\` to be auto, none or all, got ${String(o.flip)}`);
+  if (!(o.validationSplit >= 0 && o.validationSplit < 1))
+    throw bad(`Expected \`validationSplit\` in [0, 1), got ${o.validationSplit}`);
+  if (!['auto', 'none', 'all'].includes(o.flip))
+    throw bad(`Expected \`flip\` to be auto, none or all, got ${String(o.flip)}`);
   if (!Array.isArray(o.streams) || o.streams.length === 0 || !o.streams.every((s) => STREAMS.includes(s))) {
-    throw bad(`Expected \`streams\` to be a non-empty list of ${STREAMS.join(', ')}, got ${String(o.streams)}`);
+    throw bad(
+      `Expected \`streams\` to be a non-empty list of ${STREAMS.join(', ')}, got ${String(o.streams)}`,
+    );
   }
   return o;
 }
 
 /** The config of a new model. */
-export function buildModelConfig(labels: string[], stream: StreamConfig, streams: StreamName[], training: Record<string, unknown> = {}): ClipModelConfig {
+export function buildModelConfig(
+  labels: string[],
+  stream: StreamConfig,
+  streams: StreamName[],
+  training: Record<string, unknown> = {},
+): ClipModelConfig {
   const s: StreamConfig = {
-    fps: stream.fps, clipLength: stream.clipLength, inputWidth: stream.inputWidth, inputHeight: stream.inputHeight,
-    flowDownsample: stream.flowDownsample, flowPool: stream.flowPool, flowScale: stream.flowScale,
+    fps: stream.fps,
+    clipLength: stream.clipLength,
+    inputWidth: stream.inputWidth,
+    inputHeight: stream.inputHeight,
+    flowDownsample: stream.flowDownsample,
+    flowPool: stream.flowPool,
+    flowScale: stream.flowScale,
   };
   return {
     format: MODEL_FORMAT,
@@ -92,7 +130,13 @@ export function buildModelConfig(labels: string[], stream: StreamConfig, streams
     streams: [...streams],
     heads: defaultHeads(s),
     fusionWeights: { appearance: 0.5, motion: 0.5 },
-    trunk: { package: TRUNK.package, file: TRUNK.file, layer: TRUNK.layer, channels: TRUNK.channels, stride: TRUNK.stride },
+    trunk: {
+      package: TRUNK.package,
+      file: TRUNK.file,
+      layer: TRUNK.layer,
+      channels: TRUNK.channels,
+      stride: TRUNK.stride,
+    },
     training,
   };
 }
@@ -105,7 +149,12 @@ export async function prepareClips(
   entries: ClipEntry[],
   labels: string[],
   config: StreamConfig,
-  options: { cropViews?: number; flip?: FlipMode; onClip?: (done: number, file: string) => void; onWarning?: (w: SiamError) => void } = {},
+  options: {
+    cropViews?: number;
+    flip?: FlipMode;
+    onClip?: (done: number, file: string) => void;
+    onWarning?: (w: SiamError) => void;
+  } = {},
 ): Promise<PreparedClip[]> {
   const trunk = await createAppearanceTrunk();
   const views = cropViews(options.cropViews ?? DEFAULT_TRAIN_OPTIONS.cropViews);
@@ -127,7 +176,11 @@ export async function prepareClips(
       for (const view of views) {
         for (const flip of flipIndex >= 0 ? [false, true] : [false]) {
           const f = extractFeatures(trunk, config, frames, { view: { ...view, flip } });
-          clipViews.push({ appearance: f.appearance, motion: f.motion, labelIndex: flip ? flipIndex : labelIndex });
+          clipViews.push({
+            appearance: f.appearance,
+            motion: f.motion,
+            labelIndex: flip ? flipIndex : labelIndex,
+          });
         }
       }
       out.push({ path: entry.path, labelIndex, views: clipViews });
@@ -140,7 +193,11 @@ export async function prepareClips(
 }
 
 /** Stratified hold-out: `split` of each class with at least 3 clips goes to validation (seeded). */
-export function splitValidation<T extends { labelIndex: number }>(clips: T[], split: number, seed: number): { train: T[]; val: T[] } {
+export function splitValidation<T extends { labelIndex: number }>(
+  clips: T[],
+  split: number,
+  seed: number,
+): { train: T[]; val: T[] } {
   if (split <= 0) return { train: clips, val: [] };
   const rnd = mulberry32(seed);
   const train: T[] = [];
@@ -159,7 +216,10 @@ export function splitValidation<T extends { labelIndex: number }>(clips: T[], sp
 }
 
 /** Trains a model from `dataDir`. The weights are returned on the active backend (the caller disposes them). */
-export async function trainClassifier(dataDir: string, options: TrainOptions = {}): Promise<{ model: ClipModel; history: FitProgress[]; skipped: string[] }> {
+export async function trainClassifier(
+  dataDir: string,
+  options: TrainOptions = {},
+): Promise<{ model: ClipModel; history: FitProgress[]; skipped: string[] }> {
   const o = validateTrainOptions(options);
   const started = performance.now();
   const dataset = await scanDataset(dataDir);
@@ -167,26 +227,33 @@ export async function trainClassifier(dataDir: string, options: TrainOptions = {
   const clips = await prepareClips(dataset.clips, dataset.labels, o, {
     cropViews: o.cropViews,
     flip: o.flip,
-    onClip: (done, file) => options.onProgress?.({ phase: 'features', done, total: dataset.clips.length, file }),
+    onClip: (done, file) =>
+      options.onProgress?.({ phase: 'features', done, total: dataset.clips.length, file }),
     onWarning: (w) => {
       skipped.push(String(w.details?.file ?? w.message));
       options.onWarning?.(w);
     },
   });
-  const labels = checkClasses(dataDir, clips.map((c) => ({ path: c.path, label: dataset.labels[c.labelIndex] })));
+  const labels = checkClasses(
+    dataDir,
+    clips.map((c) => ({ path: c.path, label: dataset.labels[c.labelIndex] })),
+  );
   if (labels.length !== dataset.labels.length) {
     // A whole class was unreadable: re-index on the classes left.
     for (const c of clips) {
       const label = dataset.labels[c.labelIndex];
       const to = labels.indexOf(label);
       c.labelIndex = to;
-      for (const v of c.views) v.labelIndex = v.labelIndex < 0 ? -1 : labels.indexOf(dataset.labels[v.labelIndex]);
+      for (const v of c.views)
+        v.labelIndex = v.labelIndex < 0 ? -1 : labels.indexOf(dataset.labels[v.labelIndex]);
     }
   }
   const featuresMs = performance.now() - started;
   const { train, val } = splitValidation(clips, o.validationSplit, o.seed);
   const config = buildModelConfig(labels, o, o.streams);
-  const { weights, history } = await fitHeads(config, train, val, o, (p) => options.onProgress?.({ phase: 'train', ...p }));
+  const { weights, history } = await fitHeads(config, train, val, o, (p) =>
+    options.onProgress?.({ phase: 'train', ...p }),
+  );
   const last = history[history.length - 1];
   config.training = {
     date: new Date().toISOString(),
@@ -198,7 +265,16 @@ export async function trainClassifier(dataDir: string, options: TrainOptions = {
     epochs: o.epochs,
     finalLoss: last?.loss,
     bestValAccuracy: val.length ? Math.max(...history.map((h) => h.valAccuracy ?? 0)) : undefined,
-    options: { batchSize: o.batchSize, windowsPerClip: o.windowsPerClip, learningRate: o.learningRate, weightDecay: o.weightDecay, cropViews: o.cropViews, flip: o.flip, speedJitter: o.speedJitter, seed: o.seed },
+    options: {
+      batchSize: o.batchSize,
+      windowsPerClip: o.windowsPerClip,
+      learningRate: o.learningRate,
+      weightDecay: o.weightDecay,
+      cropViews: o.cropViews,
+      flip: o.flip,
+      speedJitter: o.speedJitter,
+      seed: o.seed,
+    },
     featuresSeconds: Math.round(featuresMs / 100) / 10,
     totalSeconds: Math.round((performance.now() - started) / 100) / 10,
   };

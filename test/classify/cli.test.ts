@@ -8,7 +8,11 @@ import { REPO_ROOT } from '../helpers/shared-data.js';
 
 const run = promisify(execFile);
 const SAMPLES = path.join(REPO_ROOT, 'samples/actions');
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+const cli = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    maxBuffer: 16 << 20,
+  });
 
 let tmp: string;
 beforeAll(async () => {
@@ -21,15 +25,35 @@ afterAll(async () => {
 describe('siamstream train + classify on samples/actions', () => {
   it('trains a model folder, then labels files as one JSON line each (and CSV)', async () => {
     const model = path.join(tmp, 'model');
-    const train = await cli('train', '--data', SAMPLES, '--out', model, '--epochs', '2', '--crop-views', '1', '--clip-length', '8');
+    const train = await cli(
+      'train',
+      '--data',
+      SAMPLES,
+      '--out',
+      model,
+      '--epochs',
+      '2',
+      '--crop-views',
+      '1',
+      '--clip-length',
+      '8',
+    );
     const summary = JSON.parse(train.stdout.trim());
-    expect(summary).toMatchObject({ model, labels: ['grow', 'move_down', 'move_left', 'move_right', 'move_up'], clips: 20, epochs: 2 });
+    expect(summary).toMatchObject({
+      model,
+      labels: ['grow', 'move_down', 'move_left', 'move_right', 'move_up'],
+      clips: 20,
+      epochs: 2,
+    });
     const meta = JSON.parse(await readFile(path.join(model, 'classifier.json'), 'utf8'));
     expect(meta).toMatchObject({ clipLength: 8, fps: 10, inputSize: { width: 128, height: 96 } });
 
     const files = [path.join(SAMPLES, 'grow/grow-4.mp4'), path.join(SAMPLES, 'move_up/move_up-4.mp4')];
     const out = await cli('classify', ...files, '--model', model);
-    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0].file).toBe(files[0]);
     expect(Object.keys(lines[0].scores)).toHaveLength(5);
@@ -37,17 +61,37 @@ describe('siamstream train + classify on samples/actions', () => {
     expect(lines[0].windows[0]).toMatchObject({ startFrame: 0, endFrame: 7, startMs: 0 });
     expect(lines[0].label).toMatch(/^(grow|move_)/);
 
-    const csv = await cli('classify', files[0], '--model', model, '--format', 'csv', '--window', '8', '--stride', '8');
+    const csv = await cli(
+      'classify',
+      files[0],
+      '--model',
+      model,
+      '--format',
+      'csv',
+      '--window',
+      '8',
+      '--stride',
+      '8',
+    );
     const rows = csv.stdout.trim().split('\n');
-    expect(rows[0]).toBe('file,window,startMs,endMs,startFrame,endFrame,label,score_grow,score_move_down,score_move_left,score_move_right,score_move_up');
+    expect(rows[0]).toBe(
+      'file,window,startMs,endMs,startFrame,endFrame,label,score_grow,score_move_down,score_move_left,score_move_right,score_move_up',
+    );
     expect(rows[rows.length - 1]).toMatch(/,whole,/);
   });
 
   it('reports coded errors: a missing model folder, a one-class folder', async () => {
-    const missing = await cli('classify', path.join(SAMPLES, 'grow/grow-1.mp4'), '--model', path.join(tmp, 'nope')).catch((e) => e);
+    const missing = await cli(
+      'classify',
+      path.join(SAMPLES, 'grow/grow-1.mp4'),
+      '--model',
+      path.join(tmp, 'nope'),
+    ).catch((e) => e);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/ERR_MODEL_MISSING/);
-    const one = await cli('train', '--data', path.join(SAMPLES, 'grow'), '--out', path.join(tmp, 'x')).catch((e) => e);
+    const one = await cli('train', '--data', path.join(SAMPLES, 'grow'), '--out', path.join(tmp, 'x')).catch(
+      (e) => e,
+    );
     expect(one.code).toBe(2);
     expect(one.stderr).toMatch(/ERR_DATASET_(EMPTY|ONE_CLASS)/);
   });

@@ -4,7 +4,11 @@ import { registerHeadGradients } from '../../src/classify/gradients.js';
 import { conv3dFrom2d, temporalPadding, type Conv3dPadding } from '../../src/classify/conv3d.js';
 
 /** Kernel sizes [kd,kh,kw], strides [sd,sh,sw] and paddings the temporal head may use. */
-const CASES: Array<{ kernel: [number, number, number]; strides: [number, number, number]; padding: Conv3dPadding }> = [
+const CASES: Array<{
+  kernel: [number, number, number];
+  strides: [number, number, number];
+  padding: Conv3dPadding;
+}> = [
   { kernel: [3, 3, 3], strides: [1, 1, 1], padding: 'same' },
   { kernel: [3, 3, 3], strides: [1, 1, 1], padding: 'valid' },
   { kernel: [3, 3, 3], strides: [1, 2, 2], padding: 'same' },
@@ -20,19 +24,22 @@ describe.each(['cpu', 'wasm'])('conv3dFrom2d on %s', (backend) => {
     await initBackend(backend);
   });
 
-  it.each(CASES)('equals tf.conv3d for kernel $kernel, strides $strides, padding $padding', ({ kernel, strides, padding }) => {
-    const before = tf.memory().numTensors;
-    const x = tf.randomNormal([2, 7, 9, 8, 3], 0, 1, 'float32', 1) as tf.Tensor5D;
-    const f = tf.randomNormal([...kernel, 3, 4], 0, 1, 'float32', 2) as tf.Tensor5D;
-    const ours = conv3dFrom2d(x, f, strides, padding);
-    const ref = tf.conv3d(x, f, strides, padding);
-    expect(ours.shape).toEqual(ref.shape);
-    const a = ours.dataSync();
-    const b = ref.dataSync();
-    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 3);
-    tf.dispose([x, f, ours, ref]);
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  it.each(CASES)(
+    'equals tf.conv3d for kernel $kernel, strides $strides, padding $padding',
+    ({ kernel, strides, padding }) => {
+      const before = tf.memory().numTensors;
+      const x = tf.randomNormal([2, 7, 9, 8, 3], 0, 1, 'float32', 1) as tf.Tensor5D;
+      const f = tf.randomNormal([...kernel, 3, 4], 0, 1, 'float32', 2) as tf.Tensor5D;
+      const ours = conv3dFrom2d(x, f, strides, padding);
+      const ref = tf.conv3d(x, f, strides, padding);
+      expect(ours.shape).toEqual(ref.shape);
+      const a = ours.dataSync();
+      const b = ref.dataSync();
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 3);
+      tf.dispose([x, f, ours, ref]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it('has gradients matching finite differences (so the head trains on cpu)', () => {
     if (backend !== 'cpu') return;
@@ -60,7 +67,9 @@ describe.each(['cpu', 'wasm'])('conv3dFrom2d on %s', (backend) => {
         return out;
       });
       expect(analytic[i]).toBeCloseTo((lp - lm) / (2 * eps), 0);
-      expect(Math.abs(analytic[i] - (lp - lm) / (2 * eps))).toBeLessThan(0.02 * Math.max(1, Math.abs(analytic[i])));
+      expect(Math.abs(analytic[i] - (lp - lm) / (2 * eps))).toBeLessThan(
+        0.02 * Math.max(1, Math.abs(analytic[i])),
+      );
     }
     tf.dispose([x, w0, g]);
     expect(tf.memory().numTensors).toBe(before);

@@ -13,7 +13,10 @@ import type { Frame } from '../../src/types.js';
 
 /** A model with random (untrained) weights: enough to test the file format and the plumbing. */
 function randomModel(): ClipModel {
-  const config = buildModelConfig(['a', 'b', 'c'], { ...DEFAULT_STREAM_CONFIG, clipLength: 6 }, ['appearance', 'motion']);
+  const config = buildModelConfig(['a', 'b', 'c'], { ...DEFAULT_STREAM_CONFIG, clipLength: 6 }, [
+    'appearance',
+    'motion',
+  ]);
   const weights = {
     ...initHeadWeights('appearance', config.heads.appearance, 3, 1),
     ...initHeadWeights('motion', config.heads.motion, 3, 2),
@@ -25,10 +28,11 @@ function randomModel(): ClipModel {
 function frames(n: number, w = 128, h = 96): Frame[] {
   return Array.from({ length: n }, (_, i) => {
     const data = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const inside = x >= 30 + 2 * i && x < 60 + 2 * i && y >= 30 && y < 60;
-      data.fill(inside ? 220 : (x * 7 + y * 3) % 90, (y * w + x) * 3, (y * w + x) * 3 + 3);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const inside = x >= 30 + 2 * i && x < 60 + 2 * i && y >= 30 && y < 60;
+        data.fill(inside ? 220 : (x * 7 + y * 3) % 90, (y * w + x) * 3, (y * w + x) * 3 + 3);
+      }
     return { index: i, timestampMs: i * 100, width: w, height: h, data };
   });
 }
@@ -51,7 +55,12 @@ describe('model folder', () => {
       expect(Array.from(loaded.weights[name].dataSync())).toEqual(Array.from(model.weights[name].dataSync()));
     }
     const summary = JSON.parse(await readFile(path.join(dir, 'm1', 'classifier.json'), 'utf8'));
-    expect(summary).toMatchObject({ labels: ['a', 'b', 'c'], clipLength: 6, fps: 10, inputSize: { width: 128, height: 96 } });
+    expect(summary).toMatchObject({
+      labels: ['a', 'b', 'c'],
+      clipLength: 6,
+      fps: 10,
+      inputSize: { width: 128, height: 96 },
+    });
     const a = await createClipClassifier({ model });
     const b = await createClipClassifier({ model: path.join(dir, 'm1') });
     const clip = frames(8);
@@ -76,7 +85,9 @@ describe('model folder', () => {
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     expect(r).toMatchObject({ startFrame: 4, endFrame: 9, startMs: 400, endMs: 1000 });
     expect(Object.values(r.scores).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
-    expect(Object.keys(r.timings)).toEqual(expect.arrayContaining(['trunkMs', 'flowMs', 'headMs', 'totalMs']));
+    expect(Object.keys(r.timings)).toEqual(
+      expect.arrayContaining(['trunkMs', 'flowMs', 'headMs', 'totalMs']),
+    );
     // The same frames through a reset classifier give the same answer (the cache changes nothing).
     classifier.reset();
     await classifier.classify(clip.slice(0, 6));
@@ -99,6 +110,8 @@ describe('model folder', () => {
     expect(err.message).toMatch(/format version 0/);
     await mkdir(path.join(dir, 'empty'));
     await expect(loadClipModel(path.join(dir, 'empty'))).rejects.toMatchObject({ code: 'ERR_MODEL_MISSING' });
-    await expect(createClipClassifier({ model: folder })).rejects.toMatchObject({ code: 'ERR_MODEL_INVALID' });
+    await expect(createClipClassifier({ model: folder })).rejects.toMatchObject({
+      code: 'ERR_MODEL_INVALID',
+    });
   });
 });

@@ -15,7 +15,14 @@ import { mulberry32 } from '../../src/util/prng.js';
 const SAMPLES = path.join(REPO_ROOT, 'samples/actions');
 const LABELS = ['grow', 'move_down', 'move_left', 'move_right', 'move_up'];
 /** Small and fast settings for tests: the defaults are for real data. */
-const FAST = { epochs: 25, cropViews: 1, clipLength: 8, windowsPerClip: 4, validationSplit: 0, batchSize: 20 };
+const FAST = {
+  epochs: 25,
+  cropViews: 1,
+  clipLength: 8,
+  windowsPerClip: 4,
+  validationSplit: 0,
+  batchSize: 20,
+};
 
 let tmp: string;
 beforeAll(async () => {
@@ -31,7 +38,11 @@ async function folder(name: string, labels: string[], takes: number[]): Promise<
   const dir = path.join(tmp, name);
   for (const label of labels) {
     await mkdir(path.join(dir, label), { recursive: true });
-    for (const t of takes) await symlink(path.join(SAMPLES, label, `${label}-${t}.mp4`), path.join(dir, label, `${label}-${t}.mp4`));
+    for (const t of takes)
+      await symlink(
+        path.join(SAMPLES, label, `${label}-${t}.mp4`),
+        path.join(dir, label, `${label}-${t}.mp4`),
+      );
   }
   return dir;
 }
@@ -58,7 +69,11 @@ describe('dataset errors', () => {
     const dir = await folder('broken', ['grow', 'move_up'], [1, 2]);
     await writeFile(path.join(dir, 'grow', 'broken.mp4'), 'not a video');
     const warnings: SiamError[] = [];
-    const { model, skipped } = await trainClassifier(dir, { ...FAST, epochs: 1, onWarning: (w) => warnings.push(w) });
+    const { model, skipped } = await trainClassifier(dir, {
+      ...FAST,
+      epochs: 1,
+      onWarning: (w) => warnings.push(w),
+    });
     expect(warnings.map((w) => w.code)).toEqual(['ERR_CLIP_UNREADABLE']);
     expect(warnings[0].message).toMatch(/broken\.mp4/);
     expect(skipped).toHaveLength(1);
