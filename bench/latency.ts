@@ -4,7 +4,7 @@
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
  * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
  *
- *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--preset fast|default] [--in-process-client]
+ *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--threads 1] [--engine auto] [--preset fast|default] [--in-process-client]
  *                                [--preview-side px] [--preview-fps n] [--json out.json]
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +27,8 @@ const seconds = Number(arg('--seconds') ?? 15);
 const trackerKind = arg('--tracker') ?? 'real';
 const backend = arg('--backend') ?? 'wasm';
 const workers = Number(arg('--workers') ?? 0);
+const threads = arg('--threads') ? Number(arg('--threads')) : undefined; // ONNX Runtime's intra-op threads
+const engine = arg('--engine') as 'auto' | 'tfjs' | 'onnx' | undefined;
 const preset = arg('--preset'); // undefined: the server's live default (fast)
 const previewSide = arg('--preview-side'); // undefined: the server's default
 const previewFps = arg('--preview-fps');
@@ -102,7 +104,9 @@ const server = await serve({
         if (t - first.wall > WARMUP_MS) sourceLag.push(lag);
       }),
     ),
-  ...(trackerKind === 'identity' ? { createTracker: identity } : { tracker: { backend, workers, preset } }),
+  ...(trackerKind === 'identity'
+    ? { createTracker: identity }
+    : { tracker: { backend, workers, preset, threads, engine } }),
   ...(previewSide ? { previewMaxSide: Number(previewSide) } : {}),
   ...(previewFps ? { previewMaxFps: Number(previewFps) } : {}),
 });
@@ -129,7 +133,7 @@ await server.close();
 
 const rows = [
   {
-    what: `decoded → track received (${trackerKind}${workers ? `, ${workers} worker` : ''}${inProcessClient ? ', client in-process' : ''})`,
+    what: `decoded → track received (${trackerKind}${workers ? `, ${workers} worker` : ''}${threads ? `, ${threads} ORT threads` : ''}${inProcessClient ? ', client in-process' : ''})`,
     n: trackLat.length,
     p50: pct(trackLat, 50),
     p95: pct(trackLat, 95),
@@ -173,5 +177,5 @@ const out = arg('--json');
 if (out)
   writeFileSync(
     out,
-    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, workers, preset, inProcessClient, rows, stats }, null, 2)}\n`,
+    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, engine, workers, threads, preset, inProcessClient, rows, stats }, null, 2)}\n`,
   );
