@@ -104,7 +104,8 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   let onnx: OnnxRunner | undefined;
   try {
     trunk = await createAppearanceTrunk();
-    if ((await resolveEngine(options.engine)) === 'onnx') onnx = await openOnnxAppearance();
+    // ONNX Runtime serves the worker-flow path only (the in-process path calls the trunk synchronously).
+    if (wanted && (await resolveEngine(options.engine)) === 'onnx') onnx = await openOnnxAppearance();
   } catch (e) {
     if (ownsModel) disposeClipModel(model);
     dropWorker();

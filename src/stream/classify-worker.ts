@@ -13,7 +13,9 @@ import { toWireError } from './worker-errors.js';
 const port = parentPort;
 if (port) {
   const { model, backend } = workerData as { model: string; backend?: string };
-  createClipClassifier({ model, backend }).then(
+  // The tfjs engine here: this thread is terminated by the stream's teardown, and ending a thread
+  // while an ONNX Runtime run is in flight aborts the whole process (measured: SIGABRT, exit 134).
+  createClipClassifier({ model, backend, engine: 'tfjs' }).then(
     (classifier) => {
       const frames = new Subject<Frame>();
       frames.pipe(classifyClips({ classifier })).subscribe({
