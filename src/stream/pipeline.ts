@@ -17,7 +17,8 @@ import { nowMs, type ErrorMessage, type StateMessage } from './protocol.js';
 export interface TrackerLike {
   init(frame: Frame, box: Box): Promise<unknown> | unknown;
   update(frame: Frame): Promise<TrackResult> | TrackResult;
-  dispose(): void;
+  /** Frees the model; a promise, if any, resolves once it is freed (the server waits for it on close). */
+  dispose(): void | Promise<void>;
 }
 
 /** Creates the tracker; called once per pipeline subscription. */
@@ -49,6 +50,8 @@ export interface TrackLatestOptions {
   historySize?: number;
   /** Called with the cumulative number of frames skipped because the tracker was busy. */
   onSkipped?: (count: number) => void;
+  /** Called at teardown with a promise that resolves once the tracker is disposed. */
+  onTrackerReleased?: (released: Promise<void>) => void;
 }
 
 /** Frames kept for an `init` that names an earlier frame (~1 s at 30 fps). */
@@ -250,7 +253,10 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         tracker = null;
         if (t) {
           // Wait for an update in progress before freeing the model under it.
-          whenIdle(() => t.dispose());
+          const released = new Promise<void>((resolve) =>
+            whenIdle(() => void Promise.resolve(t.dispose()).then(resolve, () => resolve())),
+          );
+          options.onTrackerReleased?.(released);
         }
       };
     });

@@ -236,10 +236,12 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
           http.closeAllConnections();
         });
         await encoder.close();
-        // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children.
+        // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children,
+        // and for the tracker to be disposed (a process that exits while its tracker thread is in an
+        // ONNX Runtime run aborts with SIGABRT).
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          session.childrenExited(),
+          Promise.all([session.childrenExited(), session.trackerReleased()]),
           new Promise((r) => (timer = setTimeout(r, CHILD_EXIT_WAIT_MS).unref())),
         ]);
         clearTimeout(timer);

@@ -72,6 +72,8 @@ export interface LiveSession {
   readonly childPids: number[];
   /** Resolves when every ffmpeg child started so far has exited. */
   childrenExited(): Promise<void>;
+  /** Resolves when the tracker has been disposed (after stop(); a tracker thread must not be ended mid-run). */
+  trackerReleased(): Promise<void>;
   /** Counts since the last call, and resets the window. */
   takeWindow(): { framesIn: number; tracksOut: number; latencies: number[] };
   stop(): void;
@@ -92,6 +94,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
   let tracking = false;
   const childPids: number[] = [];
   const childExits: Array<Promise<void>> = [];
+  const trackerReleases: Array<Promise<void>> = [];
   const subs: Subscription[] = [];
   let ended = false;
   const end = (e?: unknown): void => {
@@ -139,6 +142,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
           onSkipped: (n) => {
             counters.trackerSkipped = n;
           },
+          onTrackerReleased: (p) => trackerReleases.push(p),
         }),
       )
       .subscribe({
@@ -179,6 +183,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
     },
     childPids,
     childrenExited: () => Promise.all(childExits).then(() => undefined),
+    trackerReleased: () => Promise.all(trackerReleases).then(() => undefined),
     takeWindow() {
       const out = {
         framesIn: counters.framesIn - window.framesIn,

@@ -114,16 +114,18 @@ describe('trackLatest', () => {
     sub.unsubscribe();
   });
 
-  it('disposes the tracker on unsubscribe, after the update in progress', async () => {
+  it('disposes the tracker on unsubscribe, after the update in progress, and says when it is released', async () => {
     let disposed = 0;
+    let released: Promise<void> | undefined;
     const t = identityTracker(20);
     const frames = new Subject<StampedFrame>();
     const sub = frames
       .pipe(
         trackLatest({
-          createTracker: () => ({ ...t, dispose: () => disposed++ }),
+          createTracker: () => ({ ...t, dispose: () => void disposed++ }),
           commands: new Subject(),
           initialBox: box,
+          onTrackerReleased: (p) => (released = p),
         }),
       )
       .subscribe();
@@ -133,7 +135,8 @@ describe('trackLatest', () => {
     await tick(2);
     sub.unsubscribe();
     expect(disposed).toBe(0); // update of frame 1 still running
-    await tick(40);
+    expect(released).toBeDefined();
+    await released;
     expect(disposed).toBe(1);
   });
 
