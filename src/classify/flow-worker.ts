@@ -11,6 +11,7 @@ import { initBackend } from '../backend/backend.js';
 import type { StreamConfig } from './config.js';
 import { grayImages, modelImages, motionFromGray } from './features.js';
 import type { FlowOptions } from './flow.js';
+import { errorReply, type RpcErrorReply } from '../util/worker-rpc.js';
 
 /** Set once, at spawn (before the model, hence its config, is loaded). */
 export interface FlowWorkerData {
@@ -36,7 +37,7 @@ export type FlowReply =
   | { id: number; type: 'motion'; motion: Float32Array; lastGray: Float32Array; ms: number }
   | { id: number; type: 'memory'; numTensors: number }
   | { id: number; type: 'configured' }
-  | { id: number; type: 'error'; code?: string; message: string };
+  | RpcErrorReply;
 
 const port = parentPort;
 if (port) {
@@ -84,22 +85,11 @@ if (port) {
           const { reply, transfer } = handle(m);
           port.postMessage(reply, transfer ?? []);
         } catch (e) {
-          port.postMessage({
-            id: m.id,
-            type: 'error',
-            code: (e as { code?: string }).code,
-            message: (e as Error).message,
-          } satisfies FlowReply);
+          port.postMessage(errorReply(m.id, e) satisfies FlowReply);
         }
       });
       port.postMessage({ id: 0, type: 'ready', backend: info.tfBackend } satisfies FlowReply);
     },
-    (e: unknown) =>
-      port.postMessage({
-        id: 0,
-        type: 'error',
-        code: (e as { code?: string }).code,
-        message: (e as Error).message,
-      } satisfies FlowReply),
+    (e: unknown) => port.postMessage(errorReply(0, e) satisfies FlowReply),
   );
 }

@@ -4,8 +4,8 @@
  * once the model is loaded, then one reply per request, errors as `{ type: 'error', code, … }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isSiamError } from '../errors.js';
 import type { Box, Frame, TrackResult } from '../types.js';
+import { errorReply, type RpcErrorReply } from '../util/worker-rpc.js';
 import type { ResolvedTrackerOptions, TrackerOptions } from './params.js';
 import { createTracker, type Tracker } from './tracker.js';
 
@@ -23,17 +23,7 @@ export type ThreadReply =
   | { id: number; type: 'result'; result: TrackResult }
   | { id: number; type: 'memory'; numTensors: number[] }
   | { id: number; type: 'done' }
-  | { id: number; type: 'error'; code?: string; message: string; hint?: string };
-
-function errorReply(id: number, e: unknown): ThreadReply {
-  return {
-    id,
-    type: 'error',
-    code: isSiamError(e) ? e.code : undefined,
-    message: (e as Error)?.message ?? String(e),
-    hint: isSiamError(e) ? e.hint : undefined,
-  };
-}
+  | RpcErrorReply;
 
 const port = parentPort;
 if (port) {

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/backend.js';
-import { isSiamError } from '../errors.js';
+import { errorReply, type RpcErrorReply } from '../util/worker-rpc.js';
 import { Trunk, type FeatureBatch } from './embedding.js';
 import type { EmbedderConfig } from './embedder.js';
 import { OnnxTrunk } from './onnx-trunk.js';
@@ -26,7 +26,7 @@ export type WorkerReply =
   | { id: number; type: 'features'; batch: FeatureBatch; ms: number }
   | { id: number; type: 'memory'; numTensors: number }
   | { id: number; type: 'closed' }
-  | { id: number; type: 'error'; code: string; message: string; hint?: string };
+  | RpcErrorReply;
 
 let trunk: Trunk | OnnxTrunk | undefined;
 
@@ -66,13 +66,6 @@ async function handle(m: WorkerRequest): Promise<{ reply: WorkerReply; transfer?
 parentPort?.on('message', (m: WorkerRequest) => {
   handle(m).then(
     ({ reply, transfer }) => parentPort?.postMessage(reply, transfer ?? []),
-    (e: unknown) =>
-      parentPort?.postMessage({
-        id: m.id,
-        type: 'error',
-        code: isSiamError(e) ? e.code : 'ERR_MODEL_INVALID',
-        message: (e as Error).message,
-        hint: isSiamError(e) ? e.hint : undefined,
-      } satisfies WorkerReply),
+    (e: unknown) => parentPort?.postMessage(errorReply(m.id, e, 'ERR_MODEL_INVALID') satisfies WorkerReply),
   );
 });

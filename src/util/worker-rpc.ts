@@ -6,7 +6,7 @@
  * thread and the classifier's flow worker.
  */
 import type { Worker } from 'node:worker_threads';
-import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, SiamError, isSiamError, type ErrorCode } from '../errors.js';
 
 /** What every reply carries; a reply of type `error` becomes a rejected SiamError. */
 export interface RpcReply {
@@ -14,11 +14,26 @@ export interface RpcReply {
   type: string;
 }
 
-interface ErrorReply extends RpcReply {
+/** How every worker sends an error back (one encoding for all of them). */
+export interface RpcErrorReply extends RpcReply {
   type: 'error';
   code?: string;
   message: string;
   hint?: string;
+}
+
+/**
+ * The reply that carries `e` back to the owner: a SiamError keeps its code and hint; anything else
+ * gets `fallbackCode`, or none (the owner then reports ERR_INTERNAL naming the worker).
+ */
+export function errorReply(id: number, e: unknown, fallbackCode?: ErrorCode): RpcErrorReply {
+  return {
+    id,
+    type: 'error',
+    code: isSiamError(e) ? e.code : fallbackCode,
+    message: (e as Error)?.message ?? String(e),
+    hint: isSiamError(e) ? e.hint : undefined,
+  };
 }
 
 type Pending<R> = { resolve: (r: R) => void; reject: (e: Error) => void };
@@ -41,14 +56,14 @@ export class WorkerRpc<Req extends object, Rep extends RpcReply> {
       if (!p) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
-      if (reply.type === 'error') p.reject(this.toError(reply as unknown as ErrorReply));
+      if (reply.type === 'error') p.reject(this.toError(reply as unknown as RpcErrorReply));
       else p.resolve(reply);
     });
     worker.on('error', (e) => this.fail(e));
     worker.on('exit', (code) => this.fail(new SiamError('ERR_INTERNAL', `${name} exited (code ${code}).`)));
   }
 
-  private toError(r: ErrorReply): SiamError {
+  private toError(r: RpcErrorReply): SiamError {
     const code: ErrorCode =
       r.code !== undefined && r.code in ERROR_CODES ? (r.code as ErrorCode) : 'ERR_INTERNAL';
     return new SiamError(code, code === 'ERR_INTERNAL' ? `${this.name}: ${r.message}` : r.message, {
