@@ -98,50 +98,44 @@ function relu6(g: OnnxGraphBuilder, value: string, base: string): string {
   return g.node('Clip', [value, lo, hi], base);
 }
 
-/** Conv2D: filter HWIO → OIHW. */
-const conv2d: Converter = (node, inputs, g) => {
-  const f = needConstant(node, g, inputs[1], 'filter');
-  const [kh, kw, ci, co] = f.dims;
-  const w = new Float32Array(f.values.length);
+/** A TF filter `[kh, kw, I, O]` (HWIO) laid out as ONNX's `[O, I, kh, kw]` (OIHW). */
+function hwioToOihw(values: ArrayLike<number>, kh: number, kw: number, ci: number, co: number): Float32Array {
+  const w = new Float32Array(values.length);
   for (let i = 0; i < kh; i++)
     for (let j = 0; j < kw; j++)
       for (let c = 0; c < ci; c++)
         for (let o = 0; o < co; o++)
-          w[((o * ci + c) * kh + i) * kw + j] = f.values[((i * kw + j) * ci + c) * co + o];
-  const x = g.convert(inputs[0]);
-  const weights = g.initializer(`${node.name}/weights`, [co, ci, kh, kw], w);
-  const { bias, activation } = node.op === 'Conv2D' ? {} : fusedTail(node, inputs, g);
-  const y = g.node(
-    'Conv',
-    bias ? [x, weights, bias] : [x, weights],
-    activation ? `${node.name}/conv` : node.name,
-    convAttrs(node, kh, kw),
-  );
-  return activate(g, y, activation, node.name);
-};
+          w[((o * ci + c) * kh + i) * kw + j] = values[((i * kw + j) * ci + c) * co + o];
+  return w;
+}
 
-/** Depthwise conv: filter [kh, kw, C, m] → [C·m, 1, kh, kw], one group per input channel. */
-const depthwise: Converter = (node, inputs, g) => {
-  const f = needConstant(node, g, inputs[1], 'filter');
-  const [kh, kw, ci, m] = f.dims;
-  const w = new Float32Array(f.values.length);
-  for (let i = 0; i < kh; i++)
-    for (let j = 0; j < kw; j++)
-      for (let c = 0; c < ci; c++)
-        for (let k = 0; k < m; k++)
-          w[((c * m + k) * kh + i) * kw + j] = f.values[((i * kw + j) * ci + c) * m + k];
-  const x = g.convert(inputs[0]);
-  const weights = g.initializer(`${node.name}/weights`, [ci * m, 1, kh, kw], w);
-  const { bias, activation } = node.op === 'DepthwiseConv2dNative' ? {} : fusedTail(node, inputs, g);
-  const attrs = { ...convAttrs(node, kh, kw), group: ci };
-  const y = g.node(
-    'Conv',
-    bias ? [x, weights, bias] : [x, weights],
-    activation ? `${node.name}/conv` : node.name,
-    attrs,
-  );
-  return activate(g, y, activation, node.name);
-};
+/**
+ * Conv2D and depthwise conv as one ONNX Conv. A depthwise filter `[kh, kw, C, m]` is, in memory, an
+ * HWIO filter with one input channel and C·m outputs, convolved with one group per input channel.
+ */
+function conv(depthwise: boolean): Converter {
+  return (node, inputs, g) => {
+    const f = needConstant(node, g, inputs[1], 'filter');
+    const [kh, kw, c, m] = f.dims;
+    const [ci, co] = depthwise ? [1, c * m] : [c, m];
+    const x = g.convert(inputs[0]);
+    const weights = g.initializer(
+      `${node.name}/weights`,
+      [co, ci, kh, kw],
+      hwioToOihw(f.values, kh, kw, ci, co),
+    );
+    const fused = node.op.startsWith('_Fused') || node.op.startsWith('Fused');
+    const { bias, activation } = fused ? fusedTail(node, inputs, g) : {};
+    const attrs = depthwise ? { ...convAttrs(node, kh, kw), group: c } : convAttrs(node, kh, kw);
+    const y = g.node(
+      'Conv',
+      bias ? [x, weights, bias] : [x, weights],
+      activation ? `${node.name}/conv` : node.name,
+      attrs,
+    );
+    return activate(g, y, activation, node.name);
+  };
+}
 
 /** A constant operand of an elementwise op, laid out for NCHW broadcasting. */
 function layoutConstant(node: TfNode, g: OnnxGraphBuilder, c: WeightValue, base: string): string {
@@ -183,10 +177,10 @@ const mean: Converter = (node, inputs, g) => {
 
 /** TF op name → converter. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = {
-  Conv2D: conv2d,
-  _FusedConv2D: conv2d,
-  DepthwiseConv2dNative: depthwise,
-  FusedDepthwiseConv2dNative: depthwise,
+  Conv2D: conv(false),
+  _FusedConv2D: conv(false),
+  DepthwiseConv2dNative: conv(true),
+  FusedDepthwiseConv2dNative: conv(true),
   Add: binary('Add'),
   AddV2: binary('Add'),
   Mul: binary('Mul'),
