@@ -30,6 +30,21 @@ function randomModel(clipLength = 8): ClipModel {
   };
 }
 
+/** A random model scored by one stream alone, with a sharp dense layer (its scores follow that stream's inputs closely). */
+function oneStreamModel(stream: 'appearance' | 'motion'): ClipModel {
+  const base = randomModel(8);
+  const dense = base.weights[`${stream}/dense/kernel`];
+  const model: ClipModel = {
+    config: {
+      ...base.config,
+      fusionWeights: { appearance: stream === 'appearance' ? 1 : 0, motion: stream === 'motion' ? 1 : 0 },
+    },
+    weights: { ...base.weights, [`${stream}/dense/kernel`]: tf.mul(dense, 20) },
+  };
+  dense.dispose();
+  return model;
+}
+
 /** Deterministic frames (not at model size: the resize runs too) with a textured square moving 3 px right and 1 px down per frame. */
 function frames(n: number, w = 160, h = 120): Frame[] {
   return Array.from({ length: n }, (_, i) => {
@@ -130,14 +145,8 @@ describe('flow worker terminate', () => {
 
 describe.each([true, false])('classifier with flowInWorker: %s', (flowInWorker) => {
   it('scores like the in-process flow within 1e-5 over sliding windows, keeps numTensors steady, and dispose() ends the worker', async () => {
-    const base = randomModel(8);
-    // Scores from the motion stream only, with a sharp dense layer: they follow the flow closely.
-    const dense = base.weights['motion/dense/kernel'];
-    const model: ClipModel = {
-      config: { ...base.config, fusionWeights: { appearance: 0, motion: 1 } },
-      weights: { ...base.weights, 'motion/dense/kernel': tf.mul(dense, 20) },
-    };
-    dense.dispose();
+    // Scores from the motion stream only: they follow the flow closely.
+    const model = oneStreamModel('motion');
     const reference = await createClipClassifier({ model, flowInWorker: false });
     const classifier = await createClipClassifier({ model, flowInWorker });
     const clip = frames(16);
@@ -173,14 +182,8 @@ describe.each([true, false])('classifier with flowInWorker: %s', (flowInWorker) 
 
 describe('classifier with the onnx engine for the appearance trunk', () => {
   it('scores like the tfjs trunk within 1e-4 and says which engine ran', async () => {
-    const base = randomModel(8);
-    // Scores from the appearance stream only, with a sharp dense layer: they follow the trunk closely.
-    const dense = base.weights['appearance/dense/kernel'];
-    const model: ClipModel = {
-      config: { ...base.config, fusionWeights: { appearance: 1, motion: 0 } },
-      weights: { ...base.weights, 'appearance/dense/kernel': tf.mul(dense, 20) },
-    };
-    dense.dispose();
+    // Scores from the appearance stream only: they follow the trunk closely.
+    const model = oneStreamModel('appearance');
     const reference = await createClipClassifier({ model, flowInWorker: true, engine: 'tfjs' });
     const classifier = await createClipClassifier({ model, flowInWorker: true, engine: 'onnx' });
     try {
