@@ -142,23 +142,25 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   // start); the first classify() waits for it.
   let warmUp: Promise<void> | undefined = new Promise((resolve) => {
     setTimeout(() => {
+      // Only the trunk that will run (ONNX Runtime's when it is open: the tfjs trunk is then only
+      // the fallback of a flow worker that failed to start, and warms up on its first call).
+      if (disposed) return resolve();
+      if (onnx) {
+        const size = TRUNK_BATCH * config.inputHeight * config.inputWidth * 3;
+        onnx.run(new Float32Array(size), TRUNK_BATCH, config.inputHeight, config.inputWidth).then(
+          () => resolve(),
+          () => resolve(), // classify() reports any real error
+        );
+        return;
+      }
       try {
-        if (!disposed)
-          tf.dispose(
-            tf.tidy(() => trunk.embed(tf.zeros([TRUNK_BATCH, config.inputHeight, config.inputWidth, 3]))),
-          );
+        tf.dispose(
+          tf.tidy(() => trunk.embed(tf.zeros([TRUNK_BATCH, config.inputHeight, config.inputWidth, 3]))),
+        );
       } catch {
         // classify() reports any real error.
       }
-      const size = TRUNK_BATCH * config.inputHeight * config.inputWidth * 3;
-      const onnxWarm =
-        onnx && !disposed
-          ? onnx.run(new Float32Array(size), TRUNK_BATCH, config.inputHeight, config.inputWidth)
-          : undefined;
-      void Promise.resolve(onnxWarm).then(
-        () => resolve(),
-        () => resolve(),
-      );
+      resolve();
     }, 0);
   });
 
