@@ -1,10 +1,10 @@
 /**
- * 2-D discrete Fourier transform of N×N maps with fft.js (the wasm backend has no FFT kernel).
+ * 2-D discrete Fourier transform of N×N maps, rows with fft.js (the wasm backend has no FFT kernel).
  *
  * fft.js (indutny/fft.js, radix-4) only transforms power-of-two lengths, so the correlation
  * filter pads its feature maps to a power-of-two side N. The 2-D transform is separable: 1-D
  * transforms of every row, then of every column. One `FFT` instance and a few typed buffers are
- * allocated per `Fft2d` and reused on every call: nothing is allocated per frame.
+ * allocated per `Fft2d` and reused on every call.
  *
  * Layout: complex maps are interleaved `[re, im, re, im, …]`, row-major, length `2·N²`;
  * real maps are row-major, length `N²`. Convention: X[k] = Σ_t x[t]·e^{−2πi k·t / N}, and the
@@ -24,124 +24,132 @@ export function nextPowerOfTwo(n: number): number {
   return p;
 }
 
-/** A reusable N×N 2-D FFT (rows, then columns). */
+/**
+ * A reusable N×N 2-D FFT: fft.js transforms the rows (from the caller's map into a work buffer,
+ * through views made once), then one radix-2 pass over the columns transforms all of them at
+ * once, each butterfly a contiguous loop over a whole row pair — ~30 % faster than gathering every
+ * column into a line for fft.js (`bench/correlation-filter.ts`). Nothing is allocated per call
+ * but the row views of the caller's map.
+ */
 export class Fft2d {
   readonly n: number;
   private readonly fft: FFT;
-  private readonly lineIn: Float64Array;
-  private readonly lineOut: Float64Array;
+  /** Where every transform lands; `rows` views of it for fft.js. */
   private readonly work: Float64Array;
+  private readonly rows: Float64Array[];
+  private readonly line: Float64Array;
+  /** e^{−2πi·j/N} for j < N/2, interleaved. */
+  private readonly twiddles: Float64Array;
+  /** Bit-reversed order of the N rows. */
+  private readonly reversed: Int32Array;
 
   constructor(n: number) {
     if (!isPowerOfTwo(n)) throw new RangeError(`Expected the FFT size to be a power of two ≥ 2, got ${n}`);
     this.n = n;
     this.fft = new FFT(n);
-    this.lineIn = new Float64Array(2 * n);
-    this.lineOut = new Float64Array(2 * n);
     this.work = new Float64Array(2 * n * n);
+    this.rows = Array.from({ length: n }, (_, y) => this.work.subarray(2 * y * n, 2 * (y + 1) * n));
+    this.line = new Float64Array(2 * n);
+    this.twiddles = new Float64Array(n);
+    for (let j = 0; j < n / 2; j++) {
+      this.twiddles[2 * j] = Math.cos((-2 * Math.PI * j) / n);
+      this.twiddles[2 * j + 1] = Math.sin((-2 * Math.PI * j) / n);
+    }
+    const bits = Math.log2(n);
+    this.reversed = Int32Array.from({ length: n }, (_, i) => {
+      let r = 0;
+      for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+      return r;
+    });
   }
 
   /** Forward transform of a real N×N map into `out` (complex, 2·N²). */
   forwardReal(input: ArrayLike<number>, out: Float64Array): void {
-    const w = this.work;
-    for (let i = 0, m = w.length / 2; i < m; i++) {
-      w[2 * i] = input[i];
-      w[2 * i + 1] = 0;
+    for (let i = 0, m = out.length / 2; i < m; i++) {
+      out[2 * i] = input[i];
+      out[2 * i + 1] = 0;
     }
-    this.transformInPlace(w, out, false);
+    this.run(out, false, this.n);
+    out.set(this.work);
   }
 
   /**
-   * Forward transforms of two real maps at the cost of one complex transform: with z = a + i·b,
-   * (only the first `rows` rows of `a` and `b` are read; the others are taken as zero)
-   * A[k] = (Z[k] + conj Z[−k]) / 2 and B[k] = (Z[k] − conj Z[−k]) / 2i (the two-for-one trick,
-   * Press et al., Numerical Recipes §12.3).
+   * Forward transform of a complex map in place; rows from `rows` on are taken as zero (the
+   * zero-padded features), their transforms skipped.
    */
-  forwardRealPair(
-    a: ArrayLike<number>,
-    b: ArrayLike<number>,
-    outA: Float64Array,
-    outB: Float64Array,
-    rows = this.n,
-  ): void {
-    const n = this.n;
-    const w = this.work;
-    for (let i = 0, m = rows * n; i < m; i++) {
-      w[2 * i] = a[i];
-      w[2 * i + 1] = b[i];
-    }
-    // Z lands in outB (scratch), then split into outA / outB.
-    this.transformInPlace(w, outB, false, rows);
-    const z = outB;
-    // Split on a copy of Z (work), since outB is overwritten while reading.
-    w.set(z);
-    for (let ky = 0; ky < n; ky++) {
-      const my = ky === 0 ? 0 : n - ky;
-      for (let kx = 0; kx < n; kx++) {
-        const mx = kx === 0 ? 0 : n - kx;
-        const p = 2 * (ky * n + kx);
-        const q = 2 * (my * n + mx);
-        const zr = w[p];
-        const zi = w[p + 1];
-        const cr = w[q];
-        const ci = -w[q + 1];
-        outA[p] = 0.5 * (zr + cr);
-        outA[p + 1] = 0.5 * (zi + ci);
-        // (Z − conj Z[−k]) / 2i = (dr + i·di) / 2i = (di − i·dr) / 2
-        outB[p] = 0.5 * (zi - ci);
-        outB[p + 1] = -0.5 * (zr - cr);
-      }
-    }
+  forwardInPlace(map: Float64Array, rows = this.n): void {
+    this.run(map, false, rows);
+    map.set(this.work);
   }
 
   /** Forward transform of a complex map (`input` is left untouched). */
   forward(input: Float64Array, out: Float64Array): void {
-    this.work.set(input);
-    this.transformInPlace(this.work, out, false);
+    this.run(input, false, this.n);
+    out.set(this.work);
   }
 
   /** Inverse transform of a complex map, keeping the real part in `outReal` (N²). */
   inverseReal(input: Float64Array, outReal: Float64Array): void {
+    this.run(input, true, this.n);
     const w = this.work;
-    w.set(input);
-    this.transformInPlace(w, w, true);
     for (let i = 0, m = outReal.length; i < m; i++) outReal[i] = w[2 * i];
   }
 
   /** Inverse transform of a complex map into a complex map. */
   inverse(input: Float64Array, out: Float64Array): void {
-    this.work.set(input);
-    this.transformInPlace(this.work, out, true);
+    this.run(input, true, this.n);
+    out.set(this.work);
   }
 
-  /**
-   * Rows of `src` into `dst`, then columns of `dst` in place. `src` may be `dst`. Rows from
-   * `rows` on are known to be zero (zero-padded features): their transforms are skipped.
-   */
-  private transformInPlace(src: Float64Array, dst: Float64Array, inverse: boolean, rows = this.n): void {
+  /** Transforms `src` into `work`: its first `rows` rows (the others are zero), then every column. */
+  private run(src: Float64Array, inverse: boolean, rows: number): void {
     const n = this.n;
-    const { fft, lineIn, lineOut } = this;
-    if (rows < n) dst.fill(0, 2 * rows * n);
+    const span = 2 * n;
     for (let y = 0; y < rows; y++) {
-      const base = 2 * y * n;
-      for (let i = 0; i < 2 * n; i++) lineIn[i] = src[base + i];
-      if (inverse) fft.inverseTransform(lineOut, lineIn);
-      else fft.transform(lineOut, lineIn);
-      for (let i = 0; i < 2 * n; i++) dst[base + i] = lineOut[i];
+      const row = src.subarray(y * span, (y + 1) * span);
+      if (inverse) this.fft.inverseTransform(this.rows[y], row);
+      else this.fft.transform(this.rows[y], row);
     }
-    for (let x = 0; x < n; x++) {
-      for (let y = 0; y < n; y++) {
-        const p = 2 * (y * n + x);
-        lineIn[2 * y] = dst[p];
-        lineIn[2 * y + 1] = dst[p + 1];
-      }
-      if (inverse) fft.inverseTransform(lineOut, lineIn);
-      else fft.transform(lineOut, lineIn);
-      for (let y = 0; y < n; y++) {
-        const p = 2 * (y * n + x);
-        dst[p] = lineOut[2 * y];
-        dst[p + 1] = lineOut[2 * y + 1];
+    if (rows < n) this.work.fill(0, rows * span);
+    this.columns(inverse);
+  }
+
+  /** Radix-2 decimation in time along y, all columns at once (fft.js's scaling: 1/N inverse). */
+  private columns(inverse: boolean): void {
+    const { n, work: x, twiddles: tw, reversed, line } = this;
+    const span = 2 * n;
+    for (let i = 0; i < n; i++) {
+      const j = reversed[i];
+      if (j <= i) continue;
+      line.set(this.rows[i]);
+      x.copyWithin(i * span, j * span, (j + 1) * span);
+      x.set(line, j * span);
+    }
+    const sign = inverse ? -1 : 1;
+    for (let size = 2; size <= n; size <<= 1) {
+      const half = size >> 1;
+      const step = n / size;
+      for (let start = 0; start < n; start += size) {
+        for (let j = 0; j < half; j++) {
+          const wr = tw[2 * j * step];
+          const wi = sign * tw[2 * j * step + 1];
+          const a0 = (start + j) * span;
+          const b0 = a0 + half * span;
+          for (let q = 0; q < span; q += 2) {
+            const a = a0 + q;
+            const b = b0 + q;
+            const br = x[b];
+            const bi = x[b + 1];
+            const tr = wr * br - wi * bi;
+            const ti = wr * bi + wi * br;
+            x[b] = x[a] - tr;
+            x[b + 1] = x[a + 1] - ti;
+            x[a] += tr;
+            x[a + 1] += ti;
+          }
+        }
       }
     }
+    if (inverse) for (let i = 0, s = 1 / n; i < x.length; i++) x[i] *= s;
   }
 }

@@ -10,6 +10,7 @@ import {
   CorrelationFilter,
   circularDistance,
   cosineWindow,
+  crossSpectrum,
   gaussianLabel,
   spectraOf,
 } from './correlation-filter.js';
@@ -32,8 +33,6 @@ interface WideGrid {
   fft: Fft2d;
   filter: Float64Array[];
   search: Float64Array[];
-  planeA: Float64Array;
-  planeB: Float64Array;
   spectrum: Float64Array;
   resp: Float64Array;
   refiner: PeakRefiner;
@@ -51,8 +50,6 @@ export class SearchHead {
   private readonly spectrum: Float64Array;
   private readonly resp: Float64Array;
   private readonly refiner: PeakRefiner;
-  private readonly planeA: Float64Array;
-  private readonly planeB: Float64Array;
   private readonly wide = new Map<number, WideGrid>();
   private lastBatch: FeatureBatch | undefined;
   /** Per-channel gains: each block of channels to unit mean energy per cell. */
@@ -77,8 +74,6 @@ export class SearchHead {
     this.spectrum = new Float64Array(2 * n * n);
     this.resp = new Float64Array(n * n);
     this.refiner = new PeakRefiner(n, upsample);
-    this.planeA = new Float64Array(n * n);
-    this.planeB = new Float64Array(n * n);
   }
 
   private features(batch: FeatureBatch, i: number): Float32Array {
@@ -184,8 +179,8 @@ export class SearchHead {
       g.valid = true;
     }
     const z = this.features(batch, 0);
-    spectraOf(g.fft, z, f, batch.channels, null, this.gainsFor(z), g.search, g.planeA, g.planeB);
-    crossSpectrum(g.filter, g.search, g.spectrum);
+    spectraOf(g.fft, z, f, batch.channels, null, this.gainsFor(z), g.search);
+    crossSpectrum(g.filter, g.search, m, g.spectrum);
     g.fft.inverseReal(g.spectrum, g.resp);
     const coarse = coarsePeak(g.resp, m, 0);
     const peak = g.refiner.refine(g.spectrum, coarse);
@@ -206,13 +201,11 @@ export class SearchHead {
     if (!g) {
       const fft = new Fft2d(m);
       const alloc = (): Float64Array[] =>
-        Array.from({ length: this.cf.channels }, () => new Float64Array(2 * m * m));
+        Array.from({ length: this.cf.pairs }, () => new Float64Array(2 * m * m));
       g = {
         fft,
         filter: alloc(),
         search: alloc(),
-        planeA: new Float64Array(m * m),
-        planeB: new Float64Array(m * m),
         spectrum: new Float64Array(2 * m * m),
         resp: new Float64Array(m * m),
         refiner: new PeakRefiner(m, this.upsample),
@@ -221,19 +214,5 @@ export class SearchHead {
       this.wide.set(m, g);
     }
     return g;
-  }
-}
-
-/** r̂ = Σ_l ŵ_l* ∘ ẑ_l for two sets of spectra of one size. */
-export function crossSpectrum(wf: Float64Array[], zf: Float64Array[], out: Float64Array): void {
-  out.fill(0);
-  const len = out.length;
-  for (let l = 0; l < wf.length; l++) {
-    const w = wf[l];
-    const z = zf[l];
-    for (let p = 0; p < len; p += 2) {
-      out[p] += w[p] * z[p] + w[p + 1] * z[p + 1];
-      out[p + 1] += w[p] * z[p + 1] - w[p + 1] * z[p];
-    }
   }
 }
