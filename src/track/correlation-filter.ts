@@ -282,7 +282,12 @@ export function spectraOf(
  * The response spectrum Σ_pairs ĝ* ∘ ẑ of paired filter and search spectra on an N×N grid, kept
  * to its Hermitian part (r̂[k] + r̂[−k]*)/2: the spectrum of Σ_l w_l ⋆ z_l, a real map.
  */
-export function crossSpectrum(wf: readonly Float64Array[], zf: readonly Float64Array[], n: number, out: Float64Array): void {
+export function crossSpectrum(
+  wf: readonly Float64Array[],
+  zf: readonly Float64Array[],
+  n: number,
+  out: Float64Array,
+): void {
   out.fill(0);
   const len = out.length;
   for (let p = 0; p < wf.length; p++) {

@@ -166,6 +166,12 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   check('updateScoreRatio', o.updateScoreRatio, o.updateScoreRatio >= 0, '≥ 0');
   check('psrLost', o.psrLost, true, 'a number');
   check('psrFound', o.psrFound, o.psrFound >= o.psrLost, `≥ psrLost (${o.psrLost})`);
+  check(
+    'foundColourRatio',
+    o.foundColourRatio,
+    o.foundColourRatio >= 0 && o.foundColourRatio <= 2,
+    'in [0, 2]',
+  );
   check('updateMinPsr', o.updateMinPsr, true, 'a number');
   check('lostSearchGrowth', o.lostSearchGrowth, o.lostSearchGrowth >= 1, '≥ 1');
   check('maxLostSearch', o.maxLostSearch, o.maxLostSearch >= 1 && o.maxLostSearch <= 4, 'in [1, 4]');

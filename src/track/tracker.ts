@@ -8,18 +8,23 @@
  * gives the displacement and the size. Here: if the peak is confident, move, resize, update the
  * motion model and, on a sharp peak, the template (on the same search features, the label
  * centred on the new position: no second trunk pass); if not, the target is lost, the reported
- * box stays at the last confident one and the searcher looks wider until a confident peak.
+ * box stays at the last confident one and the searcher looks wider until a confident peak whose
+ * box has the target's colours (colour-check.ts) takes it back.
  */
 import { resolveEngine } from '../backend/engine.js';
 import { SiamError } from '../errors.js';
 import type { Box, Frame, Timings, TrackResult } from '../types.js';
 import { validateBox, validateFrame } from './box.js';
+import { ColourModel } from './colour-check.js';
 import { createInProcessEmbedder, createWorkerEmbedder, type Embedder } from './embedder.js';
 import { resolveTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from './params.js';
 import { dampedScale } from './scale.js';
 import { Searcher } from './searcher.js';
 import { SizeFilter, sizeGrid } from './size-filter.js';
 import { TargetState } from './target.js';
+
+/** Learning rate of the colour model on sure frames (Staple's 0.04). */
+const COLOUR_RATE = 0.04;
 
 /** A single-object tracker: `init` on a box, then `update` frame after frame. */
 export interface Tracker {
@@ -61,6 +66,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
 class SiamTracker implements Tracker {
   private readonly searcher: Searcher;
   private readonly sizes: SizeFilter | undefined;
+  private readonly colour: ColourModel | undefined;
   private state: TargetState | undefined;
   private lastBox: Box | undefined;
   private lost = false;
@@ -81,6 +87,7 @@ class SiamTracker implements Tracker {
   ) {
     const o = options;
     this.searcher = new Searcher(o, embedder);
+    if (o.foundColourRatio > 0) this.colour = new ColourModel();
     if (o.sizeFilter) {
       const grid = sizeGrid(o.sizeScaleSteps, o.sizeScaleStep, o.sizeAspectSteps, o.sizeAspectStep);
       this.sizes = new SizeFilter(24, o.sizeMargin, o.sizeRate, grid, o.sizePenalty);
@@ -101,6 +108,8 @@ class SiamTracker implements Tracker {
     this.ensureUsable(); // dispose() may have run meanwhile
     this.sizes?.reset();
     this.sizes?.learn(frame, state.t.cx, state.t.cy, state.t.w, state.t.h);
+    this.colour?.reset();
+    this.colour?.learn(frame, box, 1);
     this.state = state;
     this.frameSize = { width: frame.width, height: frame.height };
     this.lastBox = { ...box };
@@ -158,12 +167,14 @@ class SiamTracker implements Tracker {
     this.lastReading = reading;
     // Confidence relative to this target's usual peak (a running mean over confident frames).
     const usual = this.usualScore;
+    const cx = Math.min(Math.max(got.cx + reading.dx * got.cellX, 0), frame.width);
+    const cy = Math.min(Math.max(got.cy + reading.dy * got.cellY, 0), frame.height);
     const confident = this.lost
-      ? reading.psr >= o.psrFound && reading.value >= o.foundScoreRatio * usual
+      ? reading.psr >= o.psrFound &&
+        reading.value >= o.foundScoreRatio * usual &&
+        this.colourAgrees(frame, cx, cy)
       : reading.psr >= o.psrLost && reading.value >= o.lostScoreRatio * usual;
     if (confident) {
-      const cx = Math.min(Math.max(got.cx + reading.dx * got.cellX, 0), frame.width);
-      const cy = Math.min(Math.max(got.cy + reading.dy * got.cellY, 0), frame.height);
       if (this.lost) {
         // Found again: a new start for the motion model.
         state.t.cx = cx;
@@ -188,6 +199,7 @@ class SiamTracker implements Tracker {
       if (!this.lost && sure && o.templateUpdateRate > 0) {
         this.searcher.learn(state, got);
         this.sizes?.learn(frame, state.t.cx, state.t.cy, state.t.w, state.t.h);
+        this.colour?.learn(frame, state.box(), COLOUR_RATE);
       }
       this.lost = false;
       this.lostFrames = 0;
@@ -204,6 +216,15 @@ class SiamTracker implements Tracker {
       filterMs: t2 - t1,
       totalMs: t2 - t0,
     });
+  }
+
+  /** Does a box of the target's size at (cx, cy) have the target's colours (always, without a colour check)? */
+  private colourAgrees(frame: Frame, cx: number, cy: number): boolean {
+    const { colour, state } = this;
+    if (!colour || !state) return true;
+    const { w, h } = state.t;
+    const s = colour.score(frame, { x: cx - w / 2, y: cy - h / 2, width: w, height: h });
+    return s >= this.options.foundColourRatio * colour.usualScore;
   }
 
   private result(frame: Frame, box: Box, score: number, psr: number, timings: Timings): TrackResult {
