@@ -15,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { decode } from '../src/decode/index.js';
 import { encodeJpegPreview } from '../src/stream/jpeg.js';
-import { serve, type TrackerLike } from '../src/stream/index.js';
+import { serve } from '../src/stream/index.js';
+import type { Tracker } from '../src/track/index.js';
+import { resolveTrackerOptions } from '../src/track/params.js';
 import type { Box, Frame } from '../src/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -60,20 +62,24 @@ for (let r = 0; r < 3; r++) {
 }
 
 // 2. The server, a live-mode source, one client.
-const identity = (): TrackerLike => {
+const identity = (): Tracker => {
   let box: Box | null = null;
+  const answer = async (f: Frame) => ({
+    frameIndex: f.index,
+    timestampMs: f.timestampMs,
+    box: box as Box,
+    score: 1,
+    psr: 0,
+    lost: false,
+    timings: {},
+  });
   return {
-    init: (_f: Frame, b: Box) => void (box = b),
-    update: (f: Frame) => ({
-      frameIndex: f.index,
-      timestampMs: f.timestampMs,
-      box: box as Box,
-      score: 1,
-      psr: 0,
-      lost: false,
-      timings: {},
-    }),
-    dispose: () => undefined,
+    init: (f: Frame, b: Box) => ((box = b), answer(f)),
+    update: answer,
+    reset: () => undefined,
+    dispose: async () => undefined,
+    numTensors: async () => [],
+    options: resolveTrackerOptions(),
   };
 };
 const sourceLag: number[] = [];

@@ -22,16 +22,10 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { count, lastValueFrom } from 'rxjs';
 import { decode } from '../src/decode/index.js';
-import {
-  listSequences,
-  runEval,
-  summaryJson,
-  type EvalSummary,
-  type EvalTracker,
-} from '../src/eval/index.js';
+import { listSequences, runEval, summaryJson, type EvalSummary } from '../src/eval/index.js';
 import { summarise, type SequenceSummary } from '../src/eval/summary.js';
 import { formatSummaryTable } from '../src/eval/summary-table.js';
-import { createTracker, type TrackerOptions } from '../src/track/index.js';
+import { createTracker, type Tracker, type TrackerOptions } from '../src/track/index.js';
 
 /**
  * The two folds of ../shared/data/tracking used to choose parameters (docs/tracker.md): each
@@ -128,11 +122,14 @@ async function main(): Promise<void> {
       preset: args.preset,
     });
     console.error(`bench/track: engine ${tracker.options.engine}`);
-    const shared: EvalTracker = {
+    // runEval disposes its tracker: this one outlives each run, so its dispose is a no-op there.
+    const shared: Tracker = {
       init: (frame, box) => tracker.init(frame, box),
       update: (frame) => tracker.update(frame),
       reset: () => tracker.reset(),
-      dispose: () => undefined,
+      dispose: async () => undefined,
+      numTensors: () => tracker.numTensors(),
+      options: tracker.options,
     };
     const oursSeqs: Record<string, SequenceSummary> = {};
     const peers: PeerResults = {};

@@ -66,6 +66,13 @@ describe('public API', () => {
       (options: api.ClipClassifierOptions) => Promise<api.ClipClassifier>
     >();
     expectTypeOf(api.runEval).parameter(0).toEqualTypeOf<api.EvalOptions>();
+    // One tracker contract: eval and the server take the same Tracker that createTracker makes.
+    expectTypeOf<NonNullable<api.EvalOptions['trackerFactory']>>().toEqualTypeOf<
+      () => Promise<api.Tracker>
+    >();
+    expectTypeOf<NonNullable<api.ServeOptions['createTracker']>>().toEqualTypeOf<
+      () => Promise<api.Tracker> | api.Tracker
+    >();
     expectTypeOf<api.TrackResult>().toMatchTypeOf<{
       frameIndex: number;
       timestampMs: number;

@@ -9,11 +9,12 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Subscription } from 'rxjs';
+import { tap, type Subscription } from 'rxjs';
 import { createFrameDemand, decode, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
 import { SiamError } from '../errors.js';
 import type { Tracker, TrackerOptions } from '../track/index.js';
+import { track } from '../track/operator.js';
 import type { Frame, TrackResult } from '../types.js';
 import { drawResult } from './annotate/draw.js';
 import { checkOutputs } from './output-path.js';
@@ -100,19 +101,14 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   let stoppedBy: NodeJS.Signals | undefined;
   let failure: unknown;
   let initialised = false;
+  /** Frames handed to the tracker whose results have not come out yet (for --annotate), oldest first. */
+  const awaiting: Frame[] = [];
 
-  const handleFrame = async (frame: Frame): Promise<void> => {
-    let result: TrackResult;
-    if (!initialised) {
-      checkBoxInFrame(box, frame.width, frame.height);
-      initialised = true;
-      result = await tracker!.init(frame, box);
-    } else {
-      result = await tracker!.update(frame);
-    }
+  const writeResult = async (result: TrackResult): Promise<void> => {
+    const frame = awaiting.shift();
     if (stoppedBy) return;
     sink.write(result);
-    if (opts.annotate) {
+    if (opts.annotate && frame) {
       encoder ??= createVideoEncoder({
         ffmpegPath: ffmpegPath!,
         out: opts.annotate,
@@ -162,8 +158,16 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
         finish = resolve;
         subscription = frames$
           .pipe(
-            demand.mapAsync((frame: Frame) => {
-              pending = handleFrame(frame);
+            tap((frame: Frame) => {
+              if (!initialised) {
+                checkBoxInFrame(box, frame.width, frame.height); // live sources: known only now
+                initialised = true;
+              }
+              if (opts.annotate) awaiting.push(frame);
+            }),
+            track(box, { tracker: tracker! }),
+            demand.mapAsync((result: TrackResult) => {
+              pending = writeResult(result);
               return pending;
             }),
           )
@@ -176,7 +180,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
           });
       });
     }
-    // An init()/update() cut short by a signal finishes before the tracker is disposed.
+    // A result being written when a signal came is finished before the outputs are closed.
     await pending.catch(() => undefined);
   } catch (e) {
     failure ??= e;
@@ -191,7 +195,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     } catch (e) {
       failure ??= e;
     }
-    tracker?.dispose();
+    await tracker?.dispose(); // after an update cut short by a signal has finished with the model
   }
   report(sink, encoder, opts.annotate, stoppedBy);
   if (failure) throw failure;

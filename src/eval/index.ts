@@ -25,4 +25,4 @@ export { summaryJson, type AttributeSummary, type EvalSummary, type SequenceSumm
 export { formatSummaryTable } from './summary-table.js';
 export { deriveAttributes, type SequenceAttribute } from './attributes.js';
 export type { LostVsAbsent, PooledLostVsAbsent } from './lost-vs-absent.js';
-export { runEval, trackSequence, type EvalOptions, type EvalProgress, type EvalTracker } from './run-eval.js';
+export { runEval, trackSequence, type EvalOptions, type EvalProgress } from './run-eval.js';

@@ -8,11 +8,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { lastValueFrom, take } from 'rxjs';
+import { lastValueFrom, take, tap } from 'rxjs';
 import { createFrameDemand, decode } from '../decode/index.js';
 import { SiamError } from '../errors.js';
-import type { TrackerOptions } from '../track/index.js';
-import type { Box, Frame, TrackResult } from '../types.js';
+import { track } from '../track/operator.js';
+import type { Tracker, TrackerOptions } from '../track/index.js';
+import type { Box, TrackResult } from '../types.js';
 import { deriveAttributes, type SequenceAttribute } from './attributes.js';
 import { readGroundTruth, writeGroundTruth } from './groundtruth.js';
 import { lostVsAbsent } from './lost-vs-absent.js';
@@ -26,14 +27,6 @@ import {
   type EvalSummary,
   type SequenceMeasure,
 } from './summary.js';
-
-/** The part of a tracker the evaluation uses (the `Tracker` of src/track fits it). */
-export interface EvalTracker {
-  init(frame: Frame, box: Box): Promise<TrackResult>;
-  update(frame: Frame): Promise<TrackResult>;
-  reset(): void;
-  dispose(): void;
-}
 
 /** Progress of a run, reported after every frame. */
 export interface EvalProgress {
@@ -60,7 +53,7 @@ export interface EvalOptions {
   /** Tracker preset name. */
   preset?: string;
   /** Makes the tracker (tests inject a fake). @default createTracker({ backend, preset }) */
-  trackerFactory?: () => Promise<EvalTracker>;
+  trackerFactory?: () => Promise<Tracker>;
   onProgress?: (p: EvalProgress) => void;
   /** Called when a sequence is done. */
   onSequence?: (name: string, summary: EvalSummary['sequences'][string]) => void;
@@ -80,7 +73,7 @@ export interface SequenceRun extends SequenceMeasure {
  * flag are held for the missing frames (and they are counted).
  */
 export async function trackSequence(
-  tracker: EvalTracker,
+  tracker: Tracker,
   video: string,
   gt: readonly GroundTruthBox[],
   onFrame?: (index: number) => void,
@@ -101,15 +94,12 @@ export async function trackSequence(
   await lastValueFrom(
     decode(video, { backpressure: 'all', demand }).pipe(
       take(gt.length),
-      demand.mapAsync(async (frame: Frame) => {
+      tap((frame) => {
+        if (predictions.length === 0) ({ width, height } = frame);
+      }),
+      track(initBox, { tracker: timed(tracker, (ms) => (trackerMs += ms)), demand }),
+      tap((result: TrackResult) => {
         const first = predictions.length === 0;
-        if (first) {
-          width = frame.width;
-          height = frame.height;
-        }
-        const t0 = performance.now();
-        const result = first ? await tracker.init(frame, initBox) : await tracker.update(frame);
-        trackerMs += performance.now() - t0;
         lost.push(result.lost);
         predictions.push(first ? { ...initBox } : { ...result.box });
         onFrame?.(predictions.length);
@@ -139,6 +129,26 @@ export async function trackSequence(
     height,
     trackerSeconds: trackerMs / 1000,
     wallSeconds: wallMs / 1000,
+  };
+}
+
+/** `tracker` with the time spent inside each `init()` and `update()` reported to `add` (in ms). */
+function timed(tracker: Tracker, add: (ms: number) => void): Tracker {
+  const time = async (call: () => Promise<TrackResult>): Promise<TrackResult> => {
+    const t0 = performance.now();
+    try {
+      return await call();
+    } finally {
+      add(performance.now() - t0);
+    }
+  };
+  return {
+    init: (frame, box) => time(() => tracker.init(frame, box)),
+    update: (frame) => time(() => tracker.update(frame)),
+    reset: () => tracker.reset(),
+    dispose: () => tracker.dispose(),
+    numTensors: () => tracker.numTensors(),
+    options: tracker.options,
   };
 }
 
@@ -188,9 +198,9 @@ export async function runEval(options: EvalOptions): Promise<EvalSummary> {
       options.onSequence?.(s.name, results[s.name]);
     }
   } finally {
-    tracker.dispose();
+    await tracker.dispose();
   }
-  const engine = (tracker as { options?: { engine?: string } }).options?.engine ?? options.engine;
+  const engine = tracker.options.engine;
   const summary = summarise(results, { backend: options.backend, engine, preset: options.preset });
   await writeFile(path.join(outDir, 'summary.json'), summaryJson(summary));
   const series = Object.entries(results).map(([name, r]) => ({ name, curve: r.successCurve, auc: r.auc }));

@@ -6,7 +6,8 @@
 import { defer, from, switchMap, type Observable, type OperatorFunction } from 'rxjs';
 import type { TrackerOptions } from '../track/index.js';
 import type { ClipLabel, Frame } from '../types.js';
-import type { TrackerFactory, TrackerLike } from './pipeline.js';
+import type { Tracker } from '../track/tracker.js';
+import type { TrackerFactory } from './pipeline.js';
 import type { FrameSourceFactory } from './session.js';
 
 /**
@@ -53,7 +54,7 @@ export function defaultTrackerFactory(given: TrackerOptions = {}, inWorker = tru
     preset: given.preset ?? LIVE_TRACKER_PRESET,
     thread: given.thread ?? (inWorker ? 'worker' : 'main'),
   };
-  return async (): Promise<TrackerLike> => {
+  return async (): Promise<Tracker> => {
     const { createTracker } = await import('../track/index.js');
     return createTracker(options);
   };

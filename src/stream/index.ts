@@ -1,7 +1,7 @@
 /** The live server's front door: `serve()`, its options and result, and the protocol's types. */
 export { serve, type LiveServer } from './server.js';
 export type { ServeOptions } from './serve-options.js';
-export type { TrackerLike, TrackerFactory } from './pipeline.js';
+export type { TrackerFactory } from './pipeline.js';
 export type { FrameSourceFactory, FrameSourceHooks } from './session.js';
 export {
   PROTOCOL_VERSION,

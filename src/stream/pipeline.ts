@@ -5,24 +5,19 @@
  * frames; an `init` may name the frame its box was drawn on, which is taken from a short history
  * so the box matches the picture the user saw.
  *
- * The tracker is injected as a {@link TrackerLike} factory, so tests run with an identity or a
+ * The tracker (src/track's `Tracker`) comes from a factory, so tests run with an identity or a
  * ground-truth-replaying tracker and the real one (`createTracker` of src/track) plugs in by default.
+ * This is the live loop — newest frame wins, boxes arrive as commands at any time — beside the
+ * `track()` operator's every-frame loop that files, `eval` and the library use.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { isSiamError, SiamError } from '../errors.js';
+import type { Tracker } from '../track/tracker.js';
 import type { Box, Frame, TrackResult } from '../types.js';
 import { nowMs, type ErrorMessage, type StateMessage } from './protocol.js';
 
-/** What the server needs of a tracker (src/track's `Tracker` fits). */
-export interface TrackerLike {
-  init(frame: Frame, box: Box): Promise<unknown> | unknown;
-  update(frame: Frame): Promise<TrackResult> | TrackResult;
-  /** Frees the model; a promise, if any, resolves once it is freed (the server waits for it on close). */
-  dispose(): void | Promise<void>;
-}
-
 /** Creates the tracker; called once per pipeline subscription. */
-export type TrackerFactory = () => Promise<TrackerLike> | TrackerLike;
+export type TrackerFactory = () => Promise<Tracker> | Tracker;
 
 /** A frame with the wall-clock time (see {@link nowMs}) the server received it from the decoder. */
 export interface StampedFrame {
@@ -70,17 +65,6 @@ export function clipBox(box: Box, width: number, height: number): Box | null {
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
-function isTrackResult(r: unknown): r is TrackResult {
-  const t = r as TrackResult | null;
-  return (
-    typeof t === 'object' &&
-    t !== null &&
-    typeof t.frameIndex === 'number' &&
-    typeof t.box === 'object' &&
-    t.box !== null
-  );
-}
-
 function toErrorMessage(e: unknown): ErrorMessage {
   const code =
     isSiamError(e) && (e.code === 'ERR_BAD_BOX' || e.code === 'ERR_NOT_INITIALISED')
@@ -94,7 +78,7 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
   const historySize = options.historySize ?? DEFAULT_HISTORY_SIZE;
   return (source) =>
     new Observable<PipelineEvent>((subscriber) => {
-      let tracker: TrackerLike | null = null;
+      let tracker: Tracker | null = null;
       let closed = false;
       let busy = false;
       let tracking = false;
@@ -158,15 +142,12 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         }
         const initResult = await tracker.init(frame, box);
         setState(true, box, frame.index);
-        // src/track's init answers a TrackResult for the init frame: pass it on.
-        if (isTrackResult(initResult)) {
-          subscriber.next({
-            type: 'track',
-            result: initResult,
-            decodedAt: target.decodedAt,
-            latencyMs: nowMs() - target.decodedAt,
-          });
-        }
+        subscriber.next({
+          type: 'track',
+          result: initResult,
+          decodedAt: target.decodedAt,
+          latencyMs: nowMs() - target.decodedAt,
+        });
         // Frames older than the init frame are of no use any more.
         if (pendingFrame && pendingFrame.frame.index <= frame.index) pendingFrame = null;
       };

@@ -10,7 +10,7 @@
  */
 import { concatMap, defer, finalize, from, Observable, type OperatorFunction } from 'rxjs';
 import type { Box, Frame, TrackResult } from '../types.js';
-import { createTracker, type Tracker } from './tracker.js';
+import type { Tracker } from './tracker.js';
 import type { TrackerOptions } from './params.js';
 
 /** Options of {@link track}. */
@@ -32,11 +32,14 @@ export function track(initialBox: Box, options: TrackOptions = {}): OperatorFunc
       const getTracker = (): Promise<Tracker> =>
         (ready ??= given
           ? Promise.resolve(given)
-          : createTracker(trackerOptions).then((t) => {
-              if (closed) t.dispose();
-              else owned = t;
-              return t;
-            }));
+          : // Loaded on demand: with a given tracker this module needs no model code (eval, the CLI).
+            import('./tracker.js')
+              .then(({ createTracker }) => createTracker(trackerOptions))
+              .then((t) => {
+                if (closed) t.dispose();
+                else owned = t;
+                return t;
+              }));
       let first = true;
       let inFlight: Promise<TrackResult | void> = Promise.resolve();
       const subscription = frames

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpeg } from '../../src/decode/index.js';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
-import { runEval, type EvalTracker } from '../../src/eval/run-eval.js';
+import { runEval } from '../../src/eval/run-eval.js';
+import type { Tracker } from '../../src/track/tracker.js';
+import { fakeTracker as trackerOf } from '../helpers/fake-tracker.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 import { parseXml } from './svg.js';
 
@@ -46,7 +48,7 @@ function fakeTracker(
   shift: (i: number) => number,
   log: string[],
   lost = (i: number) => i % 2 === 1,
-): EvalTracker {
+): Tracker {
   const result = (frame: Frame): TrackResult => {
     const b = gtOf(frame.index);
     return {
@@ -59,15 +61,15 @@ function fakeTracker(
       timings: {},
     };
   };
-  return {
+  return trackerOf({
     init: async (frame, box) => {
       log.push(`init ${frame.index} ${box.x}`);
       return result(frame);
     },
-    update: async (frame) => result(frame),
-    reset: () => log.push('reset'),
-    dispose: () => log.push('dispose'),
-  };
+    update: result,
+    reset: () => void log.push('reset'),
+    dispose: async () => void log.push('dispose'),
+  });
 }
 
 beforeAll(() => {

@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { iou } from '../../src/eval/metrics.js';
 import type { FrameSourceFactory } from '../../src/stream/session.js';
-import type { TrackerLike } from '../../src/stream/pipeline.js';
+import type { Tracker } from '../../src/track/tracker.js';
+import { fakeTracker, resultFor } from '../helpers/fake-tracker.js';
 import { decodeFrameMessage, type FrameHeader, type ServerMessage } from '../../src/stream/protocol.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 
@@ -63,55 +64,31 @@ export function syntheticSource(
 }
 
 /** A tracker that always answers its init box (optionally taking `delayMs` per update). */
-export function identityTracker(delayMs = 0): TrackerLike {
+export function identityTracker(delayMs = 0): Tracker {
   let box: Box | null = null;
-  return {
-    init(_f: Frame, b: Box) {
-      box = b;
-    },
+  return fakeTracker({
+    init: async (f: Frame, b: Box) => ((box = b), resultFor(f, b)),
     async update(f: Frame): Promise<TrackResult> {
       if (!box) throw new Error('not initialised');
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      return {
-        frameIndex: f.index,
-        timestampMs: f.timestampMs,
-        box,
-        score: 1,
-        psr: 10,
-        lost: false,
-        timings: { updateMs: delayMs },
-      };
+      return { ...resultFor(f, box), timings: { updateMs: delayMs } };
     },
-    dispose() {
-      box = null;
-    },
-  };
+    dispose: async () => void (box = null),
+  });
 }
 
 /** A tracker that answers `truth(frame.index)` (null = hidden → lost, last box kept). */
-export function replayTracker(truth: (index: number) => Box | null): TrackerLike {
+export function replayTracker(truth: (index: number) => Box | null): Tracker {
   let last: Box | null = null;
-  return {
-    init(_f: Frame, b: Box) {
-      last = b;
-    },
+  return fakeTracker({
+    init: async (f: Frame, b: Box) => ((last = b), resultFor(f, b)),
     update(f: Frame): TrackResult {
       const b = truth(f.index);
       if (b) last = b;
-      return {
-        frameIndex: f.index,
-        timestampMs: f.timestampMs,
-        box: last as Box,
-        score: b ? 1 : 0,
-        psr: b ? 10 : 0,
-        lost: !b,
-        timings: {},
-      };
+      return resultFor(f, last as Box, !b);
     },
-    dispose() {
-      last = null;
-    },
-  };
+    dispose: async () => void (last = null),
+  });
 }
 
 /** The boxes of a ground-truth file (`null` where the target is hidden), read by src/eval. */

@@ -35,7 +35,7 @@ describe('trackLatest', () => {
     const events = await out;
     expect(events[0]).toEqual({ type: 'state', tracking: true, initBox: box, frameIndex: 0 });
     const tracks = events.filter((e) => e.type === 'track');
-    expect(tracks.map((t) => t.result.frameIndex)).toEqual([1, 2, 3, 4]);
+    expect(tracks.map((t) => t.result.frameIndex)).toEqual([0, 1, 2, 3, 4]); // the init frame's result first
     for (const t of tracks) expect(t.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -59,7 +59,7 @@ describe('trackLatest', () => {
     await tick(5); // frame 1 is in the tracker (30 ms)
     for (let i = 2; i <= 10; i++) frames.next(frame(i)); // a burst meanwhile: only 10 survives
     frames.complete();
-    const tracks = (await out).filter((e) => e.type === 'track');
+    const tracks = (await out).filter((e) => e.type === 'track').filter((e) => e.result.frameIndex > 0); // after init's
     expect(tracks.map((e) => e.result.frameIndex)).toEqual([1, 10]);
     expect(skipped).toBe(8);
     // latencyMs is decoded → result: it includes the tracker's 30 ms (timers may fire ~1 ms early),
@@ -89,7 +89,9 @@ describe('trackLatest', () => {
     commands.next({ type: 'init', box: { x: 90, y: 40, width: 50, height: 50 }, frameIndex: 2 });
     await tick(5);
     expect(inits.map((f) => f.index)).toEqual([2]);
-    expect(events.at(-1)).toEqual({
+    expect(events.at(-1)).toMatchObject({ type: 'track', result: { frameIndex: 2 } }); // init's result …
+    expect(events.at(-2)).toEqual({
+      // … after the state
       type: 'state',
       tracking: true,
       initBox: { x: 90, y: 40, width: 10, height: 10 },
@@ -122,7 +124,7 @@ describe('trackLatest', () => {
     const sub = frames
       .pipe(
         trackLatest({
-          createTracker: () => ({ ...t, dispose: () => void disposed++ }),
+          createTracker: () => ({ ...t, dispose: async () => void disposed++ }),
           commands: new Subject(),
           initialBox: box,
           onTrackerReleased: (p) => (released = p),
