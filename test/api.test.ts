@@ -65,6 +65,9 @@ describe('public API', () => {
     expectTypeOf(api.createClipClassifier).toEqualTypeOf<
       (options: api.ClipClassifierOptions) => Promise<api.ClipClassifier>
     >();
+    // The classifier's contract matches the tracker's: a thread of its own, a dispose to wait for.
+    expectTypeOf<api.ClipClassifierOptions['thread']>().toEqualTypeOf<'main' | 'worker' | undefined>();
+    expectTypeOf<api.ClipClassifier['dispose']>().toEqualTypeOf<() => Promise<void>>();
     expectTypeOf(api.runEval).parameter(0).toEqualTypeOf<api.EvalOptions>();
     // One tracker contract: eval and the server take the same Tracker that createTracker makes.
     expectTypeOf<NonNullable<api.EvalOptions['trackerFactory']>>().toEqualTypeOf<

@@ -41,6 +41,12 @@ export interface ClipClassifierOptions {
    * features are the same as in process. @default true on the wasm backend, false otherwise
    */
   flowInWorker?: boolean;
+  /**
+   * Where the classifier runs: in the caller's thread, or in a worker thread of its own (same
+   * interface; the caller's event loop stays free, e.g. the live server's; `model` must then be
+   * a folder path). @default 'main'
+   */
+  thread?: 'main' | 'worker';
 }
 
 /** A loaded classifier. */
@@ -62,9 +68,12 @@ export interface ClipClassifier {
   classify(frames: Frame[]): Promise<ClipLabel>;
   /** Forgets cached per-frame features (call between unrelated videos whose frame indices restart). */
   reset(): void;
-  /** Releases the model, the trunk and the flow worker (terminated, not awaited). */
-  dispose(): void;
-  /** Live tensors in the flow worker's isolate (undefined without a worker); for leak tests. */
+  /** Releases the model, the trunk and the workers; resolves once they are released (calling it again is a no-op). */
+  dispose(): Promise<void>;
+  /**
+   * Live tensors in the flow worker's isolate (undefined without one), or in the classifier's own
+   * thread (`thread: 'worker'`); for leak tests.
+   */
   workerTensors(): Promise<number | undefined>;
 }
 
@@ -72,6 +81,25 @@ export interface ClipClassifier {
 export async function createClipClassifier(options: ClipClassifierOptions): Promise<ClipClassifier> {
   if (!options || (typeof options.model !== 'string' && typeof options.model?.config !== 'object')) {
     throw new SiamError('ERR_BAD_OPTION', 'Expected `model` to be a model folder path or a loaded model.');
+  }
+  if (options.thread !== undefined && options.thread !== 'main' && options.thread !== 'worker') {
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Expected \`thread\` to be main or worker, got ${String(options.thread)}`,
+    );
+  }
+  if (options.thread === 'worker') {
+    if (typeof options.model !== 'string') {
+      throw new SiamError(
+        'ERR_BAD_OPTION',
+        'Expected `model` to be a model folder path with `thread: worker`.',
+        {
+          hint: 'A model in memory cannot move to another thread: pass the folder `siamstream train` wrote.',
+        },
+      );
+    }
+    const { createThreadClassifier } = await import('./thread-classifier.js');
+    return createThreadClassifier({ ...options, model: options.model });
   }
   // The flow worker boots (node isolate, imports, backend init) while this thread loads: spawned
   // first, on the backend this thread will run (the same `auto` resolution, or the one already
@@ -113,6 +141,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   }
   const cache = new FrameFeatureCache();
   let disposed = false;
+  let released: Promise<void> | undefined;
   // Not awaited here: the worker may still be booting, and goes on doing so while the caller
   // waits on I/O (ffprobe, ffmpeg's start); the first classify() waits for it. By default a worker
   // that failed to start leaves the flow in process; with `flowInWorker: true`, classify() rejects.
@@ -216,6 +245,9 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
         await Promise.all([warmUp, workerReady]);
         warmUp = workerReady = undefined;
       }
+      const gone = (): SiamError =>
+        new SiamError('ERR_DISPOSED', 'The classifier was disposed during classify().');
+      if (disposed) throw gone();
       const t0 = performance.now();
       const timings = { trunkMs: 0, flowMs: 0, flowWaitMs: 0 };
       const runs = cache.missingRuns(frames);
@@ -225,6 +257,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
         timings.flowMs += t.flowMs;
         timings.flowWaitMs += t.flowWaitMs;
       }
+      if (disposed) throw gone(); // its cache and model are gone
       const features = cache.features(frames);
       const t1 = performance.now();
       const length = config.clipLength;
@@ -256,13 +289,14 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
       cache.clear();
     },
     dispose() {
-      if (disposed) return;
-      disposed = true;
-      cache.clear();
-      trunk.dispose();
-      void onnx?.dispose();
-      if (ownsModel) disposeClipModel(model);
-      void flowWorker?.terminate();
+      if (!released) {
+        disposed = true;
+        cache.clear();
+        trunk.dispose();
+        if (ownsModel) disposeClipModel(model);
+        released = Promise.all([onnx?.dispose(), flowWorker?.terminate()]).then(() => undefined);
+      }
+      return released;
     },
     async workerTensors() {
       await workerReady;

@@ -175,7 +175,7 @@ export function registerClassify(program: Command): void {
         }
         if (failed > 0) process.exitCode = 2;
       } finally {
-        classifier.dispose();
+        await classifier.dispose();
       }
     });
 }

@@ -60,14 +60,18 @@ export function defaultTrackerFactory(given: TrackerOptions = {}, inWorker = tru
   };
 }
 
-/** src/classify's `classifyClips` on the model in `model`, in a worker thread; none without a model. */
+/**
+ * src/classify's `classifyClips` on the model in `model`, in a worker thread; none without a model.
+ * `onReleased` gets, per subscription, a promise that resolves once the classifier is disposed.
+ */
 export function defaultClassifier(
   model: string | undefined,
   backend?: string,
+  onReleased?: (released: Promise<void>) => void,
 ): OperatorFunction<Frame, ClipLabel> | undefined {
   if (!model) return undefined;
   return (frames) =>
     defer(() => from(import('./worker-classifier.js'))).pipe(
-      switchMap(({ classifyInWorker }) => frames.pipe(classifyInWorker({ model, backend }))),
+      switchMap(({ classifyInWorker }) => frames.pipe(classifyInWorker({ model, backend, onReleased }))),
     );
 }

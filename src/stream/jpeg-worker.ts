@@ -1,13 +1,15 @@
 /**
- * Worker-thread entry of the JPEG preview encoder (see jpeg-encoder.ts). Receives
- * `{ id, rgb, width, height, maxSide, quality }`, answers `{ id, jpeg, width, height, encodeMs }`
- * (the JPEG's buffer transferred) or `{ id, error }`.
+ * Worker-thread entry of the JPEG preview encoder (see jpeg-encoder.ts). Speaks WorkerRpc's
+ * protocol (src/util/worker-rpc.ts): a request `{ id, rgb, width, height, maxSide, quality }` is
+ * answered `{ id, type: 'jpeg', jpeg, width, height, encodeMs }` (the JPEG's buffer transferred) or
+ * with an error reply.
  */
 import { parentPort } from 'node:worker_threads';
+import { errorReply, type RpcErrorReply } from '../util/worker-rpc.js';
 import { encodeJpegPreview } from './jpeg.js';
 
-interface Job {
-  id: number;
+/** What the owner asks (without the id). */
+export interface JpegRequest {
   rgb: Uint8Array;
   width: number;
   height: number;
@@ -15,7 +17,12 @@ interface Job {
   quality: number;
 }
 
-parentPort?.on('message', (job: Job) => {
+/** What the worker answers. */
+export type JpegReply =
+  | { id: number; type: 'jpeg'; jpeg: Uint8Array; width: number; height: number; encodeMs: number }
+  | RpcErrorReply;
+
+parentPort?.on('message', (job: JpegRequest & { id: number }) => {
   try {
     const t0 = performance.now();
     const out = encodeJpegPreview(job.rgb, job.width, job.height, {
@@ -24,11 +31,16 @@ parentPort?.on('message', (job: Job) => {
     });
     // Copy into an exactly-sized buffer that can be transferred (jpeg-js's may be a pooled slice).
     const jpeg = new Uint8Array(out.jpeg);
-    parentPort?.postMessage(
-      { id: job.id, jpeg, width: out.width, height: out.height, encodeMs: performance.now() - t0 },
-      [jpeg.buffer],
-    );
+    const reply: JpegReply = {
+      id: job.id,
+      type: 'jpeg',
+      jpeg,
+      width: out.width,
+      height: out.height,
+      encodeMs: performance.now() - t0,
+    };
+    parentPort?.postMessage(reply, [jpeg.buffer]);
   } catch (e) {
-    parentPort?.postMessage({ id: job.id, error: String((e as Error)?.message ?? e) });
+    parentPort?.postMessage(errorReply(job.id, e));
   }
 });

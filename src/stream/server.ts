@@ -149,6 +149,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   let resolveEnded!: (e: unknown) => void;
   const ended = new Promise<unknown>((r) => (resolveEnded = r));
   let session: LiveSession;
+  const classifierReleases: Promise<void>[] = [];
   try {
     session = startSession(
       {
@@ -158,7 +159,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
         createTracker: () => tracker,
         classify:
           options.classify === undefined
-            ? defaultClassifier(options.model, options.tracker?.backend)
+            ? defaultClassifier(options.model, options.tracker?.backend, (p) => classifierReleases.push(p))
             : (options.classify ?? undefined),
         initialBox: options.box,
         live,
@@ -237,11 +238,11 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
         });
         await encoder.close();
         // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children,
-        // and for the tracker to be disposed (a process that exits while its tracker thread is in an
-        // ONNX Runtime run aborts with SIGABRT).
+        // and for the tracker and the classifier to be disposed (a process that exits while their
+        // threads are in an ONNX Runtime run aborts with SIGABRT).
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
-          Promise.all([session.childrenExited(), session.trackerReleased()]),
+          Promise.all([session.childrenExited(), session.trackerReleased(), ...classifierReleases]),
           new Promise((r) => (timer = setTimeout(r, CHILD_EXIT_WAIT_MS).unref())),
         ]);
         clearTimeout(timer);

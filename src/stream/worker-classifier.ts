@@ -1,79 +1,88 @@
 /**
- * src/classify's `classifyClips` in a worker thread, as an operator for the live server: frames are
- * thinned to the model's frame rate, numbered consecutively (the classifier caches per-frame work by
- * index) and copied to the worker; labels come back with their frame numbers mapped to the source's.
- * While the worker is more than two windows behind, frames are not sent (live: never queue up).
- * The worker starts on subscribe and is terminated by the teardown (STYLE.md §3).
+ * The live server's clip labelling: src/classify's classifier in a worker thread of its own
+ * (what `createClipClassifier({ thread: 'worker' })` makes) behind `classifyClips`. Frames are thinned to the
+ * model's frame rate and numbered consecutively (the classifier caches per-frame work by index);
+ * labels come back with their frame numbers mapped to the source's. While the classifier is more
+ * than two windows behind, frames are not passed on (live: never queue up). The classifier is
+ * created on subscribe and disposed by the teardown (STYLE.md §3); `onReleased` gets a promise that
+ * resolves once it is (the server waits for it before exiting: ending a thread in the middle of an
+ * ONNX Runtime run aborts the process).
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, Subject, type OperatorFunction } from 'rxjs';
+// The thread's own modules, not classify/index.js: this thread never loads TensorFlow.js.
+import type { ClipClassifier } from '../classify/classifier.js';
+import { classifyClips } from '../classify/classify-clips.js';
+import { createThreadClassifier } from '../classify/thread-classifier.js';
 import type { ClipLabel, Frame } from '../types.js';
-import { spawnWorker } from '../util/spawn-worker.js';
-import { fromWireError, type WireError } from './worker-errors.js';
-
-type Reply =
-  | { ready: true; fps: number; clipLength: number }
-  | { ready: false; error: WireError }
-  | { label: ClipLabel; done: number }
-  | { error: WireError };
 
 /** Labels clips of the frames with the model in `model` (a folder from `siamstream train`). */
 export function classifyInWorker(options: {
   model: string;
   backend?: string;
+  onReleased?: (released: Promise<void>) => void;
 }): OperatorFunction<Frame, ClipLabel> {
+  const { onReleased, ...classifierOptions } = options;
   return (source) =>
     new Observable<ClipLabel>((subscriber) => {
-      const worker = spawnWorker(import.meta.url, 'classify-worker', { workerData: options });
+      let classifier: ClipClassifier | undefined;
       let closed = false;
-      let fps = 0;
-      let clipLength = 16;
       let nextDueMs = -Infinity;
       let sent = 0;
       let done = -1;
       /** Our consecutive numbering → the source's frame index. */
       const original = new Map<number, number>();
+      const thinned = new Subject<Frame>();
 
-      worker.on('message', (m: Reply) => {
-        if ('ready' in m) {
-          if (!m.ready) subscriber.error(fromWireError(m.error));
-          else ({ fps, clipLength } = m);
-          return;
-        }
-        if ('error' in m) return subscriber.error(fromWireError(m.error));
-        done = m.done;
-        const { label } = m;
-        subscriber.next({
-          ...label,
-          startFrame: original.get(label.startFrame) ?? label.startFrame,
-          endFrame: original.get(label.endFrame) ?? label.endFrame,
-        });
-        for (const k of original.keys()) if (k < label.startFrame) original.delete(k);
-      });
-      worker.on('error', (e) => subscriber.error(e));
-      // A worker that dies without an 'error' (killed, out of memory) must not end the labels silently.
-      worker.on('exit', (code) => {
-        if (!closed) subscriber.error(new Error(`the classifier worker exited (code ${code})`));
-      });
-
-      const sub = source.subscribe({
-        next: (frame) => {
-          if (fps === 0) return; // not loaded yet
-          const period = 1000 / fps;
-          // Thin to the model's rate (a quarter period of slack for pts jitter).
-          if (frame.timestampMs < nextDueMs - period / 4) return;
-          if (sent - 1 - done > 2 * clipLength) return; // the worker is behind: skip, do not queue
-          const resync = nextDueMs === -Infinity || frame.timestampMs - nextDueMs > period;
-          nextDueMs = resync ? frame.timestampMs + period : nextDueMs + period;
-          original.set(sent, frame.index);
-          worker.postMessage({ frame: { ...frame, index: sent++ } });
+      const created = createThreadClassifier(classifierOptions);
+      onReleased?.(
+        created.then(
+          (c) => new Promise<void>((resolve) => subscriber.add(() => void c.dispose().then(resolve))),
+          () => undefined,
+        ),
+      );
+      created.then(
+        (c) => {
+          if (closed) return;
+          classifier = c;
+          subscriber.add(
+            thinned.pipe(classifyClips({ classifier: c })).subscribe({
+              next: (label) => {
+                done = label.endFrame;
+                subscriber.next({
+                  ...label,
+                  startFrame: original.get(label.startFrame) ?? label.startFrame,
+                  endFrame: original.get(label.endFrame) ?? label.endFrame,
+                });
+                for (const k of original.keys()) if (k < label.startFrame) original.delete(k);
+              },
+              error: (e: unknown) => subscriber.error(e),
+              complete: () => subscriber.complete(),
+            }),
+          );
         },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
+        (e: unknown) => subscriber.error(e),
+      );
+
+      subscriber.add(
+        source.subscribe({
+          next: (frame) => {
+            const c = classifier;
+            if (!c) return; // not loaded yet
+            const period = 1000 / c.fps;
+            // Thin to the model's rate (a quarter period of slack for pts jitter).
+            if (frame.timestampMs < nextDueMs - period / 4) return;
+            if (sent - 1 - done > 2 * c.clipLength) return; // the classifier is behind: skip, do not queue
+            const resync = nextDueMs === -Infinity || frame.timestampMs - nextDueMs > period;
+            nextDueMs = resync ? frame.timestampMs + period : nextDueMs + period;
+            original.set(sent, frame.index);
+            thinned.next({ ...frame, index: sent++ });
+          },
+          error: (e: unknown) => subscriber.error(e),
+          complete: () => (classifier ? thinned.complete() : subscriber.complete()),
+        }),
+      );
       return () => {
         closed = true;
-        sub.unsubscribe();
-        void worker.terminate();
       };
     });
 }

@@ -2,8 +2,8 @@
  * Request/reply over a worker thread: numbered requests, replies matched by `id`, the worker
  * referenced only while a request is pending (an idle owner never keeps the process alive), and
  * every pending request rejected with the first failure — after `terminate()` that is
- * ERR_DISPOSED, not the exit that follows it. Used by the tracker's trunk workers, the tracker
- * thread and the classifier's flow worker.
+ * ERR_DISPOSED, not the exit that follows it. Used by every worker: the tracker's trunk workers,
+ * the tracker thread, the classifier thread, the classifier's flow worker and the JPEG previews'.
  */
 import type { Worker } from 'node:worker_threads';
 import { ERROR_CODES, SiamError, isSiamError, type ErrorCode } from '../errors.js';
