@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tf } from '../backend/backend.js';
 import type { ClipLabel, Frame } from '../types.js';
-import { errorReply, type RpcErrorReply } from '../util/worker-rpc.js';
+import { errorReply, serveRequests, type RpcErrorReply } from '../util/worker-rpc.js';
 import { createClipClassifier, type ClipClassifier, type ClipClassifierOptions } from './classifier.js';
 
 /** What a thread classifier tells its owner once loaded. */
@@ -64,12 +64,5 @@ if (port) {
         return { id: m.id, type: 'done' };
     }
   };
-  port.on('message', (m: ClassifierRequest & { id: number }) => {
-    ready
-      .then((c) => handle(c, m))
-      .then(
-        (reply) => port.postMessage(reply),
-        (e: unknown) => port.postMessage(errorReply(m.id, e)),
-      );
-  });
+  serveRequests(port, ready, handle);
 }

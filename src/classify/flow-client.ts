@@ -35,9 +35,6 @@ export async function createFlowWorker(backend: string, flow?: FlowOptions): Pro
     spawnWorker(import.meta.url, 'flow-worker', { workerData: data }),
     'Flow worker',
   );
-  const request = (m: WithoutId<FlowRequest>, transfer: ArrayBuffer[] = []): Promise<FlowReply> =>
-    rpc.request(m, transfer);
-
   let backendName: string;
   try {
     // The worker says `ready` (id 0) on its own once its backend has started.
@@ -52,20 +49,19 @@ export async function createFlowWorker(backend: string, flow?: FlowOptions): Pro
   return {
     backend: backendName,
     configure(config) {
-      request({ type: 'config', config }).catch(() => undefined);
+      rpc.request({ type: 'config', config }).catch(() => undefined);
     },
     async motion(bytes, shape, previousGray) {
       // A byte view that does not span its whole buffer would transfer (detach) more than it owns.
       const own =
         bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-      const r = await request({ type: 'flow', bytes: own, shape, previousGray }, [own.buffer as ArrayBuffer]);
-      if (r.type !== 'motion') throw new SiamError('ERR_INTERNAL', `Flow worker answered ${r.type}.`);
+      const r = await rpc.call({ type: 'flow', bytes: own, shape, previousGray }, 'motion', [
+        own.buffer as ArrayBuffer,
+      ]);
       return { motion: r.motion, lastGray: r.lastGray, ms: r.ms };
     },
     async numTensors() {
-      const r = await request({ type: 'memory' });
-      if (r.type !== 'memory') throw new SiamError('ERR_INTERNAL', `Flow worker answered ${r.type}.`);
-      return r.numTensors;
+      return (await rpc.call({ type: 'memory' }, 'memory')).numTensors;
     },
     terminate() {
       return rpc.terminate('The flow worker');

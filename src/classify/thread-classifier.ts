@@ -8,18 +8,9 @@
 import { SiamError } from '../errors.js';
 import type { ClipLabel, Frame } from '../types.js';
 import { spawnWorker } from '../util/spawn-worker.js';
-import { WorkerRpc } from '../util/worker-rpc.js';
+import { expectReply, WorkerRpc } from '../util/worker-rpc.js';
 import type { ClipClassifier, ClipClassifierOptions } from './classifier.js';
 import type { ClassifierReply, ClassifierRequest } from './classifier-thread.js';
-
-function expectType<T extends ClassifierReply['type']>(
-  reply: ClassifierReply,
-  type: T,
-): Extract<ClassifierReply, { type: T }> {
-  if (reply.type !== type)
-    throw new SiamError('ERR_INTERNAL', `Classifier thread answered ${reply.type}, expected ${type}.`);
-  return reply as Extract<ClassifierReply, { type: T }>;
-}
 
 /** Starts the thread and resolves once its model is loaded. `options.model` must be a folder path. */
 export async function createThreadClassifier(
@@ -31,33 +22,29 @@ export async function createThreadClassifier(
   );
   let info;
   try {
-    info = expectType(await rpc.expect(0), 'ready').info;
+    info = expectReply(await rpc.expect(0), 'ready', rpc.name).info;
   } catch (e) {
     await rpc.terminate('The classifier');
     throw e;
   }
-  let disposing: Promise<void> | undefined;
+  let disposed = false;
   return {
     ...info,
     classify: async (frames: Frame[]): Promise<ClipLabel> => {
-      const { label } = expectType(await rpc.request({ type: 'classify', frames }), 'label');
+      const { label } = await rpc.call({ type: 'classify', frames }, 'label');
       // A label that comes back after dispose() was called is not delivered: the call was in flight.
-      if (disposing) throw new SiamError('ERR_DISPOSED', 'The classifier was disposed during classify().');
+      if (disposed) throw new SiamError('ERR_DISPOSED', 'The classifier was disposed during classify().');
       return label;
     },
     reset: () => {
       // Ordered before any later request; nothing to wait for.
       rpc.request({ type: 'reset' }).catch(() => undefined);
     },
-    workerTensors: async () => expectType(await rpc.request({ type: 'memory' }), 'memory').numTensors,
+    workerTensors: async () => (await rpc.call({ type: 'memory' }, 'memory')).numTensors,
     dispose: () => {
       // The thread ends once it has freed its model; calls from now on are ERR_DISPOSED.
-      disposing ??= rpc
-        .request({ type: 'dispose' })
-        .catch(() => undefined)
-        .then(() => rpc.terminate('The classifier'));
-      rpc.refuseNew('The classifier');
-      return disposing;
+      disposed = true;
+      return rpc.close({ type: 'dispose' }, 'The classifier');
     },
   };
 }

@@ -6,22 +6,12 @@
  * for 640x360). One request mechanism: WorkerRpc (numbered requests, one error encoding; a thread
  * that dies fails every pending call with ERR_INTERNAL; a call after `dispose()` is ERR_DISPOSED).
  */
-import { SiamError } from '../errors.js';
 import type { Box, Frame, TrackResult } from '../types.js';
 import { spawnWorker } from '../util/spawn-worker.js';
-import { WorkerRpc } from '../util/worker-rpc.js';
+import { expectReply, WorkerRpc } from '../util/worker-rpc.js';
 import type { ResolvedTrackerOptions, TrackerOptions } from './params.js';
 import type { ThreadReply, ThreadRequest } from './tracker-thread.js';
 import type { Tracker } from './tracker.js';
-
-function expectType<T extends ThreadReply['type']>(
-  reply: ThreadReply,
-  type: T,
-): Extract<ThreadReply, { type: T }> {
-  if (reply.type !== type)
-    throw new SiamError('ERR_INTERNAL', `Tracker thread answered ${reply.type}, expected ${type}.`);
-  return reply as Extract<ThreadReply, { type: T }>;
-}
 
 /** Starts the thread and resolves once its model is loaded. */
 export async function createThreadTracker(options: TrackerOptions): Promise<Tracker> {
@@ -31,14 +21,13 @@ export async function createThreadTracker(options: TrackerOptions): Promise<Trac
   );
   let resolved: ResolvedTrackerOptions;
   try {
-    resolved = expectType(await rpc.expect(0), 'ready').options;
+    resolved = expectReply(await rpc.expect(0), 'ready', rpc.name).options;
   } catch (e) {
     await rpc.terminate('The tracker');
     throw e;
   }
-  let disposing: Promise<void> | undefined;
   const result = async (request: ThreadRequest): Promise<TrackResult> =>
-    expectType(await rpc.request(request), 'result').result;
+    (await rpc.call(request, 'result')).result;
   return {
     options: { ...resolved, thread: 'worker' },
     init: (frame: Frame, box: Box) => result({ type: 'init', frame, box }),
@@ -47,15 +36,8 @@ export async function createThreadTracker(options: TrackerOptions): Promise<Trac
       // Ordered before any later request; nothing to wait for.
       rpc.request({ type: 'reset' }).catch(() => undefined);
     },
-    numTensors: async () => expectType(await rpc.request({ type: 'memory' }), 'memory').numTensors,
-    dispose: () => {
-      // The thread ends once it has freed its model; calls from now on are ERR_DISPOSED.
-      disposing ??= rpc
-        .request({ type: 'dispose' })
-        .catch(() => undefined)
-        .then(() => rpc.terminate('The tracker'));
-      rpc.refuseNew('The tracker');
-      return disposing;
-    },
+    numTensors: async () => (await rpc.call({ type: 'memory' }, 'memory')).numTensors,
+    // The thread ends once it has freed its model; calls from now on are ERR_DISPOSED.
+    dispose: () => rpc.close({ type: 'dispose' }, 'The tracker'),
   };
 }

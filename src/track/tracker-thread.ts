@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Box, Frame, TrackResult } from '../types.js';
-import { errorReply, type RpcErrorReply } from '../util/worker-rpc.js';
+import { errorReply, serveRequests, type RpcErrorReply } from '../util/worker-rpc.js';
 import type { ResolvedTrackerOptions, TrackerOptions } from './params.js';
 import { createTracker, type Tracker } from './tracker.js';
 
@@ -50,12 +50,5 @@ if (port) {
         return { id: m.id, type: 'done' };
     }
   };
-  port.on('message', (m: ThreadRequest & { id: number }) => {
-    ready
-      .then((t) => handle(t, m))
-      .then(
-        (reply) => port.postMessage(reply),
-        (e: unknown) => port.postMessage(errorReply(m.id, e)),
-      );
-  });
+  serveRequests(port, ready, handle);
 }

@@ -5,7 +5,7 @@
  * ERR_DISPOSED, not the exit that follows it. Used by every worker: the tracker's trunk workers,
  * the tracker thread, the classifier thread, the classifier's flow worker and the JPEG previews'.
  */
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { ERROR_CODES, SiamError, isSiamError, type ErrorCode } from '../errors.js';
 
 /** What every reply carries; a reply of type `error` becomes a rejected SiamError. */
@@ -36,6 +36,37 @@ export function errorReply(id: number, e: unknown, fallbackCode?: ErrorCode): Rp
   };
 }
 
+/** `reply` as the reply of type `type` (ERR_INTERNAL naming `who` if it is another). */
+export function expectReply<Rep extends RpcReply, T extends Rep['type']>(
+  reply: Rep,
+  type: T,
+  who: string,
+): Extract<Rep, { type: T }> {
+  if (reply.type !== type)
+    throw new SiamError('ERR_INTERNAL', `${who} answered ${reply.type}, expected ${type}.`);
+  return reply as Extract<Rep, { type: T }>;
+}
+
+/**
+ * The worker side of a thread that hosts one object (a tracker, a classifier): each request is
+ * handled once `ready` resolved, in arrival order of its start, and answered with `handle`'s reply
+ * or an error reply (a failed `ready` answers every request with its error).
+ */
+export function serveRequests<Req extends { id: number }, Host>(
+  port: MessagePort,
+  ready: Promise<Host>,
+  handle: (host: Host, request: Req) => Promise<RpcReply>,
+): void {
+  port.on('message', (m: Req) => {
+    ready
+      .then((host) => handle(host, m))
+      .then(
+        (reply) => port.postMessage(reply),
+        (e: unknown) => port.postMessage(errorReply(m.id, e)),
+      );
+  });
+}
+
 type Pending<R> = { resolve: (r: R) => void; reject: (e: Error) => void };
 
 /** A worker and its pending requests. */
@@ -44,11 +75,12 @@ export class WorkerRpc<Req extends object, Rep extends RpcReply> {
   private nextId = 1;
   private failure: Error | undefined;
   private refused: Error | undefined;
+  private closing: Promise<void> | undefined;
 
   /** `name` says whose worker it is in error messages ("Trunk worker", "Flow worker"). */
   constructor(
     private readonly worker: Worker,
-    private readonly name: string,
+    readonly name: string,
   ) {
     worker.unref();
     worker.on('message', (reply: Rep) => {
@@ -100,9 +132,31 @@ export class WorkerRpc<Req extends object, Rep extends RpcReply> {
     });
   }
 
+  /** {@link request}, expecting a reply of type `type` (ERR_INTERNAL naming the worker if another comes). */
+  async call<T extends Rep['type']>(
+    message: Req,
+    type: T,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Extract<Rep, { type: T }>> {
+    return expectReply(await this.request(message, transfer), type, this.name);
+  }
+
   /** Refuses new requests with ERR_DISPOSED (`what` says whose); pending ones still get their replies. */
   refuseNew(what: string): void {
     this.refused ??= new SiamError('ERR_DISPOSED', `${what} was disposed.`);
+  }
+
+  /**
+   * Asks the worker to release what it holds (`goodbye`, answered once it has), then ends it:
+   * requests from now on are refused with ERR_DISPOSED (`what` says whose), and a worker never
+   * ends under a native session still closing. The same promise on every call.
+   */
+  close(goodbye: Req, what: string): Promise<void> {
+    this.closing ??= this.request(goodbye)
+      .catch(() => undefined)
+      .then(() => this.terminate(what));
+    this.refuseNew(what);
+    return this.closing;
   }
 
   /**

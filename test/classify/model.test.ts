@@ -4,38 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/classifier.js';
-import { DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
-import { initHeadWeights, headWeightShapes } from '../../src/classify/head.js';
-import { disposeClipModel, loadClipModel, saveClipModel, type ClipModel } from '../../src/classify/model.js';
-import { buildModelConfig } from '../../src/classify/train.js';
+import { headWeightShapes } from '../../src/classify/head.js';
+import { disposeClipModel, loadClipModel, saveClipModel } from '../../src/classify/model.js';
 import { SiamError } from '../../src/errors.js';
-import type { Frame } from '../../src/types.js';
-
-/** A model with random (untrained) weights: enough to test the file format and the plumbing. */
-function randomModel(): ClipModel {
-  const config = buildModelConfig(['a', 'b', 'c'], { ...DEFAULT_STREAM_CONFIG, clipLength: 6 }, [
-    'appearance',
-    'motion',
-  ]);
-  const weights = {
-    ...initHeadWeights('appearance', config.heads.appearance, 3, 1),
-    ...initHeadWeights('motion', config.heads.motion, 3, 2),
-  };
-  return { config, weights };
-}
-
-/** Deterministic frames with a moving bright square (so the flow is not all zero). */
-function frames(n: number, w = 128, h = 96): Frame[] {
-  return Array.from({ length: n }, (_, i) => {
-    const data = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const inside = x >= 30 + 2 * i && x < 60 + 2 * i && y >= 30 && y < 60;
-        data.fill(inside ? 220 : (x * 7 + y * 3) % 90, (y * w + x) * 3, (y * w + x) * 3 + 3);
-      }
-    return { index: i, timestampMs: i * 100, width: w, height: h, data };
-  });
-}
+import { movingSquareFrames, randomClipModel } from '../helpers/clip-model.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -48,7 +20,7 @@ afterAll(async () => {
 
 describe('model folder', () => {
   it('save → load gives bit-identical weights and identical scores', async () => {
-    const model = randomModel();
+    const model = randomClipModel();
     await saveClipModel(model, path.join(dir, 'm1'));
     const loaded = await loadClipModel(path.join(dir, 'm1'));
     for (const { name } of headWeightShapes('motion', model.config.heads.motion, 3)) {
@@ -63,7 +35,7 @@ describe('model folder', () => {
     });
     const a = await createClipClassifier({ model });
     const b = await createClipClassifier({ model: path.join(dir, 'm1') });
-    const clip = frames(8);
+    const clip = movingSquareFrames(8);
     const ra = await a.classify(clip);
     const rb = await b.classify(clip);
     expect(rb.scores).toEqual(ra.scores);
@@ -75,9 +47,9 @@ describe('model folder', () => {
   });
 
   it('classify leaves tf.memory().numTensors unchanged and returns plain JSON', async () => {
-    const model = randomModel();
+    const model = randomClipModel();
     const classifier = await createClipClassifier({ model });
-    const clip = frames(10);
+    const clip = movingSquareFrames(10);
     await classifier.classify(clip.slice(0, 6)); // warm-up (kernels, caches)
     const before = tf.memory().numTensors;
     const r = await classifier.classify(clip.slice(4, 10));
@@ -97,7 +69,7 @@ describe('model folder', () => {
   });
 
   it('a model folder from a different version gives ERR_MODEL_INVALID; a missing one ERR_MODEL_MISSING', async () => {
-    const model = randomModel();
+    const model = randomClipModel();
     const folder = path.join(dir, 'old');
     await saveClipModel(model, folder);
     disposeClipModel(model);

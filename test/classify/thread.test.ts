@@ -10,37 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/classifier.js';
-import { DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
-import { initHeadWeights } from '../../src/classify/head.js';
-import { disposeClipModel, saveClipModel, type ClipModel } from '../../src/classify/model.js';
-import { buildModelConfig } from '../../src/classify/train.js';
-import type { Frame } from '../../src/types.js';
-
-/** A model with random (untrained) weights. */
-function randomModel(): ClipModel {
-  const config = buildModelConfig(['a', 'b', 'c'], { ...DEFAULT_STREAM_CONFIG, clipLength: 6 }, [
-    'appearance',
-    'motion',
-  ]);
-  const weights = {
-    ...initHeadWeights('appearance', config.heads.appearance, 3, 1),
-    ...initHeadWeights('motion', config.heads.motion, 3, 2),
-  };
-  return { config, weights };
-}
-
-/** Deterministic frames with a moving bright square (so the flow is not all zero). */
-function frames(n: number, w = 128, h = 96): Frame[] {
-  return Array.from({ length: n }, (_, i) => {
-    const data = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const inside = x >= 30 + 2 * i && x < 60 + 2 * i && y >= 30 && y < 60;
-        data.fill(inside ? 220 : (x * 7 + y * 3) % 90, (y * w + x) * 3, (y * w + x) * 3 + 3);
-      }
-    return { index: i, timestampMs: i * 100, width: w, height: h, data };
-  });
-}
+import { disposeClipModel, saveClipModel } from '../../src/classify/model.js';
+import { movingSquareFrames, randomClipModel } from '../helpers/clip-model.js';
 
 let dir: string;
 let folder: string;
@@ -48,7 +19,7 @@ beforeAll(async () => {
   await initBackend('wasm');
   dir = await mkdtemp(path.join(os.tmpdir(), 'siam-thread-'));
   folder = path.join(dir, 'model');
-  const model = randomModel();
+  const model = randomClipModel();
   await saveClipModel(model, folder);
   disposeClipModel(model);
 });
@@ -66,7 +37,7 @@ describe("createClipClassifier({ thread: 'worker' })", () => {
         main.fps,
         main.clipLength,
       ]);
-      const clip = frames(12);
+      const clip = movingSquareFrames(12);
       await thread.classify(clip.slice(0, 6)); // warm-up (kernels, caches)
       await main.classify(clip.slice(0, 6));
       const before = await thread.workerTensors();
@@ -86,11 +57,11 @@ describe("createClipClassifier({ thread: 'worker' })", () => {
 
   it('after dispose() a call is ERR_DISPOSED, and so is a classify in flight', async () => {
     const c = await createClipClassifier({ model: folder, thread: 'worker' });
-    const pending = c.classify(frames(6));
+    const pending = c.classify(movingSquareFrames(6));
     const released = c.dispose();
     await expect(pending).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     await released;
-    await expect(c.classify(frames(6))).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    await expect(c.classify(movingSquareFrames(6))).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     await expect(c.workerTensors()).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     expect(c.dispose()).toBe(released); // again: the same promise
   });
@@ -99,7 +70,7 @@ describe("createClipClassifier({ thread: 'worker' })", () => {
     await expect(
       createClipClassifier({ model: path.join(dir, 'missing'), thread: 'worker' }),
     ).rejects.toMatchObject({ code: 'ERR_MODEL_MISSING' });
-    const model = randomModel();
+    const model = randomClipModel();
     try {
       await expect(createClipClassifier({ model, thread: 'worker' })).rejects.toMatchObject({
         code: 'ERR_BAD_OPTION',

@@ -9,29 +9,16 @@ import path from 'node:path';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
-import { DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
-import { initHeadWeights } from '../../src/classify/head.js';
 import { disposeClipModel, saveClipModel } from '../../src/classify/model.js';
-import { buildModelConfig } from '../../src/classify/train.js';
 import { classifyInWorker } from '../../src/stream/worker-classifier.js';
 import type { ClipLabel, Frame } from '../../src/types.js';
+import { randomClipModel } from '../helpers/clip-model.js';
 
 let dir: string;
 beforeAll(async () => {
   await initBackend('wasm');
   dir = await mkdtemp(path.join(os.tmpdir(), 'siam-live-classify-'));
-  // clipLength 6 at the default 10 fps
-  const config = buildModelConfig(['a', 'b'], { ...DEFAULT_STREAM_CONFIG, clipLength: 6 }, [
-    'appearance',
-    'motion',
-  ]);
-  const model = {
-    config,
-    weights: {
-      ...initHeadWeights('appearance', config.heads.appearance, 2, 1),
-      ...initHeadWeights('motion', config.heads.motion, 2, 2),
-    },
-  };
+  const model = randomClipModel(['a', 'b']); // windows of 6 at 10 fps
   await saveClipModel(model, path.join(dir, 'model'));
   disposeClipModel(model);
 });
