@@ -5,7 +5,7 @@ import type { FfmpegCapabilities } from './ffmpeg-path.js';
 import type { DecodeOptions } from './options.js';
 import type { ResolvedSource } from './source.js';
 
-/** Input and output options, as fluent-ffmpeg's `inputOptions()` / `outputOptions()` take them. */
+/** Input and output options: ffmpeg's argument list is `[...inputOptions, '-i', input, ...outputOptions, 'pipe:1']`. */
 export interface FfmpegArgs {
   inputOptions: string[];
   outputOptions: string[];

@@ -1,7 +1,9 @@
 /**
- * One ffmpeg run as an Observable of raw frames (STYLE.md §3): ffmpeg is spawned (through
- * fluent-ffmpeg) on subscribe, its stdout is cut into frames, and the teardown stops it — SIGTERM,
- * then SIGKILL after a grace period — and it is SIGKILLed anyway if this process exits first.
+ * One ffmpeg run as an Observable of raw frames (STYLE.md §3): ffmpeg is spawned on subscribe
+ * (`child_process.spawn` with the argument list of args.ts: fluent-ffmpeg, archived in 2025, only
+ * ever built that list for us, and its private child and its own 20 ms SIGKILL were in the way),
+ * its stdout is cut into frames, and the teardown stops it — SIGTERM, then SIGKILL after a grace
+ * period — and it is SIGKILLed anyway if this process exits first.
  *
  * Flow control, per mode:
  * - `all`: decoded frames wait in a queue until the consumer has a credit (see demand.ts); while
@@ -10,9 +12,8 @@
  * - `latest`: stdout is never paused; a frame that arrives while the consumer has no credit
  *   replaces the waiting one, which is dropped and counted. Memory: one waiting frame.
  */
-import type { ChildProcess } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
-import ffmpeg from 'fluent-ffmpeg';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { SiamError } from '../errors.js';
 import { reapOnExit, terminate } from './child-reaper.js';
@@ -65,6 +66,21 @@ function spawnError(err: Error & { code?: string }, ffmpegPath: string): SiamErr
   return new SiamError('ERR_FFMPEG_EXIT', `ffmpeg failed: ${err.message}`, { cause: err });
 }
 
+/** Calls `onLine` with each line of `stream` (ffmpeg ends lines with \n, and progress with \r). */
+function forEachLine(stream: Readable, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (text: string) => {
+    const lines = (rest + text).split(/\r\n|\r|\n/);
+    rest = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => {
+    if (rest) onLine(rest);
+    rest = '';
+  });
+}
+
 /** Runs ffmpeg once; emits every frame it writes (subject to the mode), then completes or errors. */
 export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
   return new Observable<RawFrame>((subscriber) => {
@@ -81,10 +97,6 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     const showinfo = new ShowinfoParser();
     const queue: RawFrame[] = [];
     let slot: RawFrame | undefined;
-    // Neither autoDestroy nor 'close': fluent-ffmpeg SIGKILLs ffmpeg 20 ms after its output
-    // stream closes, which would race with a normal exit.
-    const out = new PassThrough({ autoDestroy: false, emitClose: false });
-
     const args = [...p.inputOptions, '-i', p.input, ...p.outputOptions, 'pipe:1'];
 
     const finishIfDone = (): void => {
@@ -119,10 +131,10 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       const shouldPause = (p.mode === 'all' && queue.length > 0) || assembler.bufferedBytes > MAX_UNCUT_BYTES;
       if (shouldPause && !paused) {
         paused = true;
-        out.pause();
+        child?.stdout?.pause();
       } else if (!shouldPause && paused) {
         paused = false;
-        out.resume();
+        child?.stdout?.resume();
       }
       finishIfDone();
     };
@@ -159,8 +171,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       if (processDone) return;
       processDone = true;
       if (!child) stdoutEnded = true; // never spawned: nothing will come on stdout
-      // fluent-ffmpeg reports 'end'/'error' once the child exited and its stderr closed; the exit
-      // status is read from the child itself (set before its 'exit' event, whatever the order of listeners).
+      // 'close' comes once the child exited and its stdio closed; the exit status is the child's.
       const exit = child ? { code: child.exitCode, signal: child.signalCode } : undefined;
       if (!closed) {
         if (!child && err) endError = spawnError(err, p.ffmpegPath);
@@ -181,26 +192,27 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       finishIfDone();
     };
 
-    out.on('data', (chunk: Buffer) => {
+    const piped = Boolean(p.stdin) && p.input === 'pipe:0';
+    const proc = spawn(p.ffmpegPath, args, { stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    proc.on('error', (err: Error) => onEnd(err)); // could not start (ENOENT, EACCES)
+    proc.on('close', () => onEnd(null));
+    const stdout = proc.stdout as Readable; // piped (stdio above)
+    stdout.on('data', (chunk: Buffer) => {
       assembler.pushBytes(chunk);
       pump();
     });
-    out.on('end', () => {
+    stdout.on('end', () => {
       stdoutEnded = true;
       pump();
       finishIfDone();
     });
-
-    const command = ffmpeg({ stdoutLines: 50 })
-      .setFfmpegPath(p.ffmpegPath)
-      .input(p.stdin && p.input === 'pipe:0' ? p.stdin : p.input)
-      .inputOptions(p.inputOptions)
-      .outputOptions(p.outputOptions)
-      .output(out, { end: true });
-    command.on('stderr', onLine);
-    command.on('start', () => {
-      const proc = (command as unknown as { ffmpegProc?: ChildProcess }).ffmpegProc;
-      if (!proc || proc.pid === undefined) return; // spawn failed: 'error' follows
+    forEachLine(proc.stderr as Readable, onLine);
+    if (piped && p.stdin && proc.stdin) {
+      proc.stdin.on('error', () => undefined); // EPIPE once ffmpeg has stopped reading
+      p.stdin.pipe(proc.stdin);
+    }
+    p.bridge.onCredit = drain;
+    if (proc.pid !== undefined) {
       child = proc;
       reapOnExit(proc);
       const exited = new Promise<void>((resolve) => {
@@ -208,12 +220,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
         else proc.once('exit', () => resolve());
       });
       p.onStart?.({ pid: proc.pid, args, exited });
-      if (closed) terminate(proc, p.killGraceMs); // unsubscribed while fluent-ffmpeg was still preparing
-    });
-    command.on('end', () => onEnd(null));
-    command.on('error', (err: Error) => onEnd(err));
-    p.bridge.onCredit = drain;
-    command.run();
+    }
 
     return () => {
       const wasClosed = closed;
@@ -222,8 +229,8 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       queue.length = 0;
       slot = undefined;
       // Discard whatever ffmpeg still writes, so one blocked on a full pipe sees the SIGTERM.
-      out.removeAllListeners('data');
-      out.resume();
+      child?.stdout?.removeAllListeners('data');
+      child?.stdout?.resume();
       if (p.stdin && child?.stdin) {
         p.stdin.unpipe(child.stdin);
         p.stdin.pause();
