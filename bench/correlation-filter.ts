@@ -5,7 +5,8 @@
  *   npx tsx bench/correlation-filter.ts [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
-import { CorrelationFilter, cosineWindow, gaussianLabel } from '../src/track/correlation-filter.js';
+import { CorrelationFilter } from '../src/track/correlation-filter.js';
+import { cosineWindow, gaussianLabel } from '../src/track/grid-maps.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe } from '../src/track/response.js';
 import { Fft2d, nextPowerOfTwo } from '../src/track/fft2d.js';
 

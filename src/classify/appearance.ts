@@ -55,3 +55,36 @@ export function openOnnxAppearance(): Promise<OnnxRunner> {
     },
   });
 }
+
+/**
+ * Warms the trunk that will run up on a dummy batch of the model's size, on a timer (so while the
+ * caller waits on I/O: ffprobe, ffmpeg's start): its first call is otherwise slow (graph and kernel
+ * set-up, heap growth). ONNX Runtime's when it is open — the tfjs trunk is then only the fallback
+ * of a flow worker that failed to start, and warms up on its first call. Never rejects: the first
+ * real call reports any error. Skipped if `gone()` by then.
+ */
+export function warmUpAppearance(
+  trunk: AppearanceTrunk | OnnxRunner,
+  size: { inputWidth: number; inputHeight: number },
+  gone: () => boolean,
+): Promise<void> {
+  const { inputWidth: w, inputHeight: h } = size;
+  return new Promise((resolve) => {
+    setTimeout(() => {
+      if (gone()) return resolve();
+      if (trunk instanceof OnnxRunner) {
+        trunk.run(new Float32Array(TRUNK_BATCH * h * w * 3), TRUNK_BATCH, h, w).then(
+          () => resolve(),
+          () => resolve(),
+        );
+        return;
+      }
+      try {
+        tf.dispose(tf.tidy(() => trunk.embed(tf.zeros([TRUNK_BATCH, h, w, 3]))));
+      } catch {
+        // the first real call reports it
+      }
+      resolve();
+    }, 0);
+  });
+}

@@ -13,7 +13,7 @@ import type { ClipLabel, Frame } from '../types.js';
 import {
   createAppearanceTrunk,
   openOnnxAppearance,
-  TRUNK_BATCH,
+  warmUpAppearance,
   type AppearanceTrunk,
 } from './appearance.js';
 import { plainWindow, windowStarts } from './augment.js';
@@ -169,29 +169,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
   // The trunk's first call is slow (graph and kernel set-up, heap growth). It is warmed up on a
   // dummy batch right after this returns, i.e. while the caller waits on I/O (ffprobe, ffmpeg's
   // start); the first classify() waits for it.
-  let warmUp: Promise<void> | undefined = new Promise((resolve) => {
-    setTimeout(() => {
-      // Only the trunk that will run (ONNX Runtime's when it is open: the tfjs trunk is then only
-      // the fallback of a flow worker that failed to start, and warms up on its first call).
-      if (disposed) return resolve();
-      if (onnx) {
-        const size = TRUNK_BATCH * config.inputHeight * config.inputWidth * 3;
-        onnx.run(new Float32Array(size), TRUNK_BATCH, config.inputHeight, config.inputWidth).then(
-          () => resolve(),
-          () => resolve(), // classify() reports any real error
-        );
-        return;
-      }
-      try {
-        tf.dispose(
-          tf.tidy(() => trunk.embed(tf.zeros([TRUNK_BATCH, config.inputHeight, config.inputWidth, 3]))),
-        );
-      } catch {
-        // classify() reports any real error.
-      }
-      resolve();
-    }, 0);
-  });
+  let warmUp: Promise<void> | undefined = warmUpAppearance(onnx ?? trunk, config, () => disposed);
 
   type RunTimings = { trunkMs: number; flowMs: number; flowWaitMs: number };
   async function computeRun(run: Frame[]): Promise<RunTimings> {

@@ -12,7 +12,7 @@
  *   Filters" (MOSSE), CVPR 2010, §3.3: (peak − μ_sidelobe) / σ_sidelobe, the sidelobe being the
  *   map minus a window around the peak.
  */
-import { wrapIndex } from './correlation-filter.js';
+import { wrapIndex } from './grid-maps.js';
 
 /** A peak on the N×N circular grid, as signed offsets in cells. */
 export interface Peak {

@@ -6,14 +6,8 @@
  * correlates its cropped template with a larger search region). Buffers are allocated once per
  * grid size.
  */
-import {
-  CorrelationFilter,
-  circularDistance,
-  cosineWindow,
-  crossSpectrum,
-  gaussianLabel,
-  spectraOf,
-} from './correlation-filter.js';
+import { CorrelationFilter, crossSpectrum, spectraOf } from './correlation-filter.js';
+import { circularDistance, cosineWindow, gaussianLabel } from './grid-maps.js';
 import type { FeatureBatch } from './embedding.js';
 import { Fft2d, nextPowerOfTwo } from './fft2d.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe, type Peak } from './response.js';

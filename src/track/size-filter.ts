@@ -21,7 +21,7 @@
  * 24×24 cost well under a millisecond.
  */
 import type { Frame } from '../types.js';
-import { hann1d } from './correlation-filter.js';
+import { hann1d } from './grid-maps.js';
 import type { SizeCandidate } from './target.js';
 
 /** The candidate grid: every scale step^i times every aspect step^j (area kept). */

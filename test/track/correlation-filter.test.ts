@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Fft2d, nextPowerOfTwo } from '../../src/track/fft2d.js';
-import { CorrelationFilter, gaussianLabel, spectraOf } from '../../src/track/correlation-filter.js';
+import { CorrelationFilter, spectraOf } from '../../src/track/correlation-filter.js';
+import { gaussianLabel } from '../../src/track/grid-maps.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe } from '../../src/track/response.js';
 import { mulberry32 } from '../../src/util/prng.js';
 
