@@ -1,6 +1,6 @@
 /**
  * The live server's clip labelling: src/classify's classifier in a worker thread of its own
- * (what `createClipClassifier({ thread: 'worker' })` makes) behind `classifyClips`. Frames are thinned to the
+ * (`createClipClassifier({ thread: 'worker' })`) behind `classifyClips`. Frames are thinned to the
  * model's frame rate and numbered consecutively (the classifier caches per-frame work by index);
  * labels come back with their frame numbers mapped to the source's. While the classifier is more
  * than two windows behind, frames are not passed on (live: never queue up). The classifier is
@@ -9,10 +9,7 @@
  * ONNX Runtime run aborts the process).
  */
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
-// The thread's own modules, not classify/index.js: this thread never loads TensorFlow.js.
-import type { ClipClassifier } from '../classify/classifier.js';
-import { classifyClips } from '../classify/classify-clips.js';
-import { createThreadClassifier } from '../classify/thread-classifier.js';
+import { classifyClips, createClipClassifier, type ClipClassifier } from '../classify/index.js';
 import type { ClipLabel, Frame } from '../types.js';
 
 /** Labels clips of the frames with the model in `model` (a folder from `siamstream train`). */
@@ -33,7 +30,7 @@ export function classifyInWorker(options: {
       const original = new Map<number, number>();
       const thinned = new Subject<Frame>();
 
-      const created = createThreadClassifier(classifierOptions);
+      const created = createClipClassifier({ ...classifierOptions, thread: 'worker' });
       onReleased?.(
         created.then(
           (c) => new Promise<void>((resolve) => subscriber.add(() => void c.dispose().then(resolve))),
