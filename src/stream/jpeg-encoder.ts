@@ -48,8 +48,7 @@ export class JpegEncoder {
         return { ...encodeJpegPreview(rgb, width, height, this.opts), encodeMs: performance.now() - t0 };
       }
       // The frame's buffer is shared with the tracker: copied (structured clone), not transferred.
-      const r = await this.rpc.request({ rgb, width, height, ...this.opts });
-      if (r.type !== 'jpeg') throw new Error('unexpected reply');
+      const r = await this.rpc.call({ rgb, width, height, ...this.opts }, 'jpeg');
       return { jpeg: r.jpeg, width: r.width, height: r.height, encodeMs: r.encodeMs };
     } finally {
       this.encoding = false;
