@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { tf } from '../backend/backend.js';
 import type { ClipLabel, Frame } from '../types.js';
-import { errorReply, serveRequests, type RpcErrorReply } from '../util/worker-rpc.js';
+import { serveRequests, type RpcErrorReply } from '../util/worker-rpc.js';
 import { createClipClassifier, type ClipClassifier, type ClipClassifierOptions } from './classifier.js';
 
 /** What a thread classifier tells its owner once loaded. */
@@ -31,20 +31,6 @@ const port = parentPort;
 if (port) {
   const options = (workerData as { options: ClipClassifierOptions }).options;
   const ready = createClipClassifier({ ...options, thread: 'main' });
-  ready.then(
-    (c) => {
-      const info: ClassifierInfo = {
-        labels: c.labels,
-        fps: c.fps,
-        clipLength: c.clipLength,
-        engine: c.engine,
-        inputWidth: c.inputWidth,
-        inputHeight: c.inputHeight,
-      };
-      port.postMessage({ id: 0, type: 'ready', info } satisfies ClassifierReply);
-    },
-    (e: unknown) => port.postMessage(errorReply(0, e)),
-  );
   const handle = async (
     c: ClipClassifier,
     m: ClassifierRequest & { id: number },
@@ -64,5 +50,9 @@ if (port) {
         return { id: m.id, type: 'done' };
     }
   };
-  serveRequests(port, ready, handle);
+  const announce = (c: ClipClassifier): ClassifierReply => {
+    const { labels, fps, clipLength, engine, inputWidth, inputHeight } = c;
+    return { id: 0, type: 'ready', info: { labels, fps, clipLength, engine, inputWidth, inputHeight } };
+  };
+  serveRequests(port, ready, announce, handle);
 }

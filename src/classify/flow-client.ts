@@ -38,10 +38,8 @@ export async function createFlowWorker(backend: string, flow?: FlowOptions): Pro
   let backendName: string;
   try {
     // The worker says `ready` (id 0) on its own once its backend has started.
-    const r = await rpc.expect(0);
-    backendName = r.type === 'ready' ? r.backend : '';
+    backendName = (await rpc.ready('The flow worker')).backend;
   } catch (e) {
-    await rpc.terminate('The flow worker');
     throw new SiamError('ERR_BACKEND_UNAVAILABLE', `Flow worker failed to start: ${(e as Error).message}`, {
       cause: e,
     });

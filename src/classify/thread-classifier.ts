@@ -8,9 +8,9 @@
 import { SiamError } from '../errors.js';
 import type { ClipLabel, Frame } from '../types.js';
 import { spawnWorker } from '../util/spawn-worker.js';
-import { expectReply, WorkerRpc } from '../util/worker-rpc.js';
+import { WorkerRpc } from '../util/worker-rpc.js';
 import type { ClipClassifier, ClipClassifierOptions } from './classifier.js';
-import type { ClassifierInfo, ClassifierReply, ClassifierRequest } from './classifier-thread.js';
+import type { ClassifierReply, ClassifierRequest } from './classifier-thread.js';
 
 /** Starts the thread and resolves once its model is loaded. `options.model` must be a folder path. */
 export async function createThreadClassifier(
@@ -20,13 +20,7 @@ export async function createThreadClassifier(
     spawnWorker(import.meta.url, 'classifier-thread', { workerData: { options } }),
     'Classifier thread',
   );
-  let info: ClassifierInfo;
-  try {
-    info = expectReply(await rpc.expect(0), 'ready', rpc.name).info;
-  } catch (e) {
-    await rpc.terminate('The classifier');
-    throw e;
-  }
+  const { info } = await rpc.ready('The classifier');
   let disposed = false;
   return {
     ...info,

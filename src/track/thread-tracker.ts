@@ -8,8 +8,8 @@
  */
 import type { Box, Frame, TrackResult } from '../types.js';
 import { spawnWorker } from '../util/spawn-worker.js';
-import { expectReply, WorkerRpc } from '../util/worker-rpc.js';
-import type { ResolvedTrackerOptions, TrackerOptions } from './params.js';
+import { WorkerRpc } from '../util/worker-rpc.js';
+import type { TrackerOptions } from './params.js';
 import type { ThreadReply, ThreadRequest } from './tracker-thread.js';
 import type { Tracker } from './tracker.js';
 
@@ -19,13 +19,7 @@ export async function createThreadTracker(options: TrackerOptions): Promise<Trac
     spawnWorker(import.meta.url, 'tracker-thread', { workerData: { options } }),
     'Tracker thread',
   );
-  let resolved: ResolvedTrackerOptions;
-  try {
-    resolved = expectReply(await rpc.expect(0), 'ready', rpc.name).options;
-  } catch (e) {
-    await rpc.terminate('The tracker');
-    throw e;
-  }
+  const resolved = (await rpc.ready('The tracker')).options;
   const result = async (request: ThreadRequest): Promise<TrackResult> =>
     (await rpc.call(request, 'result')).result;
   return {

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Box, Frame, TrackResult } from '../types.js';
-import { errorReply, serveRequests, type RpcErrorReply } from '../util/worker-rpc.js';
+import { serveRequests, type RpcErrorReply } from '../util/worker-rpc.js';
 import type { ResolvedTrackerOptions, TrackerOptions } from './params.js';
 import { createTracker, type Tracker } from './tracker.js';
 
@@ -28,10 +28,6 @@ export type ThreadReply =
 const port = parentPort;
 if (port) {
   const ready = createTracker({ ...(workerData as { options: TrackerOptions }).options, thread: 'main' });
-  ready.then(
-    (t) => port.postMessage({ id: 0, type: 'ready', options: t.options } satisfies ThreadReply),
-    (e: unknown) => port.postMessage(errorReply(0, e)),
-  );
   const handle = async (t: Tracker, m: ThreadRequest & { id: number }): Promise<ThreadReply> => {
     switch (m.type) {
       case 'init':
@@ -50,5 +46,10 @@ if (port) {
         return { id: m.id, type: 'done' };
     }
   };
-  serveRequests(port, ready, handle);
+  serveRequests(
+    port,
+    ready,
+    (t) => ({ id: 0, type: 'ready', options: t.options }) satisfies ThreadReply,
+    handle,
+  );
 }

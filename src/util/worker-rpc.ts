@@ -48,15 +48,21 @@ export function expectReply<Rep extends RpcReply, T extends Rep['type']>(
 }
 
 /**
- * The worker side of a thread that hosts one object (a tracker, a classifier): each request is
- * handled once `ready` resolved, in arrival order of its start, and answered with `handle`'s reply
- * or an error reply (a failed `ready` answers every request with its error).
+ * The worker side of a thread that hosts one object (a tracker, a classifier): once `ready`
+ * resolves, `announce`'s reply goes out unasked under id 0 (what {@link WorkerRpc.ready} waits
+ * for), or the failure does; each request is handled once `ready` resolved and answered with
+ * `handle`'s reply or an error reply (a failed `ready` answers every request with its error).
  */
 export function serveRequests<Req extends { id: number }, Host>(
   port: MessagePort,
   ready: Promise<Host>,
+  announce: (host: Host) => RpcReply,
   handle: (host: Host, request: Req) => Promise<RpcReply>,
 ): void {
+  ready.then(
+    (host) => port.postMessage(announce(host)),
+    (e: unknown) => port.postMessage(errorReply(0, e)),
+  );
   port.on('message', (m: Req) => {
     ready
       .then((host) => handle(host, m))
@@ -118,6 +124,20 @@ export class WorkerRpc<Req extends object, Rep extends RpcReply> {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
     });
+  }
+
+  /**
+   * The worker's unasked `ready` reply (id 0, sent once it has loaded); if it fails instead, the
+   * worker is ended (`what` says whose) and the failure thrown.
+   */
+  async ready(what: string): Promise<Extract<Rep, { type: 'ready' }>> {
+    try {
+      const reply: Rep = expectReply(await this.expect(0), 'ready' as Rep['type'], this.name);
+      return reply as Extract<Rep, { type: 'ready' }>;
+    } catch (e) {
+      await this.terminate(what);
+      throw e;
+    }
   }
 
   /** Posts `message` with a fresh `id` (buffers in `transfer` are moved, not copied). */

@@ -19,22 +19,25 @@ if (port) {
   const ready = failReady
     ? Promise.reject(new SiamError('ERR_MODEL_MISSING', 'no model here'))
     : Promise.resolve('host');
-  ready.catch(() => undefined);
-  if (!failReady) port.postMessage({ id: 0, type: 'ready' });
-  serveRequests<Req, string>(port, ready, async (_host, m): Promise<RpcReply & Record<string, unknown>> => {
-    switch (m.type) {
-      case 'echo':
-        return { id: m.id, type: 'echo', value: m.value };
-      case 'fail':
-        if (m.coded) throw new SiamError('ERR_BAD_FRAME', 'that frame', { hint: 'send another' });
-        throw new Error('plain failure');
-      case 'exit':
-        process.exit(m.code);
-        break;
-      case 'slow':
-        await new Promise((r) => setTimeout(r, m.ms));
-        return { id: m.id, type: 'done' };
-    }
-    return { id: m.id, type: 'done' };
-  });
+  serveRequests<Req, string>(
+    port,
+    ready,
+    () => ({ id: 0, type: 'ready' }),
+    async (_host, m): Promise<RpcReply & Record<string, unknown>> => {
+      switch (m.type) {
+        case 'echo':
+          return { id: m.id, type: 'echo', value: m.value };
+        case 'fail':
+          if (m.coded) throw new SiamError('ERR_BAD_FRAME', 'that frame', { hint: 'send another' });
+          throw new Error('plain failure');
+        case 'exit':
+          process.exit(m.code);
+          break;
+        case 'slow':
+          await new Promise((r) => setTimeout(r, m.ms));
+          return { id: m.id, type: 'done' };
+      }
+      return { id: m.id, type: 'done' };
+    },
+  );
 }
