@@ -6,7 +6,7 @@
  * - crops at 1280×720: uploading the whole frame for `tf.image.cropAndResize` versus cropping the
  *   three scales in JS and uploading only them.
  *
- *   npx tsx bench/backbone.ts [--reps 20] [--json out.json]
+ *   node --import tsx/esm bench/backbone.ts [--reps 20] [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { initBackend, tf } from '../src/backend/backend.js';

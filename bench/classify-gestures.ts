@@ -8,7 +8,7 @@
  * labelled alone) and the mean probability given to the true class, finer measures of what each
  * stream brings. `--seeds 1,2,3` averages over training seeds.
  *
- *   npx tsx bench/classify-gestures.ts [--json out.json] [--epochs N] [--seeds 1,2,3]
+ *   node --import tsx/esm bench/classify-gestures.ts [--json out.json] [--epochs N] [--seeds 1,2,3]
  */
 import { writeFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';

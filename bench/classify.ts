@@ -8,7 +8,7 @@
  * default on wasm; "flow wait" is then the time the main thread waited for the worker after the
  * trunk) and in process (flow wait = flow). The CLI runs with the default.
  *
- *   npx tsx bench/classify.ts [--model MODEL_DIR] [--runs 3] [--json out.json]
+ *   node --import tsx/esm bench/classify.ts [--model MODEL_DIR] [--runs 3] [--json out.json]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,7 +109,7 @@ try {
   // The installed command runs the compiled dist/ (built by npm ci); from a checkout without a
   // build, the TypeScript source through tsx (slower to start).
   const installed = existsSync(path.join(root, 'dist/cli/main.js'));
-  const cliArgs = installed ? ['bin/siamstream.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const cliArgs = installed ? ['bin/siamstream.js'] : ['--import', 'tsx/esm', 'src/cli/main.ts'];
   const t1 = performance.now();
   const cliRun = spawnSync(process.execPath, [...cliArgs, 'classify', clip, '--model', modelDir], {
     cwd: root,
@@ -134,7 +134,7 @@ try {
     });
   }
   console.log(`\nmodel load: ${modes.map((m) => `${m.name} ${m.loadMs.toFixed(0)} ms`).join(', ')}`);
-  const how = installed ? 'node bin/siamstream.js (dist)' : 'node --import tsx src/cli/main.ts';
+  const how = installed ? 'node bin/siamstream.js (dist)' : 'node --import tsx/esm src/cli/main.ts';
   console.log(
     `\nwhole CLI process, ${how} (node start, wasm init, model load, decode, classify): ${cliMs.toFixed(0)} ms = ${(10000 / cliMs).toFixed(1)}× real time`,
   );

@@ -1,19 +1,22 @@
 /**
  * Cost of the correlation-filter head per frame, in JS (fft.js): spectra of C channels,
- * response, sub-cell peak, PSR, and a template update, for the grid sizes the presets use.
+ * response, sub-cell peak, PSR, and a template update, for the grid sizes the presets use; the
+ * default's 32 + 88 channels both as one 120-channel grid (the stride-16 block resampled onto the
+ * stride-8 grid, as until 2026-11-30) and as the fine + coarse grids it uses now (spectral-grid.ts).
  *
- *   npx tsx bench/correlation-filter.ts [--json out.json]
+ *   node --import tsx/esm bench/correlation-filter.ts [--json out.json]
  */
 import { writeFileSync } from 'node:fs';
 import { CorrelationFilter } from '../src/track/correlation-filter.js';
 import { cosineWindow, gaussianLabel } from '../src/track/grid-maps.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe } from '../src/track/response.js';
 import { Fft2d, nextPowerOfTwo } from '../src/track/fft2d.js';
+import type { ChannelBlocks } from '../src/track/spectral-grid.js';
 
 interface Row {
   cells: number;
   fft: number;
-  channels: number;
+  channels: string;
   spectraMs: number;
   responseMs: number;
   peakMs: number;
@@ -29,15 +32,17 @@ function time(fn: () => void, reps: number): number {
 }
 
 const rows: Row[] = [];
-for (const [cells, channels] of [
-  [16, 32],
-  [24, 32],
-  [32, 32],
-  [24, 120],
-]) {
+for (const [cells, blocks] of [
+  [16, { fine: 32, coarse: 0 }],
+  [24, { fine: 32, coarse: 0 }],
+  [32, { fine: 32, coarse: 0 }],
+  [24, { fine: 120, coarse: 0 }],
+  [24, { fine: 32, coarse: 88 }],
+] as Array<[number, ChannelBlocks]>) {
   const n = nextPowerOfTwo(cells);
-  const cf = new CorrelationFilter(n, channels, 0.01);
-  const feats = Float32Array.from({ length: cells * cells * channels }, () => Math.random());
+  const cf = new CorrelationFilter(n, blocks, 0.01);
+  const channels = blocks.coarse ? `${blocks.fine}+${blocks.coarse}/2` : String(blocks.fine);
+  const feats = Float32Array.from({ length: cells * cells * cf.grid.packed }, () => Math.random());
   const win = cosineWindow(cells);
   const xf = cf.allocSpectra();
   const y = new Float64Array(n * n);
@@ -71,11 +76,11 @@ for (const [cells, channels] of [
   });
 }
 
-console.log('cells  fft  ch   spectra ms  response ms  peak ms  train ms  one 2-D FFT µs  per scale ms');
+console.log('cells  fft  ch        spectra ms  response ms  peak ms  train ms  one 2-D FFT µs  per scale ms');
 for (const r of rows) {
   const perScale = r.spectraMs + r.responseMs + r.peakMs;
   console.log(
-    `${String(r.cells).padStart(5)} ${String(r.fft).padStart(4)} ${String(r.channels).padStart(4)} ${r.spectraMs.toFixed(3).padStart(11)} ${r.responseMs.toFixed(3).padStart(12)} ${r.peakMs.toFixed(3).padStart(8)} ${r.trainMs.toFixed(3).padStart(9)} ${r.fft2dUs.toFixed(1).padStart(15)} ${perScale.toFixed(3).padStart(13)}`,
+    `${String(r.cells).padStart(5)} ${String(r.fft).padStart(4)} ${r.channels.padStart(9)} ${r.spectraMs.toFixed(3).padStart(11)} ${r.responseMs.toFixed(3).padStart(12)} ${r.peakMs.toFixed(3).padStart(8)} ${r.trainMs.toFixed(3).padStart(9)} ${r.fft2dUs.toFixed(1).padStart(15)} ${perScale.toFixed(3).padStart(13)}`,
   );
 }
 const json = process.argv.indexOf('--json');

@@ -5,7 +5,7 @@
  * (decode + RGB conversion, the exact pixel work `decode()` asks of ffmpeg, without Node).
  * Machines are shared: read the ratio to the ceiling, not the absolute figures.
  *
- *   npx tsx bench/decode.ts [--json out.json] [--file video.mp4] [--runs 3] [--packaged]
+ *   node --import tsx/esm bench/decode.ts [--json out.json] [--file video.mp4] [--runs 3] [--packaged]
  *
  * `--packaged` adds rows for the static 2018 ffmpeg of @ffmpeg-installer (no `showinfo=checksum=0`).
  */

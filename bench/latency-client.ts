@@ -3,7 +3,7 @@
  * a client inside the server's process shares its event loop), or imported for
  * `--in-process-client`.
  *
- *   node --import tsx bench/latency-client.ts <ws-url> <warm-up ms> <seconds>
+ *   node --import tsx/esm bench/latency-client.ts <ws-url> <warm-up ms> <seconds>
  *
  * Prints one JSON line `{ track: number[], frame: number[] }`: decoded → received, in ms, from the
  * server's wall-clock `decodedAt` stamps (performance.timeOrigin + now(), comparable across

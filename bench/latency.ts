@@ -4,7 +4,7 @@
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
  * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
  *
- *   npx tsx bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--threads 1] [--engine auto] [--preset fast|default] [--in-process-client]
+ *   node --import tsx/esm bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--threads 1] [--engine auto] [--preset fast|default] [--in-process-client]
  *                                [--preview-side px] [--preview-fps n] [--json out.json]
  */
 import { spawn } from 'node:child_process';
@@ -126,7 +126,7 @@ if (inProcessClient) {
 } else {
   const client = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(here, 'latency-client.ts'), url, String(WARMUP_MS), String(seconds)],
+    ['--import', 'tsx/esm', path.join(here, 'latency-client.ts'), url, String(WARMUP_MS), String(seconds)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';

@@ -6,7 +6,7 @@
  * in-process here (the server's default is a worker thread) so that its tensors, heap and RSS are
  * this process's and can be read.
  *
- *   npx tsx bench/soak.ts [--frames 20000] [--preset fast|default] [--json out.json]
+ *   node --import tsx/esm bench/soak.ts [--frames 20000] [--preset fast|default] [--json out.json]
  *
  * The source is samples/tracking/video.mp4 decoded as fast as the tracker takes it (`latest`, no
  * `-re`), so 20,000 frames take minutes, not the 11 of real time.

@@ -1,7 +1,7 @@
 /**
  * Tracker benchmark: our tracker against OpenCV's CSRT on the same sequences, in the same run.
  *
- *   npx tsx bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--engine …] [--preset …]
+ *   node --import tsx/esm bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--engine …] [--preset …]
  *
  * Runs the OTB evaluation of src/eval on DIR (default ../shared/data/tracking) and
  * `/usr/bin/python3 ../shared/tools/opencv_peers.py --trackers CSRT` on the same sequences,

@@ -12,7 +12,7 @@ import { initBackend } from '../backend/backend.js';
 import { spawnWorker } from '../util/spawn-worker.js';
 import { WorkerRpc } from '../util/worker-rpc.js';
 import { cropPatchesTf, type Region } from './crop.js';
-import { FEATURE_CHANNELS, Trunk, type FeatureBatch } from './embedding.js';
+import { packedChannels, Trunk, type FeatureBatch } from './embedding.js';
 import { OnnxTrunk } from './onnx-trunk.js';
 import type { ResolvedEngine } from '../backend/engine.js';
 import type { FeatureLayer } from './params.js';
@@ -21,6 +21,7 @@ import type { WorkerMessage, WorkerReply } from './trunk-worker.js';
 
 /** Runs the trunk on patches. */
 export interface Embedder {
+  /** Channels of the packed feature maps (embedding.ts). */
   readonly channels: number;
   /** Feature maps of `count` square patches of `size` px (RGB float 0…255, NHWC). */
   embed(pixels: Float32Array, count: number, size: number): Promise<FeatureBatch>;
@@ -102,7 +103,7 @@ export async function createWorkerEmbedder(config: EmbedderConfig, count: number
     await Promise.all(workers.map((w) => w.terminate()));
     throw e;
   }
-  const channels = FEATURE_CHANNELS[config.layer];
+  const channels = packedChannels(config.layer);
   return {
     channels,
     async embed(pixels, n, size) {

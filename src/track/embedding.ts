@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { loadGraphModelFromFile, resolvePackageFile } from '../backend/model-io.js';
 import type { FeatureLayer } from './params.js';
+import type { ChannelBlocks } from './spectral-grid.js';
 
 /** The trunk's input and feature nodes. */
 export const TRUNK_NODES = {
@@ -21,22 +22,28 @@ export const TRUNK_NODES = {
   stride16: 'tower_0/MobilenetV3/expanded_conv_11/add',
 } as const;
 
-/** Feature channels per layer choice. */
-export const FEATURE_CHANNELS: Record<FeatureLayer, number> = { stride8: 32, stride16: 88, both: 120 };
-
-/** Channel counts of the layer blocks, in order (each block is normalised on its own). */
-export const FEATURE_BLOCKS: Record<FeatureLayer, number[]> = {
-  stride8: [32],
-  stride16: [88],
-  both: [32, 88],
+/**
+ * The filter's channel blocks per layer choice (each block is normalised on its own): `both` is
+ * the stride-8 block on the fine grid and the stride-16 block on the coarse one (spectral-grid.ts).
+ */
+export const FEATURE_BLOCKS: Record<FeatureLayer, ChannelBlocks> = {
+  stride8: { fine: 32, coarse: 0 },
+  stride16: { fine: 88, coarse: 0 },
+  both: { fine: 32, coarse: 88 },
 };
+
+/** Channels of the trunk's packed output per layer choice: `both` = 32 + 88/4 (spectral-grid.ts). */
+export function packedChannels(layer: FeatureLayer): number {
+  const { fine, coarse } = FEATURE_BLOCKS[layer];
+  return fine + coarse / 4;
+}
 
 /** The stride (input pixels per feature cell) of the features handed to the filter. */
 export function featureStride(layer: FeatureLayer): number {
   return layer === 'stride16' ? 16 : 8;
 }
 
-/** Feature maps of a batch of patches: count × side × side × channels, HWC per patch. */
+/** Feature maps of a batch of patches: count × side × side × channels, HWC per patch (packed: spectral-grid.ts). */
 export interface FeatureBatch {
   data: Float32Array;
   count: number;
@@ -65,8 +72,9 @@ export class Trunk {
     return new Trunk(await loadTrunkModel(modelPath), layer);
   }
 
+  /** Channels of the packed output. */
   get channels(): number {
-    return FEATURE_CHANNELS[this.layer];
+    return packedChannels(this.layer);
   }
 
   /** Embeds patches given as a tensor (not disposed: the caller owns it). */
@@ -98,9 +106,8 @@ export class Trunk {
       TRUNK_NODES.stride8,
       TRUNK_NODES.stride16,
     ]) as tf.Tensor4D[];
-    // Stride-16 cells resampled onto the stride-8 grid (half-pixel centres align the two grids).
-    const up = tf.image.resizeBilinear(s16, [s8.shape[1], s8.shape[2]], false, true);
-    return tf.concat([s8, up], 3);
+    // The stride-16 map packed onto the stride-8 grid, losslessly (spectral-grid.ts unpacks it).
+    return tf.concat([s8, tf.depthToSpace(s16, 2)], 3);
   }
 
   dispose(): void {

@@ -6,10 +6,10 @@
  */
 import type { OnnxGraphBuilder } from '../backend/onnx/graph.js';
 import { OnnxRunner } from '../backend/onnx/runner.js';
-import { defaultTrunkPath, FEATURE_CHANNELS, TRUNK_NODES, type FeatureBatch } from './embedding.js';
+import { defaultTrunkPath, packedChannels, TRUNK_NODES, type FeatureBatch } from './embedding.js';
 import type { FeatureLayer } from './params.js';
 
-/** Builds the ONNX trunk for `layer` (the stride-16 map resampled onto the stride-8 grid for `both`). */
+/** Builds the ONNX trunk for `layer` (for `both`, the stride-16 map packed beside the stride-8 one: spectral-grid.ts). */
 export function buildOnnxTrunk(g: OnnxGraphBuilder, layer: FeatureLayer): Uint8Array {
   if (layer !== 'both') {
     g.output(g.convert(layer === 'stride8' ? TRUNK_NODES.stride8 : TRUNK_NODES.stride16), 'features');
@@ -17,25 +17,9 @@ export function buildOnnxTrunk(g: OnnxGraphBuilder, layer: FeatureLayer): Uint8A
   }
   const s8 = g.convert(TRUNK_NODES.stride8);
   const s16 = g.convert(TRUNK_NODES.stride16);
-  // sizes = [N, C16] of the stride-16 map and [H, W] of the stride-8 map (tfjs: half-pixel bilinear).
-  const slice = (shape: string, from: number, to: number, base: string): string =>
-    g.node(
-      'Slice',
-      [
-        shape,
-        g.initializer(`${base}/starts`, [1], [from], 'int64'),
-        g.initializer(`${base}/ends`, [1], [to], 'int64'),
-      ],
-      base,
-    );
-  const nc = slice(g.node('Shape', [s16], 's16/shape'), 0, 2, 's16/nc');
-  const hw = slice(g.node('Shape', [s8], 's8/shape'), 2, 4, 's8/hw');
-  const sizes = g.node('Concat', [nc, hw], 'resize/sizes', { axis: 0 });
-  const up = g.node('Resize', [s16, '', '', sizes], 's16/up', {
-    mode: 'linear',
-    coordinate_transformation_mode: 'half_pixel',
-  });
-  g.output(g.node('Concat', [s8, up], 'both', { axis: 1 }), 'features');
+  // The stride-16 map packed onto the stride-8 grid, as the tfjs trunk does (DCR = tf.depthToSpace).
+  const packed = g.node('DepthToSpace', [s16], 's16/packed', { blocksize: 2, mode: 'DCR' });
+  g.output(g.node('Concat', [s8, packed], 'both', { axis: 1 }), 'features');
   return g.encode();
 }
 
@@ -51,14 +35,15 @@ export class OnnxTrunk {
     const recipe = {
       modelPath,
       input: TRUNK_NODES.input,
-      name: `trunk-${layer}`,
+      name: layer === 'both' ? 'trunk-both-packed' : `trunk-${layer}`,
       build: (g: OnnxGraphBuilder) => buildOnnxTrunk(g, layer),
     };
     return new OnnxTrunk(await OnnxRunner.open(recipe, threads), layer);
   }
 
+  /** Channels of the packed output. */
   get channels(): number {
-    return FEATURE_CHANNELS[this.layer];
+    return packedChannels(this.layer);
   }
 
   /** Embeds `count` square patches of `size` pixels (RGB float, NHWC). */

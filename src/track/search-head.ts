@@ -6,12 +6,13 @@
  * correlates its cropped template with a larger search region). Buffers are allocated once per
  * grid size.
  */
-import { CorrelationFilter, crossSpectrum, spectraOf } from './correlation-filter.js';
+import type { CorrelationFilter } from './correlation-filter.js';
 import { circularDistance, cosineWindow, gaussianLabel } from './grid-maps.js';
 import type { FeatureBatch } from './embedding.js';
-import { Fft2d, nextPowerOfTwo } from './fft2d.js';
+import { nextPowerOfTwo } from './fft2d.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe, type Peak } from './response.js';
 import type { FeatureNorm } from './params.js';
+import { SpectralGrid } from './spectral-grid.js';
 
 /** What one scale's response says: signed displacement in cells from the crop centre, peak, PSR. */
 export interface ScaleReading {
@@ -24,7 +25,7 @@ export interface ScaleReading {
 
 /** Buffers for the widened search on an M×M grid. */
 interface WideGrid {
-  fft: Fft2d;
+  grid: SpectralGrid;
   filter: Float64Array[];
   search: Float64Array[];
   spectrum: Float64Array;
@@ -55,7 +56,6 @@ export class SearchHead {
     readonly cells: number,
     maxScales: number,
     private readonly upsample: number,
-    private readonly blocks: readonly number[],
     private readonly norm: FeatureNorm,
   ) {
     this.gains = new Float64Array(cf.channels).fill(1);
@@ -76,20 +76,21 @@ export class SearchHead {
   }
 
   /**
-   * Gains that bring each block of channels of `features` (f×f×C) to unit mean energy per cell,
-   * so that λ means the same for every target and layer.
+   * Gains that bring each block of channels of packed `features` (f×f cells, spectral-grid.ts) to
+   * unit mean energy per cell of its own grid, so that λ means the same for every target and layer.
    */
   private blockGains(features: Float32Array, out: Float64Array): Float64Array {
-    const c = this.cf.channels;
-    const cells = features.length / c;
-    let start = 0;
-    for (const size of this.blocks) {
-      let energy = 0;
+    const { fine, coarse, packed } = this.cf.grid;
+    const cells = features.length / packed;
+    const energy = (from: number, to: number): number => {
+      let e = 0;
       for (let p = 0; p < cells; p++)
-        for (let l = start; l < start + size; l++) energy += features[p * c + l] * features[p * c + l];
-      out.fill(1 / Math.sqrt(energy / cells + 1e-12), start, start + size);
-      start += size;
-    }
+        for (let l = from; l < to; l++) e += features[p * packed + l] * features[p * packed + l];
+      return e;
+    };
+    out.fill(1 / Math.sqrt(energy(0, fine) / cells + 1e-12), 0, fine);
+    // The coarse block has a quarter of the cells, each spread over four packed cells.
+    if (coarse > 0) out.fill(1 / Math.sqrt(energy(fine, packed) / (cells / 4) + 1e-12), fine, fine + coarse);
     return out;
   }
 
@@ -169,13 +170,13 @@ export class SearchHead {
     const g = this.wideGrid(m);
     const n = this.cf.n;
     if (!g.valid) {
-      this.cf.spectraOnGrid(g.fft, Math.round(this.cells / 2 - n / 2), g.filter);
+      this.cf.spectraOnGrid(g.grid, Math.round(this.cells / 2 - n / 2), g.filter);
       g.valid = true;
     }
     const z = this.features(batch, 0);
-    spectraOf(g.fft, z, f, batch.channels, null, this.gainsFor(z), g.search);
-    crossSpectrum(g.filter, g.search, m, g.spectrum);
-    g.fft.inverseReal(g.spectrum, g.resp);
+    g.grid.spectra(z, f, null, this.gainsFor(z), g.search);
+    g.grid.cross(g.filter, g.search, g.spectrum);
+    g.grid.fft.inverseReal(g.spectrum, g.resp);
     const coarse = coarsePeak(g.resp, m, 0);
     const peak = g.refiner.refine(g.spectrum, coarse);
     const psr = peakToSidelobe(g.resp, m, coarse, PSR_EXCLUDE_CELLS);
@@ -193,13 +194,12 @@ export class SearchHead {
   private wideGrid(m: number): WideGrid {
     let g = this.wide.get(m);
     if (!g) {
-      const fft = new Fft2d(m);
-      const alloc = (): Float64Array[] =>
-        Array.from({ length: this.cf.pairs }, () => new Float64Array(2 * m * m));
+      const { fine, coarse } = this.cf.grid;
+      const grid = new SpectralGrid(m, { fine, coarse });
       g = {
-        fft,
-        filter: alloc(),
-        search: alloc(),
+        grid,
+        filter: grid.alloc(),
+        search: grid.alloc(),
         spectrum: new Float64Array(2 * m * m),
         resp: new Float64Array(m * m),
         refiner: new PeakRefiner(m, this.upsample),

@@ -56,19 +56,12 @@ export class Searcher {
     this.cells = o.inputSize / this.stride;
     const cf = new CorrelationFilter(
       nextPowerOfTwo(this.cells),
-      embedder.channels,
+      FEATURE_BLOCKS[o.features],
       o.lambda,
       o.templateUpdate,
     );
     const maxCandidates = o.scaleCount;
-    this.head = new SearchHead(
-      cf,
-      this.cells,
-      maxCandidates,
-      o.responseUpsample,
-      FEATURE_BLOCKS[o.features],
-      o.featureNorm,
-    );
+    this.head = new SearchHead(cf, this.cells, maxCandidates, o.responseUpsample, o.featureNorm);
     this.scales = scaleCandidates(o.scaleCount, o.scaleStep);
     this.maskBuffer = new Float64Array(this.cells * this.cells);
     this.pixels = new Float32Array(maxCandidates * o.inputSize * o.inputSize * 3);

@@ -1,39 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Fft2d, nextPowerOfTwo } from '../../src/track/fft2d.js';
-import { CorrelationFilter, spectraOf } from '../../src/track/correlation-filter.js';
+import { CorrelationFilter } from '../../src/track/correlation-filter.js';
 import { gaussianLabel } from '../../src/track/grid-maps.js';
 import { coarsePeak, PeakRefiner, peakToSidelobe } from '../../src/track/response.js';
-import { mulberry32 } from '../../src/util/prng.js';
-
-/** Deterministic pseudo-random numbers in [-0.5, 0.5). */
-function rng(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => next() - 0.5;
-}
-
-/** Naive 2-D DFT of a complex N×N map. */
-function naiveDft(re: number[], im: number[], n: number): [number[], number[]] {
-  const outRe: number[] = [];
-  const outIm: number[] = [];
-  for (let ky = 0; ky < n; ky++) {
-    for (let kx = 0; kx < n; kx++) {
-      let sr = 0;
-      let si = 0;
-      for (let y = 0; y < n; y++) {
-        for (let x = 0; x < n; x++) {
-          const a = (-2 * Math.PI * (ky * y + kx * x)) / n;
-          const c = Math.cos(a);
-          const s = Math.sin(a);
-          sr += re[y * n + x] * c - im[y * n + x] * s;
-          si += re[y * n + x] * s + im[y * n + x] * c;
-        }
-      }
-      outRe.push(sr);
-      outIm.push(si);
-    }
-  }
-  return [outRe, outIm];
-}
+import { naiveDft, randomFeatures, rng } from '../helpers/spectra.js';
 
 /** Solves A·x = b by Gaussian elimination with partial pivoting (A is m×m, row-major). */
 function solve(a: number[][], b: number[]): number[] {
@@ -50,12 +20,6 @@ function solve(a: number[][], b: number[]): number[] {
     }
   }
   return M.map((row, i) => row[m] / row[i]);
-}
-
-/** Features f×f×C (HWC) filled with random numbers. */
-function randomFeatures(f: number, c: number, seed: number): Float32Array {
-  const r = rng(seed);
-  return Float32Array.from({ length: f * f * c }, () => r());
 }
 
 describe('Fft2d', () => {
@@ -228,7 +192,7 @@ describe('CorrelationFilter (CFNet closed form)', () => {
         }
       }
       const zf = cf.allocSpectra();
-      spectraOf(cf.fft, z, n, c, null, 1, zf);
+      cf.spectra(z, n, null, 1, zf);
       const rf = new Float64Array(2 * n * n);
       cf.responseSpectrum(zf, rf);
       const r = new Float64Array(n * n);

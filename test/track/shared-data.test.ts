@@ -13,7 +13,7 @@ import { SHARED_DATA, hasSharedData, noteSharedDataSkip } from '../helpers/share
 noteSharedDataSkip('tracker accuracy on Couple');
 
 describe.runIf(hasSharedData)('tracker on shared data', () => {
-  it('Couple (OTB, 140 frames): success AUC ≥ 0.6 and P@20 ≥ 0.9 (measured 0.738 / 0.993)', async () => {
+  it('Couple (OTB, 140 frames): success AUC ≥ 0.6 and P@20 ≥ 0.9', async () => {
     const dir = path.join(SHARED_DATA, 'tracking/Couple');
     const gt = parseGroundTruth(readFileSync(path.join(dir, 'groundtruth.txt'), 'utf8'));
     const frames = await lastValueFrom(decode(path.join(dir, 'video.mp4')).pipe(toArray()));
