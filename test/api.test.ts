@@ -22,6 +22,7 @@ describe('public API', () => {
       'classifyClips',
       'createClipClassifier',
       'createFrameDemand',
+      'createMultiTracker',
       'createTracker',
       'decode',
       'decodeFrameMessage',
@@ -41,6 +42,7 @@ describe('public API', () => {
       'serve',
       'successAuc',
       'track',
+      'trackMany',
       'trainClassifier',
       'writeGroundTruth',
     ]);
@@ -54,6 +56,20 @@ describe('public API', () => {
     expectTypeOf(api.track).toEqualTypeOf<
       (initialBox: api.Box, options?: api.TrackOptions) => OperatorFunction<api.Frame, api.TrackResult>
     >();
+    // Several targets: the same options, one trunk call a frame for all of them.
+    expectTypeOf(api.createMultiTracker).toEqualTypeOf<
+      (options?: api.TrackerOptions) => Promise<api.MultiTracker>
+    >();
+    expectTypeOf(api.trackMany).toEqualTypeOf<
+      (
+        starts: readonly api.TargetStart[],
+        options?: api.TrackManyOptions,
+      ) => OperatorFunction<api.Frame, api.MultiTrackResult>
+    >();
+    expectTypeOf<api.MultiTracker['add']>().toEqualTypeOf<
+      (frame: api.Frame, box: api.Box, id?: number) => Promise<api.TargetResult>
+    >();
+    expectTypeOf<api.TargetResult>().toMatchTypeOf<api.TrackResult & { id: number }>();
     expectTypeOf<api.Tracker['init']>().toEqualTypeOf<
       (frame: api.Frame, box: api.Box) => Promise<api.TrackResult>
     >();

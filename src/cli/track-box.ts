@@ -1,10 +1,13 @@
 /**
- * The initial box of `siamstream track`: parsed from `--box x,y,w,h` or taken from the first
- * valid line of a ground-truth file (`--box-from`), then checked against the first frame.
- * Every failure is `ERR_BAD_BOX` with a hint saying what a good box looks like.
+ * The targets of `siamstream track`: boxes parsed from `--box x,y,w,h` (repeatable: ids 1, 2, …),
+ * from a `--boxes` CSV (frame, id, x, y, w, h: targets may start later), or the first valid line
+ * of a ground-truth file (`--box-from`); each checked against the frame it starts on. Every
+ * failure is `ERR_BAD_BOX` with a hint saying what a good box looks like.
  */
+import { readFile } from 'node:fs/promises';
 import { SiamError } from '../errors.js';
 import { firstValidBox, parseBoxNumber, readGroundTruth, splitBoxFields } from '../eval/groundtruth.js';
+import type { TargetStart } from '../track/index.js';
 import type { Box } from '../types.js';
 
 const FORMAT_HINT = 'Give --box x,y,w,h in pixels (top-left corner, 0-based), e.g. --box 120,80,40,60.';
@@ -68,4 +71,72 @@ export async function initialBox(opts: { box?: string; boxFrom?: string }): Prom
     return box;
   }
   throw badBox('No initial box: give --box x,y,w,h or --box-from groundtruth.txt.');
+}
+
+const BOXES_HINT =
+  'Each line of a --boxes file is frame,id,x,y,w,h: a 0-based frame index, an id (a positive integer, once per file) and the box in pixels; a header line and # comments are skipped.';
+
+/**
+ * Parses a `--boxes` file: lines `frame,id,x,y,w,h` (commas, spaces or tabs), an optional header
+ * line, blank lines and `#` comments skipped; `ERR_BAD_BOX` naming the line otherwise.
+ */
+export function parseBoxesCsv(text: string, file: string): TargetStart[] {
+  const starts: TargetStart[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const fields = splitBoxFields(line);
+    if (starts.length === 0 && i === lines.findIndex((l) => l.trim()) && !/^[-+]?[\d.]/.test(fields[0]))
+      return; // header
+    const where = `${file} line ${i + 1}`;
+    if (fields.length !== 6)
+      throw badBox(`Expected 6 fields frame,id,x,y,w,h on ${where}, got "${line}".`, BOXES_HINT);
+    const [frameIndex, id] = fields.slice(0, 2).map(Number);
+    if (!Number.isInteger(frameIndex) || frameIndex < 0 || !Number.isInteger(id) || id < 1) {
+      throw badBox(
+        `Expected a frame index ≥ 0 and an id ≥ 1 (integers) on ${where}, got "${line}".`,
+        BOXES_HINT,
+      );
+    }
+    if (starts.some((s) => s.id === id))
+      throw badBox(`Target id ${id} appears twice (${where}).`, BOXES_HINT);
+    const [x, y, width, height] = fields.slice(2).map(parseBoxNumber);
+    const box = { x, y, width, height };
+    checkBoxShape(box, where);
+    starts.push({ box, id, frameIndex });
+  });
+  if (starts.length === 0) throw badBox(`${file} holds no target.`, BOXES_HINT);
+  return starts;
+}
+
+/** The targets from `--box` (one or more: ids 1, 2, …), `--boxes` or `--box-from`; exactly one kind must be given. */
+export async function targetStarts(opts: {
+  box?: string[];
+  boxes?: string;
+  boxFrom?: string;
+}): Promise<TargetStart[]> {
+  const boxes = opts.box ?? [];
+  const kinds = [boxes.length > 0, opts.boxes !== undefined, opts.boxFrom !== undefined].filter(
+    Boolean,
+  ).length;
+  if (kinds > 1) throw badBox('Give one of --box (repeatable), --boxes or --box-from.');
+  if (opts.boxes !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(opts.boxes, 'utf8');
+    } catch (cause) {
+      throw new SiamError(
+        'ERR_BAD_BOX',
+        `Cannot read the --boxes file ${opts.boxes}: ${(cause as Error).message}.`,
+        {
+          cause,
+          hint: BOXES_HINT,
+        },
+      );
+    }
+    return parseBoxesCsv(text, opts.boxes);
+  }
+  if (boxes.length > 0) return boxes.map((b, i) => ({ box: parseBoxArg(b), id: i + 1 }));
+  return [{ box: await initialBox({ boxFrom: opts.boxFrom }), id: 1 }];
 }

@@ -1,9 +1,12 @@
 /**
- * `siamstream track <source> --box x,y,w,h | --box-from groundtruth.txt [--out results.csv|.jsonl|.txt]
- * [--annotate out.mp4] [--backend …] [--preset …]`: follows one object through a file, a camera
- * (`/dev/videoN`) or a network stream (decoded in `latest` mode: stale frames are dropped).
+ * `siamstream track <source> --box x,y,w,h [--box …] | --boxes targets.csv | --box-from groundtruth.txt
+ * [--out results.csv|.jsonl|.txt|.mot.txt] [--format …] [--annotate out.mp4] [--backend …] [--preset …]`:
+ * follows one or more objects through a file, a camera (`/dev/videoN`) or a network stream
+ * (decoded in `latest` mode: stale frames are dropped), all targets' crops through the trunk in
+ * one call a frame (src/track/multi-tracker.ts).
  *
- * Each result is written as soon as it is known (JSONL on stdout without `--out`). Ctrl-C
+ * Each frame's results are written as soon as they are known, one row per target with its id
+ * (JSONL on stdout without `--out`). Ctrl-C
  * (SIGINT) or SIGTERM stops decoding (the decoder's teardown kills its ffmpeg), finishes the
  * annotated video so it stays playable, closes the results file and exits with 130 (143).
  */
@@ -13,19 +16,21 @@ import { tap, type Subscription } from 'rxjs';
 import { createFrameDemand, decode, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
 import { SiamError } from '../errors.js';
-import type { Tracker, TrackerOptions } from '../track/index.js';
-import { track } from '../track/operator.js';
-import type { Frame, TrackResult } from '../types.js';
-import { drawResult } from './annotate/draw.js';
+import type { MultiTracker, MultiTrackResult, TrackerOptions } from '../track/index.js';
+import { trackMany } from '../track/operator.js';
+import type { Frame } from '../types.js';
+import { drawTargets } from './annotate/draw.js';
 import { checkOutputs } from './output-path.js';
 import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
-import { openResultSink, type ResultSink } from './outputs.js';
+import { formatFromPath, openResultSink, type ResultSink } from './outputs.js';
 import { createProgress } from './progress.js';
-import { checkBoxInFrame, initialBox } from './track-box.js';
+import { checkBoxInFrame, targetStarts } from './track-box.js';
 
 interface TrackCliOptions {
-  box?: string;
+  box?: string[];
+  boxes?: string;
   boxFrom?: string;
+  format?: string;
   strict?: boolean;
   out?: string;
   annotate?: string;
@@ -40,12 +45,24 @@ const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, S
 export function registerTrack(program: Command): void {
   program
     .command('track')
-    .description('track one object through a video file, camera (/dev/videoN) or network stream')
+    .description('track one or more objects through a video file, camera (/dev/videoN) or network stream')
     .argument('<source>', 'video file, /dev/videoN, or an rtsp/http(s)/udp URL')
-    .option('--box <x,y,w,h>', 'initial box in pixels (top-left corner, 0-based)')
+    .option(
+      '--box <x,y,w,h>',
+      'a target on the first frame, in pixels (top-left corner, 0-based); repeat for more (ids 1, 2, …)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--boxes <file.csv>',
+      'targets from a file of frame,id,x,y,w,h lines (0-based frames: targets may start later)',
+    )
     .option('--box-from <file>', 'take the initial box from the first valid line of a groundtruth.txt')
-    .option('--out <file>', 'results file: .csv, .jsonl or .txt (OTB x,y,w,h); default: JSONL on stdout')
-    .option('--annotate <file.mp4>', 'write a video with the box, the score and the lost state drawn')
+    .option(
+      '--out <file>',
+      'results file: .csv, .jsonl, .txt (OTB x,y,w,h; one target) or .mot.txt (MOT Challenge); default: JSONL on stdout',
+    )
+    .option('--format <name>', 'results format regardless of the file name: csv, jsonl, txt, mot')
+    .option('--annotate <file.mp4>', 'write a video with the boxes, ids, scores and lost states drawn')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
     .option(
       '--engine <name>',
@@ -73,18 +90,33 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
       ...(opts.out ? [{ flag: '--out', file: opts.out }] : []),
       ...(opts.annotate ? [{ flag: '--annotate', file: opts.annotate }] : []),
     ],
-    [...(live || source === '-' ? [] : [source]), ...(opts.boxFrom ? [opts.boxFrom] : [])],
+    [
+      ...(live || source === '-' ? [] : [source]),
+      ...(opts.boxFrom ? [opts.boxFrom] : []),
+      ...(opts.boxes ? [opts.boxes] : []),
+    ],
   );
-  const box = await initialBox(opts);
+  const starts = await targetStarts(opts);
+  const format = opts.out
+    ? formatFromPath(opts.out, opts.format)
+    : opts.format && formatFromPath('', opts.format);
+  if (format === 'txt' && starts.length > 1) {
+    throw new SiamError('ERR_BAD_OPTION', `OTB .txt results hold one target; ${starts.length} were given.`, {
+      hint: 'Write .csv, .jsonl or .mot.txt (each row carries the target id), or track one target.',
+    });
+  }
+  const checkStarts = (width: number, height: number): void => {
+    for (const s of starts) checkBoxInFrame(s.box, width, height);
+  };
   // Files are probed first: a missing or unreadable file fails (ERR_SOURCE_NOT_FOUND,
   // ERR_PROBE_FAILED) before a results file is created or a model loaded.
   let info: VideoInfo | undefined = live || source === '-' ? undefined : await probeVideo(source);
-  if (info) checkBoxInFrame(box, info.width, info.height); // again on the first frame, for live sources
+  if (info) checkStarts(info.width, info.height); // again on the first frame, for live sources
   const demand = createFrameDemand({ maxInFlight: 2 });
   const ffmpegPath = opts.annotate ? resolveFfmpeg().path : undefined;
   // Last of what may throw before the try below: a progress bar started earlier would be left
   // drawn, with the terminal's cursor hidden.
-  const sink: ResultSink = openResultSink(opts.out);
+  const sink: ResultSink = openResultSink(opts.out, process.stdout, opts.format);
   const progress = createProgress({ label: 'track', total: info?.frameCount, unit: 'frames' });
   const frames$ = decode(source, {
     backpressure: live ? 'latest' : 'all',
@@ -95,19 +127,22 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     },
   });
   let encoder: VideoEncoder | undefined;
-  let tracker: Tracker | undefined;
+  let tracker: MultiTracker | undefined;
   let subscription: Subscription | undefined;
   let pending: Promise<unknown> = Promise.resolve();
   let stoppedBy: NodeJS.Signals | undefined;
   let failure: unknown;
   let initialised = false;
+  /** Frames whose results were written. */
+  let framesDone = 0;
   /** Frames handed to the tracker whose results have not come out yet (for --annotate), oldest first. */
   const awaiting: Frame[] = [];
 
-  const writeResult = async (result: TrackResult): Promise<void> => {
+  const writeResult = async (result: MultiTrackResult): Promise<void> => {
     const frame = awaiting.shift();
     if (stoppedBy) return;
-    sink.write(result);
+    for (const r of result.targets) sink.write(r);
+    framesDone++;
     if (opts.annotate && frame) {
       encoder ??= createVideoEncoder({
         ffmpegPath: ffmpegPath!,
@@ -117,7 +152,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
         fps: info?.fps ?? 0, // unknown: the encoder's default
       });
       const image = { width: frame.width, height: frame.height, data: new Uint8Array(frame.data) };
-      drawResult(image, result);
+      drawTargets(image, result.targets);
       await encoder.write(image.data);
     }
     progress.tick();
@@ -147,8 +182,8 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
 
   try {
     // Loaded on demand, so that other commands start without TensorFlow.js.
-    const { createTracker } = await import('../track/index.js');
-    tracker = await createTracker({
+    const { createMultiTracker } = await import('../track/index.js');
+    tracker = await createMultiTracker({
       backend: opts.backend,
       engine: opts.engine as TrackerOptions['engine'],
       preset: opts.preset,
@@ -160,13 +195,13 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
           .pipe(
             tap((frame: Frame) => {
               if (!initialised) {
-                checkBoxInFrame(box, frame.width, frame.height); // live sources: known only now
+                checkStarts(frame.width, frame.height); // live sources: known only now
                 initialised = true;
               }
               if (opts.annotate) awaiting.push(frame);
             }),
-            track(box, { tracker: tracker! }),
-            demand.mapAsync((result: TrackResult) => {
+            trackMany(starts, { tracker: tracker! }),
+            demand.mapAsync((result: MultiTrackResult) => {
               pending = writeResult(result);
               return pending;
             }),
@@ -197,9 +232,9 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     }
     await tracker?.dispose(); // after an update cut short by a signal has finished with the model
   }
-  report(sink, encoder, opts.annotate, stoppedBy);
+  report(sink, framesDone, encoder, opts.annotate, stoppedBy);
   if (failure) throw failure;
-  if (!stoppedBy) checkComplete(sink.rows, info, Boolean(opts.strict));
+  if (!stoppedBy) checkComplete(framesDone, info, Boolean(opts.strict));
   if (stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.exitCode = EXIT_ON_SIGNAL[stoppedBy];
 }
 
@@ -224,14 +259,17 @@ function checkComplete(read: number, info: VideoInfo | undefined, strict: boolea
 /** Says on stderr where the results and the annotated video went. */
 function report(
   sink: ResultSink,
+  frames: number,
   encoder: VideoEncoder | undefined,
   annotate: string | undefined,
   stoppedBy?: string,
 ): void {
   const lines: string[] = [];
   if (stoppedBy && stoppedBy !== 'SIGPIPE')
-    lines.push(`siamstream track: stopped by ${stoppedBy} after ${sink.rows} frames`);
-  lines.push(`siamstream track: ${sink.rows} results (${sink.format}) → ${sink.path ?? 'stdout'}`);
+    lines.push(`siamstream track: stopped by ${stoppedBy} after ${frames} frames`);
+  lines.push(
+    `siamstream track: ${sink.rows} results (${sink.format}, ${frames} frames) → ${sink.path ?? 'stdout'}`,
+  );
   if (annotate) {
     lines.push(
       encoder

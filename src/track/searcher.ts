@@ -7,11 +7,13 @@
  *   once the loss lasts, on every second lost frame one tile of a sweep over the whole frame
  *   (redetect.ts).
  * - Learning: the exemplar and the template updates, with the optional target mask.
+ *
+ * Each search is a {@link SearchPlan}: the crops to embed and how to read their features, so that
+ * the crops of several targets go through the trunk in one call (crop-embedder.ts).
  */
 import type { Frame } from '../types.js';
 import { CorrelationFilter } from './correlation-filter.js';
-import { cropPatchesJs, meanColour, type Region } from './crop.js';
-import type { Embedder } from './embedder.js';
+import type { Region } from './crop.js';
 import { FEATURE_BLOCKS, featureStride, type FeatureBatch } from './embedding.js';
 import { nextPowerOfTwo } from './fft2d.js';
 import type { ResolvedTrackerOptions } from './params.js';
@@ -20,11 +22,17 @@ import { interpolatedScale, pickScale } from './scale.js';
 import { SearchHead, type ScaleReading } from './search-head.js';
 import { scaleCandidates, targetMask, type SizeCandidate, type Target, type TargetState } from './target.js';
 
+/** Crops of one size to embed, and what their features say once embedded. */
+export interface SearchPlan<T> {
+  regions: Region[];
+  /** Side of the square crops fed to the trunk, pixels. */
+  size: number;
+  read(batch: FeatureBatch): T;
+}
+
 /** What one frame's search found: the chosen reading, where its crop was and how big its cells. */
 export interface Search {
   reading: ScaleReading;
-  cropMs: number;
-  t1: number;
   /** Centre of the chosen crop, pixels. */
   cx: number;
   cy: number;
@@ -41,16 +49,12 @@ export class Searcher {
   readonly head: SearchHead;
   private readonly stride: number;
   private readonly cells: number;
-  private readonly pixels: Float32Array;
   private readonly scales: SizeCandidate[];
   private readonly maskBuffer: Float64Array;
   private readonly sweep = new TileSweep();
   private lostSearch = 1;
 
-  constructor(
-    private readonly options: ResolvedTrackerOptions,
-    private readonly embedder: Embedder,
-  ) {
+  constructor(private readonly options: ResolvedTrackerOptions) {
     const o = options;
     this.stride = featureStride(o.features);
     this.cells = o.inputSize / this.stride;
@@ -64,22 +68,22 @@ export class Searcher {
     this.head = new SearchHead(cf, this.cells, maxCandidates, o.responseUpsample, o.featureNorm);
     this.scales = scaleCandidates(o.scaleCount, o.scaleStep);
     this.maskBuffer = new Float64Array(this.cells * this.cells);
-    this.pixels = new Float32Array(maxCandidates * o.inputSize * o.inputSize * 3);
   }
 
-  /** Learns the exemplar; returns its self-response and the timings. */
-  async learnFirst(
-    frame: Frame,
-    state: TargetState,
-  ): Promise<{ reading: ScaleReading; cropMs: number; t1: number }> {
+  /** Learns the exemplar (forgetting any earlier template); reads its self-response. */
+  planFirst(state: TargetState): SearchPlan<ScaleReading> {
     const t = state.t;
     const side = this.regionSide(t);
-    const { batch, cropMs } = await this.embed(frame, [{ cx: t.cx, cy: t.cy, side }], this.options.inputSize);
-    const t1 = performance.now();
-    this.head.cf.reset();
-    this.stopLostSearch();
-    const mask = this.mask(t, side, side, 0, 0);
-    return { reading: this.head.learnFirst(batch, this.labelSigma(t, side), mask), cropMs, t1 };
+    return {
+      regions: [{ cx: t.cx, cy: t.cy, side }],
+      size: this.options.inputSize,
+      read: (batch) => {
+        this.head.cf.reset();
+        this.stopLostSearch();
+        const mask = this.mask(t, side, side, 0, 0);
+        return this.head.learnFirst(batch, this.labelSigma(t, side), mask);
+      },
+    };
   }
 
   /** Template update from the chosen candidate of the last search (rate η). */
@@ -114,25 +118,6 @@ export class Searcher {
     return Math.max(this.options.searchAreaFactor * Math.sqrt(t.w * t.h), this.options.minRegionPx);
   }
 
-  private async embed(
-    frame: Frame,
-    regions: Region[],
-    size: number,
-  ): Promise<{ batch: FeatureBatch; cropMs: number }> {
-    const t0 = performance.now();
-    const mean = meanColour(frame);
-    if (this.options.crop === 'backend' && this.embedder.embedRegions) {
-      return { batch: await this.embedder.embedRegions(frame, regions, size, mean), cropMs: 0 };
-    }
-    const pixels =
-      size === this.options.inputSize && regions.length * size * size * 3 <= this.pixels.length
-        ? this.pixels
-        : new Float32Array(regions.length * size * size * 3);
-    cropPatchesJs(frame, regions, size, mean, pixels);
-    const cropMs = performance.now() - t0;
-    return { batch: await this.embedder.embed(pixels, regions.length, size), cropMs };
-  }
-
   /** The training mask for a target in a region of `sideX`×`sideY` px, or undefined when off. */
   private mask(t: Target, sideX: number, sideY: number, dy: number, dx: number): Float64Array | undefined {
     const o = this.options;
@@ -158,47 +143,35 @@ export class Searcher {
   }
 
   /** Tracking: the size candidates around the predicted centre, displacement-penalised. */
-  async searchNear(frame: Frame, state: TargetState, frameCount: number): Promise<Search> {
+  planNear(frame: Frame, state: TargetState, frameCount: number): SearchPlan<Search> {
     const o = this.options;
     const p = state.predict(frame.width, frame.height);
     const side = this.regionSide(state.t);
     const { sideX, sideY } = state.regionSides(side);
     const sizes = this.candidates(frameCount);
-    const got = await this.embed(
-      frame,
-      sizes.map((c) => ({ cx: p.cx, cy: p.cy, side: sideX * c.fx, sideY: sideY * c.fy })),
-      o.inputSize,
-    );
-    const t1 = performance.now();
-    const readings = this.head.search(got.batch, o.windowInfluence, o.searchWindow);
-    const peaks = readings.map((r) => r.value);
-    const best = pickScale(
-      peaks,
-      sizes.map((c) => c.fx),
-      o.scalePenalty,
-    );
-    let size = sizes[best];
-    if (o.scaleInterpolation && sizes === this.scales) {
-      const f = interpolatedScale(
-        peaks,
-        sizes.map((c) => c.fx),
-        best,
-      );
-      size = { fx: f, fy: f };
-    }
-    const cellX = ((sideX * sizes[best].fx) / o.inputSize) * this.stride;
-    const cellY = ((sideY * sizes[best].fy) / o.inputSize) * this.stride;
-    const learnSide = side * Math.sqrt(sizes[best].fx * sizes[best].fy);
     return {
-      reading: readings[best],
-      cropMs: got.cropMs,
-      t1,
-      cx: p.cx,
-      cy: p.cy,
-      cellX,
-      cellY,
-      size,
-      learnSide,
+      regions: sizes.map((c) => ({ cx: p.cx, cy: p.cy, side: sideX * c.fx, sideY: sideY * c.fy })),
+      size: o.inputSize,
+      read: (batch) => {
+        const readings = this.head.search(batch, o.windowInfluence, o.searchWindow);
+        const peaks = readings.map((r) => r.value);
+        const factors = sizes.map((c) => c.fx);
+        const best = pickScale(peaks, factors, o.scalePenalty);
+        let size = sizes[best];
+        if (o.scaleInterpolation && sizes === this.scales) {
+          const f = interpolatedScale(peaks, factors, best);
+          size = { fx: f, fy: f };
+        }
+        return {
+          reading: readings[best],
+          cx: p.cx,
+          cy: p.cy,
+          cellX: ((sideX * sizes[best].fx) / o.inputSize) * this.stride,
+          cellY: ((sideY * sizes[best].fy) / o.inputSize) * this.stride,
+          size,
+          learnSide: side * Math.sqrt(sizes[best].fx * sizes[best].fy),
+        };
+      },
     };
   }
 
@@ -207,7 +180,7 @@ export class Searcher {
    * alternating, once the loss has lasted `globalSearchAfterFrames`, with one tile of a sweep over
    * the whole frame (nearest first).
    */
-  async searchLost(frame: Frame, state: TargetState, lostFrames: number): Promise<Search> {
+  planLost(frame: Frame, state: TargetState, lostFrames: number): SearchPlan<Search> {
     const o = this.options;
     this.lostSearch = Math.min(o.maxLostSearch, this.lostSearch * o.lostSearchGrowth);
     const side = this.regionSide(state.t);
@@ -232,24 +205,17 @@ export class Searcher {
     }
     const size = Math.round((o.inputSize * grow) / 16) * 16;
     const scale = size / o.inputSize;
-    const got = await this.embed(
-      frame,
-      [{ cx: centre.cx, cy: centre.cy, side: sideX * scale, sideY: sideY * scale }],
-      size,
-    );
-    const t1 = performance.now();
-    const reading = this.head.searchWide(got.batch);
-    const cellX = (sideX / o.inputSize) * this.stride;
-    const cellY = (sideY / o.inputSize) * this.stride;
     return {
-      reading,
-      cropMs: got.cropMs,
-      t1,
-      ...centre,
-      cellX,
-      cellY,
-      size: { fx: 1, fy: 1 },
-      learnSide: side,
+      regions: [{ cx: centre.cx, cy: centre.cy, side: sideX * scale, sideY: sideY * scale }],
+      size,
+      read: (batch) => ({
+        reading: this.head.searchWide(batch),
+        ...centre,
+        cellX: (sideX / o.inputSize) * this.stride,
+        cellY: (sideY / o.inputSize) * this.stride,
+        size: { fx: 1, fy: 1 },
+        learnSide: side,
+      }),
     };
   }
 }

@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GREEN, RED, drawResult, drawText, strokeBox, type RgbImage } from '../../src/cli/annotate/draw.js';
+import {
+  GREEN,
+  RED,
+  drawResult,
+  drawTargets,
+  drawText,
+  idColour,
+  strokeBox,
+  type RgbImage,
+} from '../../src/cli/annotate/draw.js';
 import { createVideoEncoder } from '../../src/cli/annotate/encoder.js';
 import { probeVideo, resolveFfmpeg } from '../../src/decode/index.js';
 import type { TrackResult } from '../../src/types.js';
@@ -57,6 +66,28 @@ describe('drawing', () => {
     // The score bar (score 0.5, bar 40*s px from x = 2s) is coloured on its first half only.
     expect(pixel(lost, 10, 5)).toEqual([...RED]);
     expect(pixel(lost, 60, 5)).not.toEqual([...RED]);
+  });
+
+  it('draws several targets each in its id colour, labelled above the box, thin while lost', () => {
+    const img = image(320, 240);
+    const a = { ...result(false), id: 1, box: { x: 40, y: 60, width: 40, height: 30 } };
+    const b = { ...result(true), id: 2, box: { x: 200, y: 100, width: 40, height: 30 } };
+    drawTargets(img, [a, b]);
+    expect(idColour(1)).not.toEqual(idColour(2));
+    expect(pixel(img, 40, 75)).toEqual([...idColour(1)]);
+    expect(pixel(img, 41, 75)).toEqual([...idColour(1)]); // 2-px outline while tracked
+    expect(pixel(img, 200, 115)).toEqual([...idColour(2)]);
+    expect(pixel(img, 201, 115)).toEqual([0, 0, 0]); // 1 px while lost
+    // The label strip sits just above each box; the lost one's text is red.
+    const strip = (x0: number, y0: number, colour: readonly number[]): boolean => {
+      for (let y = y0 - 14; y < y0; y++)
+        for (let x = x0; x < x0 + 60; x++) if (pixel(img, x, y).join() === colour.join()) return true;
+      return false;
+    };
+    expect(strip(40, 60, idColour(1))).toBe(true);
+    expect(strip(200, 100, RED)).toBe(true);
+    // No single-target score panel in the corner.
+    expect(pixel(img, 10, 5)).toEqual([0, 0, 0]);
   });
 
   it('draws glyphs', () => {

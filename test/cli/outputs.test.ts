@@ -13,15 +13,22 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, formatFromPath, formatResult, openResultSink } from '../../src/cli/outputs.js';
 import { checkOutputs, partialPath } from '../../src/cli/output-path.js';
-import { parseBoxArg, checkBoxInFrame, initialBox } from '../../src/cli/track-box.js';
+import {
+  parseBoxArg,
+  checkBoxInFrame,
+  initialBox,
+  parseBoxesCsv,
+  targetStarts,
+} from '../../src/cli/track-box.js';
 import { isLiveSource } from '../../src/decode/source.js';
 import { SiamError } from '../../src/errors.js';
-import type { TrackResult } from '../../src/types.js';
+import type { TargetResult } from '../../src/track/index.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-outputs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const result = (i: number, lost = false): TrackResult => ({
+const result = (i: number, lost = false, id = 1): TargetResult => ({
+  id,
   frameIndex: i,
   timestampMs: i * 33.3333333,
   box: { x: 10.123, y: 20, width: 30.5, height: 40 },
@@ -36,15 +43,51 @@ describe('result writers', () => {
     expect(formatFromPath('a/b.CSV')).toBe('csv');
     expect(formatFromPath('x.jsonl')).toBe('jsonl');
     expect(formatFromPath('x.txt')).toBe('txt');
+    expect(formatFromPath('run/x.MOT.txt')).toBe('mot');
+    expect(formatFromPath('x.txt', 'mot')).toBe('mot');
     expect(() => formatFromPath('x.json')).toThrow(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
+    expect(() => formatFromPath('x.csv', 'xml')).toThrow(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
   });
 
   it('formats one line per result', () => {
-    expect(formatResult('csv', result(3, true))).toBe(
-      '3,99.9999999,10.12,20,30.5,40,0.8765,12.346,true\n'.replace('99.9999999', '100'),
-    );
+    expect(formatResult('csv', result(3, true, 2))).toBe('3,2,100,10.12,20,30.5,40,0.8765,12.346,true\n');
     expect(formatResult('txt', result(3))).toBe('10.12,20,30.5,40\n');
     expect(JSON.parse(formatResult('jsonl', result(3)))).toEqual(result(3));
+  });
+
+  it('writes the MOT Challenge format: 1-based frames, the id, the score, no row while lost', () => {
+    const line = formatResult('mot', result(0, false, 4));
+    expect(line).toBe('1,4,10.12,20,30.5,40,0.8765,-1,-1,-1\n');
+    // Parsed back as MOT tools read it: frame, id, box, confidence, then three -1s.
+    const [frame, id, x, y, w, h, conf, ...rest] = line.trim().split(',').map(Number);
+    expect({ frame, id, x, y, w, h, conf, rest }).toEqual({
+      frame: 1,
+      id: 4,
+      x: 10.12,
+      y: 20,
+      w: 30.5,
+      h: 40,
+      conf: 0.8765,
+      rest: [-1, -1, -1],
+    });
+    expect(formatResult('mot', result(5, true, 4))).toBe('');
+    const file = path.join(tmp, 'tracks.mot.txt');
+    const sink = openResultSink(file);
+    [result(0, false, 1), result(0, false, 2), result(1, true, 1), result(1, false, 2)].forEach((r) =>
+      sink.write(r),
+    );
+    sink.close();
+    expect(sink.format).toBe('mot');
+    expect(sink.rows).toBe(3);
+    const rows = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(',').map(Number));
+    expect(rows.map(([f, i]) => [f, i])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 2],
+    ]);
   });
 
   it.each(['csv', 'jsonl', 'txt'] as const)('writes %s rows to disk as they come (no buffering)', (ext) => {
@@ -108,6 +151,40 @@ describe('initial box', () => {
   it('needs exactly one of --box and --box-from', async () => {
     await expect(initialBox({})).rejects.toMatchObject({ code: 'ERR_BAD_BOX' });
     await expect(initialBox({ box: '1,2,3,4', boxFrom: 'x' })).rejects.toMatchObject({ code: 'ERR_BAD_BOX' });
+  });
+
+  it('takes several --box (ids 1, 2, …) or a --boxes file (frame, id, box), one kind at a time', async () => {
+    expect(await targetStarts({ box: ['1,2,3,4', '5 6 7 8'] })).toEqual([
+      { box: { x: 1, y: 2, width: 3, height: 4 }, id: 1 },
+      { box: { x: 5, y: 6, width: 7, height: 8 }, id: 2 },
+    ]);
+    const csv = 'frame,id,x,y,w,h\n0,3,1,2,3,4\n# a comment\n\n12, 9, 5, 6, 7, 8\n';
+    expect(parseBoxesCsv(csv, 'b.csv')).toEqual([
+      { box: { x: 1, y: 2, width: 3, height: 4 }, id: 3, frameIndex: 0 },
+      { box: { x: 5, y: 6, width: 7, height: 8 }, id: 9, frameIndex: 12 },
+    ]);
+    const file = path.join(tmp, 'boxes.csv');
+    writeFileSync(file, csv);
+    expect((await targetStarts({ boxes: file })).map((s) => s.id)).toEqual([3, 9]);
+    for (const bad of [
+      '0,1,1,2,3',
+      '0,0,1,2,3,4',
+      '-1,1,1,2,3,4',
+      '0,1,1,2,3,4\n3,1,1,2,3,4',
+      '0,1,1,2,0,4',
+      '# nothing',
+    ]) {
+      expect(() => parseBoxesCsv(bad, 'b.csv'), bad).toThrow(
+        expect.objectContaining({ code: 'ERR_BAD_BOX' }),
+      );
+    }
+    expect(() => parseBoxesCsv('0,1,1,2,3\n', 'b.csv')).toThrow(/b\.csv line 1/);
+    await expect(targetStarts({ box: ['1,2,3,4'], boxes: file })).rejects.toMatchObject({
+      code: 'ERR_BAD_BOX',
+    });
+    await expect(targetStarts({ boxes: path.join(tmp, 'none.csv') })).rejects.toMatchObject({
+      code: 'ERR_BAD_BOX',
+    });
   });
 
   it('tells live sources from files', () => {

@@ -60,13 +60,55 @@ describe('siamstream track (real tracker, generated sample)', () => {
     const rows = lines.slice(1).map((l) => l.split(','));
     expect(rows.every((f) => f.length === CSV_COLUMNS.length)).toBe(true);
     expect(rows.map((f) => Number(f[0]))).toEqual(Array.from({ length: SHORT }, (_, i) => i));
-    expect(rows.every((f) => f[8] === 'true' || f[8] === 'false')).toBe(true);
+    const lost = CSV_COLUMNS.indexOf('lost');
+    expect(rows.every((f) => f[lost] === 'true' || f[lost] === 'false')).toBe(true);
+    expect(rows.every((f) => f[1] === '1')).toBe(true); // the id column
     const info = await probeVideo(mp4);
     expect(info.frameCount).toBe(SHORT);
     expect([info.width, info.height]).toEqual([320, 240]);
     expect(r.stderr).toContain(path.resolve(csv));
     expect(r.stderr).toContain(path.resolve(mp4));
     expect(r.stdout).toBe('');
+  });
+
+  it('tracks several targets: --box repeated (MOT output), --boxes with a later start (CSV), not into .txt', async () => {
+    const video = path.join(short, 'video.mp4');
+    const box = readFileSync(SAMPLE_GT, 'utf8').split('\n')[0];
+    const other = '20,20,40,40';
+    const mot = path.join(tmp, 'multi.mot.txt');
+    const csv = path.join(tmp, 'multi.csv');
+    const boxes = path.join(tmp, 'boxes.csv');
+    writeFileSync(boxes, `frame,id,x,y,w,h\n0,4,${box}\n10,9,${other}\n`);
+    const [a, b, c] = await Promise.all([
+      runCli(['track', video, '--box', box, '--box', other, '--out', mot]),
+      runCli(['track', video, '--boxes', boxes, '--out', csv]),
+      runCli(['track', video, '--box', box, '--box', other, '--out', path.join(tmp, 'two.txt')]),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    const motRows = readFileSync(mot, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(',').map(Number));
+    expect(motRows.every((r) => r.length === 10 && r.slice(7).every((v) => v === -1))).toBe(true);
+    expect(new Set(motRows.map((r) => r[1]))).toEqual(new Set([1, 2]));
+    expect(Math.min(...motRows.map((r) => r[0]))).toBe(1); // 1-based frames
+    expect(Math.max(...motRows.map((r) => r[0]))).toBe(SHORT);
+
+    expect(b.code, b.stderr).toBe(0);
+    const rows = readFileSync(csv, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    expect(rows).toHaveLength(SHORT + SHORT - 10);
+    expect(rows.filter((r) => r[1] === '4').map((r) => Number(r[0]))).toEqual(
+      Array.from({ length: SHORT }, (_, i) => i),
+    );
+    expect(rows.filter((r) => r[1] === '9').map((r) => Number(r[0]))[0]).toBe(10);
+
+    expect(c.code).not.toBe(0);
+    expect(c.stderr).toContain('ERR_BAD_OPTION');
+    expect(existsSync(path.join(tmp, 'two.txt'))).toBe(false);
   });
 
   it('writes OTB .txt with --box, and JSONL on stdout without --out', async () => {

@@ -47,6 +47,10 @@ export interface SyntheticSpec {
   textureCells?: number;
   /** Draw the target (false renders the background alone, for sanity checks). @default true */
   drawTarget?: boolean;
+  /** More targets, each with a texture of its own, drawn over the first in this order. */
+  others?: Array<(f: number) => TargetState>;
+  /** Give `others` the first target's texture (look-alikes). @default false */
+  othersLookAlike?: boolean;
 }
 
 /** A rendered sequence: frames as `decode()` would give them, ground truth, visible fraction. */
@@ -56,6 +60,8 @@ export interface SyntheticSequence {
   gt: (Box | null)[];
   /** Fraction of the target's area inside the frame (1: fully in, 0: fully out). */
   visible: number[];
+  /** Ground truth of each of `others`, as `gt`. */
+  othersGt: (Box | null)[][];
 }
 
 /** Rec. 601 luma. */
@@ -106,6 +112,40 @@ function clipBox(t: TargetState, width: number, height: number): Box | null {
   return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
 }
 
+/** Draws a target (its texture stretched to its box, 4×4 supersampled) over the float RGB frame. */
+function drawTarget(rgb: Float32Array, W: number, H: number, t: TargetState, tex: Image3): void {
+  const left = t.cx - t.width / 2;
+  const top = t.cy - t.height / 2;
+  const SS = 4; // supersampling of the target: SS × SS samples per pixel
+  const xs = Math.max(Math.floor(left), 0);
+  const xe = Math.min(Math.ceil(left + t.width), W);
+  const ys = Math.max(Math.floor(top), 0);
+  const ye = Math.min(Math.ceil(top + t.height), H);
+  for (let y = ys; y < ye; y++) {
+    for (let x = xs; x < xe; x++) {
+      let n = 0;
+      const sum = [0, 0, 0];
+      for (let j = 0; j < SS; j++) {
+        const v = (y + (j + 0.5) / SS - top) / t.height;
+        if (v < 0 || v >= 1) continue;
+        for (let i = 0; i < SS; i++) {
+          const u = (x + (i + 0.5) / SS - left) / t.width;
+          if (u < 0 || u >= 1) continue;
+          const k = (Math.floor(v * tex.h) * tex.w + Math.floor(u * tex.w)) * 3;
+          sum[0] += tex.data[k];
+          sum[1] += tex.data[k + 1];
+          sum[2] += tex.data[k + 2];
+          n++;
+        }
+      }
+      if (n === 0) continue;
+      const a = n / (SS * SS);
+      const o = (y * W + x) * 3;
+      for (let k = 0; k < 3; k++) rgb[o + k] = rgb[o + k] * (1 - a) + (sum[k] / n) * a;
+    }
+  }
+}
+
 /** Renders a sequence. The same spec gives the same bytes on every machine. */
 export function renderSequence(spec: SyntheticSpec): SyntheticSequence {
   const W = spec.width ?? 320;
@@ -127,46 +167,18 @@ export function renderSequence(spec: SyntheticSpec): SyntheticSequence {
   // Clutter at the sample's density (~70 on 520×360).
   const world = makeWorld(ww, wh, Math.round((ww * wh) / 2700), rnd);
   const tex = makeTexture(spec.textureCells ?? 4, rnd);
+  const others = spec.others ?? [];
+  const otherTex = others.map(() => (spec.othersLookAlike ? tex : makeTexture(spec.textureCells ?? 4, rnd)));
   // Sensor noise (±2 levels): a table read from a new random offset each frame (cheaper than a draw a byte).
   const noise = Float32Array.from({ length: 65521 }, () => (rnd() - 0.5) * 4);
-  const SS = 4; // supersampling of the target: SS × SS samples per pixel
-  const sequence: SyntheticSequence = { frames: [], gt: [], visible: [] };
+  const sequence: SyntheticSequence = { frames: [], gt: [], visible: [], othersGt: others.map(() => []) };
   for (let f = 0; f < spec.frames; f++) {
     const cam = camera(f);
     const t = spec.target(f);
     const rgb = new Float32Array(W * H * 3);
     world.view(cam.x, cam.y, W, H, rgb);
-    const left = t.cx - t.width / 2;
-    const top = t.cy - t.height / 2;
-    if (spec.drawTarget !== false) {
-      const xs = Math.max(Math.floor(left), 0);
-      const xe = Math.min(Math.ceil(left + t.width), W);
-      const ys = Math.max(Math.floor(top), 0);
-      const ye = Math.min(Math.ceil(top + t.height), H);
-      for (let y = ys; y < ye; y++) {
-        for (let x = xs; x < xe; x++) {
-          let n = 0;
-          const sum = [0, 0, 0];
-          for (let j = 0; j < SS; j++) {
-            const v = (y + (j + 0.5) / SS - top) / t.height;
-            if (v < 0 || v >= 1) continue;
-            for (let i = 0; i < SS; i++) {
-              const u = (x + (i + 0.5) / SS - left) / t.width;
-              if (u < 0 || u >= 1) continue;
-              const k = (Math.floor(v * tex.h) * tex.w + Math.floor(u * tex.w)) * 3;
-              sum[0] += tex.data[k];
-              sum[1] += tex.data[k + 1];
-              sum[2] += tex.data[k + 2];
-              n++;
-            }
-          }
-          if (n === 0) continue;
-          const a = n / (SS * SS);
-          const o = (y * W + x) * 3;
-          for (let k = 0; k < 3; k++) rgb[o + k] = rgb[o + k] * (1 - a) + (sum[k] / n) * a;
-        }
-      }
-    }
+    if (spec.drawTarget !== false) drawTarget(rgb, W, H, t, tex);
+    others.forEach((o, i) => drawTarget(rgb, W, H, o(f), otherTex[i]));
     const light = 1 + 0.05 * Math.sin(f / 20); // gentle global illumination change
     const bytes = new Uint8ClampedArray(W * H * 3); // rounds and clamps on assignment
     let j = Math.floor(rnd() * noise.length);
@@ -178,6 +190,7 @@ export function renderSequence(spec: SyntheticSpec): SyntheticSequence {
     const box = clipBox(t, W, H);
     sequence.gt.push(box);
     sequence.visible.push(box ? (box.width * box.height) / (t.width * t.height) : 0);
+    others.forEach((o, i) => sequence.othersGt[i].push(clipBox(o(f), W, H)));
   }
   return sequence;
 }

@@ -1,9 +1,11 @@
 /**
- * Drawing a tracking result into an RGB24 frame, in plain JS: the box outline (green while
- * tracked, red while lost), and a small panel in the top-left corner with a score bar and the
- * score (or LOST) in a 3×5 bitmap font. No canvas dependency: a rectangle, a bar and a dozen
+ * Drawing tracking results into an RGB24 frame, in plain JS. One target: the box outline (green
+ * while tracked, red while lost), and a small panel in the top-left corner with a score bar and
+ * the score (or LOST) in a 3×5 bitmap font. Several: each box in its id's colour, labelled with
+ * the id and the score (or LOST) above it. No canvas dependency: a rectangle, a bar and a dozen
  * glyphs are a few loops over the byte buffer.
  */
+import type { TargetResult } from '../../track/index.js';
 import type { Box, TrackResult } from '../../types.js';
 
 /** An RGB colour, 0–255 per channel. */
@@ -122,4 +124,41 @@ export function drawResult(img: RgbImage, result: TrackResult): void {
   fillRect(img, pad, pad, pad + barW, pad + barH, GREY);
   fillRect(img, pad, pad, pad + Math.round(barW * score), pad + barH, colour);
   drawText(img, pad * 2 + barW, pad, label, result.lost ? RED : WHITE, s);
+}
+
+/** Colours of target ids 1, 2, … (then round again): far apart in hue, none the lost red. */
+export const ID_COLOURS: readonly Rgb[] = [
+  [0, 220, 0],
+  [255, 150, 0],
+  [40, 150, 255],
+  [255, 0, 255],
+  [255, 230, 0],
+  [0, 230, 230],
+  [170, 100, 255],
+  [255, 120, 170],
+];
+
+/** The colour of target `id`. */
+export function idColour(id: number): Rgb {
+  return ID_COLOURS[(((id - 1) % ID_COLOURS.length) + ID_COLOURS.length) % ID_COLOURS.length];
+}
+
+/**
+ * Draws one frame's results into `img` (in place): a single target as {@link drawResult}; several
+ * as boxes in their ids' colours (thin while lost), each labelled `#id score` or `#id LOST` on a
+ * dark strip just above the box (inside it when the box touches the top).
+ */
+export function drawTargets(img: RgbImage, results: readonly TargetResult[]): void {
+  if (results.length === 1) return drawResult(img, results[0]);
+  const s = panelScale(img.height);
+  for (const r of results) {
+    const colour = idColour(r.id);
+    strokeBox(img, r.box, colour, r.lost ? 1 : Math.max(2, s));
+    const score = Number.isFinite(r.score) ? Math.min(1, Math.max(0, r.score)) : 0;
+    const label = `#${r.id} ${r.lost ? 'LOST' : score.toFixed(2)}`;
+    const h = 7 * s;
+    const y = r.box.y >= h ? r.box.y - h : r.box.y;
+    fillRect(img, r.box.x, y, r.box.x + textWidth(label, s) + 2 * s, y + h, DARK);
+    drawText(img, r.box.x + s, y + s, label, r.lost ? RED : colour, s);
+  }
 }
