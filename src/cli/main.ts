@@ -37,7 +37,8 @@ export function reportError(e: unknown): void {
       process.exitCode = 0; // --help, --version
       return;
     }
-    const message = e.message.replace(/^error: /, '');
+    // One line: commander puts its "(Did you mean …?)" on a line of its own.
+    const message = e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     const usage = new SiamError('ERR_USAGE', message, {
       hint: 'siamstream --help, or siamstream <command> --help',
     });
