@@ -12,6 +12,8 @@
  *   otherwise the one whose peak is weaker relative to its own usual peak yields (a target that
  *   drifted onto another's object does not keep it from being found). The one that yields is
  *   (stays) lost: it keeps its last box and searches on;
+ * - a lost target's first sighting (awaiting `confirmFound`'s second) on the spot its occluder
+ *   holds is not a candidate, or its confirming search would follow the occluder;
  * - a target whose box is covered by another confident target's more than {@link LEARN_COVER}
  *   learns nothing that frame (template, size and colour models), so an occluder's appearance
  *   never enters its template. (A lost target's box is its last confident one, stale: it blocks
@@ -196,6 +198,20 @@ export class SiamMultiTracker implements MultiTracker {
         else b.confident = false;
       }
     }
+    // A lost target's sighting (awaiting confirmation) on the spot its occluder holds is the
+    // occluder: not a candidate, or the lost target would follow it.
+    located.forEach((mine, i) => {
+      if (!mine?.sighted) return;
+      const occluders = targets[i].occluders;
+      const held = located.some(
+        (other, j) =>
+          j !== i &&
+          other?.confident &&
+          occluders.has(targets[j].id) &&
+          overlap(mine.box, other.box).iou > SAME_SPOT_IOU,
+      );
+      if (held) mine.sighted = false;
+    });
   }
 
   /** A target lost this frame remembers which confident targets covered its box: its occluders. */

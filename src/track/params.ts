@@ -195,5 +195,7 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
     throw bad(`Expected \`scaleInterpolation\` to be a boolean, got ${String(o.scaleInterpolation)}`);
   if (typeof o.searchWindow !== 'boolean')
     throw bad(`Expected \`searchWindow\` to be a boolean, got ${String(o.searchWindow)}`);
+  if (typeof o.confirmFound !== 'boolean')
+    throw bad(`Expected \`confirmFound\` to be a boolean, got ${String(o.confirmFound)}`);
   return o;
 }

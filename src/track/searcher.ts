@@ -180,7 +180,12 @@ export class Searcher {
    * alternating, once the loss has lasted `globalSearchAfterFrames`, with one tile of a sweep over
    * the whole frame (nearest first).
    */
-  planLost(frame: Frame, state: TargetState, lostFrames: number): SearchPlan<Search> {
+  planLost(
+    frame: Frame,
+    state: TargetState,
+    lostFrames: number,
+    focus?: { cx: number; cy: number },
+  ): SearchPlan<Search> {
     const o = this.options;
     this.lostSearch = Math.min(o.maxLostSearch, this.lostSearch * o.lostSearchGrowth);
     const side = this.regionSide(state.t);
@@ -192,7 +197,10 @@ export class Searcher {
     // … and, once the loss lasts, every second search is one tile of a sweep over the frame.
     const search = Math.floor((lostFrames - 1) / o.lostSearchEveryNFrames);
     const sweeping = o.globalSearchAfterFrames > 0 && lostFrames > o.globalSearchAfterFrames;
-    if (sweeping && search % 2 === 1) {
+    if (focus) {
+      // A candidate to confirm: look again where it was.
+      centre = { ...focus };
+    } else if (sweeping && search % 2 === 1) {
       if (!this.sweep.active) {
         // Tiles at the largest widening; any centre within half a region of a tile centre is seen whole.
         const span = o.maxLostSearch - 1;

@@ -27,6 +27,8 @@ export interface Located {
   confident: boolean;
   /** The target was lost before this frame: believed, this is a re-detection. */
   wasLost: boolean;
+  /** Lost, a candidate passed every check but awaits its confirmation (`confirmFound`). */
+  sighted: boolean;
   /** The box the target would have if believed. */
   box: Box;
 }
@@ -46,6 +48,8 @@ export class TargetTrack {
   private lastReading = { value: 0, psr: 0 };
   /** While lost: the ids of the targets that covered this one when it was lost (multi-tracker.ts). */
   occluders: ReadonlySet<number> = new Set();
+  /** While lost (`confirmFound`): where a candidate was seen, to be seen again before it is believed. */
+  private candidate: { cx: number; cy: number } | undefined;
 
   constructor(
     readonly id: number,
@@ -96,7 +100,7 @@ export class TargetTrack {
     if (this.lost) {
       this.lostFrames++;
       if ((this.lostFrames - 1) % this.options.lostSearchEveryNFrames !== 0) return undefined;
-      return this.searcher.planLost(frame, this.state, this.lostFrames);
+      return this.searcher.planLost(frame, this.state, this.lostFrames, this.candidate);
     }
     return this.searcher.planNear(frame, this.state, this.frames);
   }
@@ -109,14 +113,20 @@ export class TargetTrack {
     const usual = this.usualScore;
     const cx = Math.min(Math.max(search.cx + reading.dx * search.cellX, 0), frame.width);
     const cy = Math.min(Math.max(search.cy + reading.dy * search.cellY, 0), frame.height);
-    const confident = this.lost
-      ? reading.psr >= o.psrFound &&
-        reading.value >= o.foundScoreRatio * usual &&
-        this.colourAgrees(frame, cx, cy)
-      : reading.psr >= o.psrLost && reading.value >= o.lostScoreRatio * usual;
     const { w, h } = this.state.t;
+    const found =
+      this.lost &&
+      reading.psr >= o.psrFound &&
+      reading.value >= o.foundScoreRatio * usual &&
+      this.colourAgrees(frame, cx, cy);
+    const seenAgain =
+      this.candidate !== undefined &&
+      Math.hypot(cx - this.candidate.cx, cy - this.candidate.cy) <= Math.max(w, h) / 2;
+    const confident = this.lost
+      ? found && (!o.confirmFound || seenAgain)
+      : reading.psr >= o.psrLost && reading.value >= o.lostScoreRatio * usual;
     const box = { x: cx - w / 2, y: cy - h / 2, width: w, height: h };
-    return { search, cx, cy, confident, wasLost: this.lost, box };
+    return { search, cx, cy, confident, wasLost: this.lost, sighted: found && !confident, box };
   }
 
   /** The peak relative to this target's usual one (how sure a located target is, comparably across targets). */
@@ -170,6 +180,7 @@ export class TargetTrack {
     } else {
       this.lost = true;
     }
+    this.candidate = this.lost && located.sighted ? { cx, cy } : undefined;
     return this.result(frame, timings);
   }
 

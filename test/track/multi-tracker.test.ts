@@ -17,9 +17,9 @@ const OTHER_MAX_IOU = 0.2;
 /**
  * Two 36 px textured objects on rows 12 px apart, passing each other at frame ~45; the second is
  * drawn over the first and hides two thirds of it. The hidden one's re-detection lands on the
- * other (drawn from the same palette), which only the rule that a target found again on the spot
- * of the target that covered it when it was lost yields to it stops (without it both ids end on
- * the second).
+ * other (drawn from the same palette); the occluder rules keep it from taking the other's place
+ * (with the default's second sighting, the rule that a sighting on the occluder's spot is no
+ * candidate: without it both ids end on the second).
  */
 function crossingSequence(): SyntheticSequence {
   const still = (): { x: number; y: number } => ({ x: 30, y: 20 });

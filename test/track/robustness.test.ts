@@ -183,6 +183,18 @@ describe(`a target that leaves the frame and comes back ${REENTRY_SHIFT_PX} px f
     expect(tail.every((r) => !r.lost && iou(r.box, seq.gt[r.frameIndex] as Box) > 0.3)).toBe(true);
   });
 
+  it('is taken back on a second sighting (confirmFound): one frame after a single sighting would take it', async () => {
+    const once = await createTracker({ confirmFound: false });
+    try {
+      const single = await run(seq, once);
+      const backAt = (rs: TrackResult[]): number => rs.findIndex((r, i) => i > out[0] && !r.lost);
+      expect(backAt(single)).toBeGreaterThan(out[0]);
+      expect(backAt(results)).toBe(backAt(single) + 1);
+    } finally {
+      await once.dispose();
+    }
+  });
+
   it(`searches while lost at most ${MAX_LOST_TIME_RATIO}× the per-frame cost of tracking`, () => {
     // The first updates warm the backend up (kernels, buffers): leave them out of the baseline.
     const tracking = results.slice(6).filter((r) => !r.lost);
