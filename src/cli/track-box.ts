@@ -83,12 +83,14 @@ const BOXES_HINT =
 export function parseBoxesCsv(text: string, file: string): TargetStart[] {
   const starts: TargetStart[] = [];
   const lines = text.split(/\r?\n/);
+  let first = true;
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const fields = splitBoxFields(line);
-    if (starts.length === 0 && i === lines.findIndex((l) => l.trim()) && !/^[-+]?[\d.]/.test(fields[0]))
-      return; // header
+    const header = first && !/^[-+]?[\d.]/.test(fields[0]); // the first line that is not a comment
+    first = false;
+    if (header) return;
     const where = `${file} line ${i + 1}`;
     if (fields.length !== 6)
       throw badBox(`Expected 6 fields frame,id,x,y,w,h on ${where}, got "${line}".`, BOXES_HINT);

@@ -6,9 +6,9 @@
  * one call a frame (src/track/multi-tracker.ts).
  *
  * Each frame's results are written as soon as they are known, one row per target with its id
- * (JSONL on stdout without `--out`). Ctrl-C
- * (SIGINT) or SIGTERM stops decoding (the decoder's teardown kills its ffmpeg), finishes the
- * annotated video so it stays playable, closes the results file and exits with 130 (143).
+ * (JSONL on stdout without `--out`). Ctrl-C (SIGINT) or SIGTERM stops decoding (the decoder's
+ * teardown kills its ffmpeg), finishes the annotated video so it stays playable, closes the
+ * results file and exits with 130 (143).
  */
 import path from 'node:path';
 import type { Command } from 'commander';

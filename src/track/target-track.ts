@@ -105,7 +105,7 @@ export class TargetTrack {
     return this.searcher.planNear(frame, this.state, this.frames);
   }
 
-  /** Where the search puts the target and whether to believe it; changes nothing. */
+  /** Where the search puts the target and whether to believe it; changes nothing but the last reading. */
   locate(frame: Frame, search: Search): Located {
     const o = this.options;
     const { reading } = search;

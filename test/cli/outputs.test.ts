@@ -158,7 +158,7 @@ describe('initial box', () => {
       { box: { x: 1, y: 2, width: 3, height: 4 }, id: 1 },
       { box: { x: 5, y: 6, width: 7, height: 8 }, id: 2 },
     ]);
-    const csv = 'frame,id,x,y,w,h\n0,3,1,2,3,4\n# a comment\n\n12, 9, 5, 6, 7, 8\n';
+    const csv = '# targets\nframe,id,x,y,w,h\n0,3,1,2,3,4\n# a comment\n\n12, 9, 5, 6, 7, 8\n';
     expect(parseBoxesCsv(csv, 'b.csv')).toEqual([
       { box: { x: 1, y: 2, width: 3, height: 4 }, id: 3, frameIndex: 0 },
       { box: { x: 5, y: 6, width: 7, height: 8 }, id: 9, frameIndex: 12 },
@@ -179,6 +179,8 @@ describe('initial box', () => {
       );
     }
     expect(() => parseBoxesCsv('0,1,1,2,3\n', 'b.csv')).toThrow(/b\.csv line 1/);
+    // Only the first line can be a header.
+    expect(() => parseBoxesCsv('0,1,1,2,3,4\nframe,id,x,y,w,h\n', 'b.csv')).toThrow(/b\.csv line 2/);
     await expect(targetStarts({ box: ['1,2,3,4'], boxes: file })).rejects.toMatchObject({
       code: 'ERR_BAD_BOX',
     });
