@@ -10,9 +10,8 @@
  * spectrum X̂ (N/2 grid) stands for 4·X̂·e^{−πi(ky + kx)/N} on the fine grid, where the factor 4
  * is the four fine cells per coarse cell and the phase puts coarse cell i's centre at fine
  * position 2i + ½, as the trunk's half-pixel grids align. The coarse grid's Nyquist row and
- * column are dropped (their fine-grid frequency is split between ±N/4). Against resampling the
- * coarse maps onto the fine grid first, each coarse pair costs a quarter of the transform, the
- * products and the storage.
+ * column are dropped (their fine-grid frequency is split between ±N/4). Each coarse pair costs a
+ * quarter of the transform, products and storage of resampling it onto the fine grid first.
  *
  * Features arrive packed, one HWC map of f×f cells: the fine block's channels, then the coarse
  * block rearranged depth-to-space ×2 (TensorFlow's `depth_to_space`, ONNX `DepthToSpace` DCR):
@@ -76,9 +75,7 @@ export class SpectralGrid {
   }
 
   /** Is pair `p` on the coarse grid? */
-  isCoarse(p: number): boolean {
-    return p >= this.finePairs;
-  }
+  isCoarse = (p: number): boolean => p >= this.finePairs;
 
   /** A set of paired spectra (allocate once, reuse). */
   alloc(): Float64Array[] {
