@@ -49,7 +49,7 @@ for (const [cells, blocks] of [
   gaussianLabel(n, 1.2, 0, 0, y);
   const yf = new Float64Array(2 * n * n);
   cf.fft.forwardReal(y, yf);
-  cf.spectra(feats, cells, win, 1, xf);
+  cf.grid.spectra(feats, cells, win, 1, xf);
   cf.train(xf, yf, 1);
   const spectrum = new Float64Array(2 * n * n);
   const resp = new Float64Array(n * n);
@@ -61,7 +61,7 @@ for (const [cells, blocks] of [
     cells,
     fft: n,
     channels,
-    spectraMs: time(() => cf.spectra(feats, cells, win, 1, xf), 200),
+    spectraMs: time(() => cf.grid.spectra(feats, cells, win, 1, xf), 200),
     responseMs: time(() => {
       cf.responseSpectrum(xf, spectrum);
       cf.fft.inverseReal(spectrum, resp);

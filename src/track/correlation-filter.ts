@@ -82,20 +82,6 @@ export class CorrelationFilter {
   }
 
   /**
-   * Paired spectra of packed f×f features (HWC, as the trunk emits them, spectral-grid.ts) times
-   * `gain`, optionally cosine windowed, zero-padded top-left to N×N.
-   */
-  spectra(
-    features: Float32Array,
-    f: number,
-    window: Float64Array | null,
-    gain: number | Float64Array,
-    out: Float64Array[],
-  ): void {
-    this.grid.spectra(features, f, window, gain, out);
-  }
-
-  /**
    * Solves the filter for exemplar spectra `xf` and label spectrum `yf` (CFNet Eq. 4) and blends
    * it into the template: model ← (1 − rate)·model + rate·new (rate 1 replaces it).
    */

@@ -39,9 +39,10 @@ export class CropEmbedder {
     let trunkMs = 0;
     for (const [size, members] of bySize) {
       const regions = members.flatMap((i) => requests[i].regions);
-      const t0 = performance.now();
       let batch: FeatureBatch;
+      let t0 = performance.now();
       if (this.crop === 'backend' && this.embedder.embedRegions) {
+        // Cropped on the backend: counted as trunk time.
         batch = await this.embedder.embedRegions(frame, regions, size, mean);
       } else {
         const length = regions.length * size * size * 3;
@@ -49,8 +50,8 @@ export class CropEmbedder {
         cropPatchesJs(frame, regions, size, mean, this.pixels);
         const t1 = performance.now();
         cropMs += t1 - t0;
+        t0 = t1;
         batch = await this.embedder.embed(this.pixels, regions.length, size);
-        trunkMs -= t1 - t0; // counted as crop time
       }
       trunkMs += performance.now() - t0;
       const per = batch.side * batch.side * batch.channels;

@@ -21,8 +21,6 @@ import type { WorkerMessage, WorkerReply } from './trunk-worker.js';
 
 /** Runs the trunk on patches. */
 export interface Embedder {
-  /** Channels of the packed feature maps (embedding.ts). */
-  readonly channels: number;
   /** Feature maps of `count` square patches of `size` px (RGB float 0…255, NHWC). */
   embed(pixels: Float32Array, count: number, size: number): Promise<FeatureBatch>;
   /** Crops on the backend (`tf.image.cropAndResize`) and embeds; in-process embedders only. */
@@ -54,7 +52,6 @@ export async function createInProcessEmbedder(config: EmbedderConfig): Promise<E
   if (config.engine === 'onnx') {
     const trunk = await OnnxTrunk.load(config.layer, config.modelPath, config.threads);
     return {
-      channels: trunk.channels,
       embed: (pixels, count, size) => trunk.embedPixels(pixels, count, size),
       numTensors: async () => [0], // ONNX Runtime holds no tfjs tensors; its buffers are freed with the session
       dispose: async () => trunk.dispose(),
@@ -63,7 +60,6 @@ export async function createInProcessEmbedder(config: EmbedderConfig): Promise<E
   await initBackend(config.backend);
   const trunk = await Trunk.load(config.layer, config.modelPath);
   return {
-    channels: trunk.channels,
     embed: (pixels, count, size) => trunk.embedPixels(pixels, count, size),
     embedRegions: async (frame, regions, size, mean) => {
       const patches = cropPatchesTf(frame, regions, size, mean);
@@ -105,7 +101,6 @@ export async function createWorkerEmbedder(config: EmbedderConfig, count: number
   }
   const channels = packedChannels(config.layer);
   return {
-    channels,
     async embed(pixels, n, size) {
       const per = size * size * 3;
       const used = Math.min(n, workers.length);

@@ -72,11 +72,6 @@ export class Trunk {
     return new Trunk(await loadTrunkModel(modelPath), layer);
   }
 
-  /** Channels of the packed output. */
-  get channels(): number {
-    return packedChannels(this.layer);
-  }
-
   /** Embeds patches given as a tensor (not disposed: the caller owns it). */
   async embedTensor(patches: tf.Tensor4D): Promise<FeatureBatch> {
     const features = tf.tidy(() => this.features(patches));

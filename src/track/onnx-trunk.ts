@@ -6,7 +6,7 @@
  */
 import type { OnnxGraphBuilder } from '../backend/onnx/graph.js';
 import { OnnxRunner } from '../backend/onnx/runner.js';
-import { defaultTrunkPath, packedChannels, TRUNK_NODES, type FeatureBatch } from './embedding.js';
+import { defaultTrunkPath, TRUNK_NODES, type FeatureBatch } from './embedding.js';
 import type { FeatureLayer } from './params.js';
 
 /** Builds the ONNX trunk for `layer` (for `both`, the stride-16 map packed beside the stride-8 one: spectral-grid.ts). */
@@ -39,11 +39,6 @@ export class OnnxTrunk {
       build: (g: OnnxGraphBuilder) => buildOnnxTrunk(g, layer),
     };
     return new OnnxTrunk(await OnnxRunner.open(recipe, threads), layer);
-  }
-
-  /** Channels of the packed output. */
-  get channels(): number {
-    return packedChannels(this.layer);
   }
 
   /** Embeds `count` square patches of `size` pixels (RGB float, NHWC). */

@@ -106,9 +106,9 @@ export class SearchHead {
     const xf = this.spectra[0];
     const x = this.features(batch, 0);
     // The exemplar's own gains (what gainsFor() would recompute under 'patch' norm, too).
-    this.cf.spectra(x, this.cells, mask ?? this.window, this.blockGains(x, this.gains), xf);
+    this.cf.grid.spectra(x, this.cells, mask ?? this.window, this.blockGains(x, this.gains), xf);
     this.train(xf, sigma, 0, 0, 1);
-    if (mask) this.cf.spectra(x, this.cells, this.window, this.gains, xf);
+    if (mask) this.cf.grid.spectra(x, this.cells, this.window, this.gains, xf);
     return this.read(xf, 0, 0);
   }
 
@@ -128,7 +128,7 @@ export class SearchHead {
     const xf = this.spectra[index];
     if ((mask || !windowed) && this.lastBatch) {
       const x = this.features(this.lastBatch, index);
-      this.cf.spectra(x, this.cells, mask ?? this.window, this.gainsFor(x), xf);
+      this.cf.grid.spectra(x, this.cells, mask ?? this.window, this.gainsFor(x), xf);
     }
     this.train(xf, sigma, dy, dx, rate);
   }
@@ -147,7 +147,7 @@ export class SearchHead {
     for (let i = 0; i < batch.count; i++) {
       const zf = this.spectra[i];
       const z = this.features(batch, i);
-      this.cf.spectra(z, this.cells, windowed ? this.window : null, this.gainsFor(z), zf);
+      this.cf.grid.spectra(z, this.cells, windowed ? this.window : null, this.gainsFor(z), zf);
       readings.push(this.read(zf, i, influence));
     }
     return readings;

@@ -107,7 +107,7 @@ describe('CorrelationFilter (CFNet closed form)', () => {
       gaussianLabel(n, 0.8, 0.3, -0.6, y);
       const cf = new CorrelationFilter(n, c, lambda, mode);
       const xf = cf.allocSpectra();
-      cf.spectra(x, n, null, 1, xf);
+      cf.grid.spectra(x, n, null, 1, xf);
       const yf = new Float64Array(2 * n * n);
       cf.fft.forwardReal(y, yf);
       cf.train(xf, yf, 1);
@@ -147,8 +147,8 @@ describe('CorrelationFilter (CFNet closed form)', () => {
     const [a, b, both] = [make(), make(), make()];
     const xa = a.allocSpectra();
     const xb = a.allocSpectra();
-    a.spectra(randomFeatures(n, c, 3), n, null, 1, xa);
-    a.spectra(randomFeatures(n, c, 4), n, null, 1, xb);
+    a.grid.spectra(randomFeatures(n, c, 3), n, null, 1, xa);
+    a.grid.spectra(randomFeatures(n, c, 4), n, null, 1, xb);
     const yf = new Float64Array(2 * n * n);
     a.fft.forwardReal(y, yf);
     a.train(xa, yf, 1);
@@ -171,7 +171,7 @@ describe('CorrelationFilter (CFNet closed form)', () => {
     const x = randomFeatures(f, c, 11);
     const cf = new CorrelationFilter(n, c, 1e-3);
     const xf = cf.allocSpectra();
-    cf.spectra(x, f, null, 1, xf);
+    cf.grid.spectra(x, f, null, 1, xf);
     const y = new Float64Array(n * n);
     gaussianLabel(n, 1, 0, 0, y);
     const yf = new Float64Array(2 * n * n);
@@ -192,7 +192,7 @@ describe('CorrelationFilter (CFNet closed form)', () => {
         }
       }
       const zf = cf.allocSpectra();
-      cf.spectra(z, n, null, 1, zf);
+      cf.grid.spectra(z, n, null, 1, zf);
       const rf = new Float64Array(2 * n * n);
       cf.responseSpectrum(zf, rf);
       const r = new Float64Array(n * n);

@@ -116,15 +116,15 @@ describe('SpectralGrid (a coarse block at half resolution)', () => {
       ]) {
         const x = maps(seed);
         const [xt, xo] = [two.allocSpectra(), one.allocSpectra()];
-        two.spectra(x.packed, f, null, gains, xt);
-        one.spectra(x.up, n, null, gains, xo);
+        two.grid.spectra(x.packed, f, null, gains, xt);
+        one.grid.spectra(x.up, n, null, gains, xo);
         two.train(xt, yf, rate);
         one.train(xo, yf, rate);
       }
       const z = maps(3);
       const [zt, zo] = [two.allocSpectra(), one.allocSpectra()];
-      two.spectra(z.packed, f, null, gains, zt);
-      one.spectra(z.up, n, null, gains, zo);
+      two.grid.spectra(z.packed, f, null, gains, zt);
+      one.grid.spectra(z.up, n, null, gains, zo);
       const [rt, ro] = [new Float64Array(2 * n * n), new Float64Array(2 * n * n)];
       two.responseSpectrum(zt, rt);
       one.responseSpectrum(zo, ro);
@@ -151,8 +151,8 @@ describe('SpectralGrid (a coarse block at half resolution)', () => {
     const yf = new Float64Array(2 * n * n);
     one.fft.forwardReal(y, yf);
     const [xt, xo] = [two.allocSpectra(), one.allocSpectra()];
-    two.spectra(pack(fine, cf, coarse, cc, f), f, null, 1, xt);
-    one.spectra(upsampledFeatures(fine, cf, coarse, cc, f, n), n, null, 1, xo);
+    two.grid.spectra(pack(fine, cf, coarse, cc, f), f, null, 1, xt);
+    one.grid.spectra(upsampledFeatures(fine, cf, coarse, cc, f, n), n, null, 1, xo);
     two.train(xt, yf, 1);
     one.train(xo, yf, 1);
     // A search twice the size: the coarse block on the larger grid, against the upsampled one.
