@@ -14,6 +14,7 @@
  * - frames whose ground truth is absent (`nan` line, here `null`) are skipped entirely;
  * - a pair with zero union has IoU 0.
  */
+import { iou } from '../track/box.js';
 import type { Box } from '../types.js';
 
 /** A ground-truth entry: a box, or `null` where the target is absent / not annotated (`nan` line). */
@@ -38,14 +39,8 @@ export function isValidGt(b: GroundTruthBox | undefined): b is Box {
   );
 }
 
-/** Intersection over union of two boxes (x, y, width, height); 0 when the union is empty. */
-export function iou(a: Box, b: Box): number {
-  const iw = Math.max(Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x), 0);
-  const ih = Math.max(Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y), 0);
-  const inter = iw * ih;
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / Math.max(union, 1e-12) : 0;
-}
+/** Intersection over union of two boxes (x, y, width, height); 0 when the union is empty (the tracker's own, src/track/box.ts). */
+export { iou };
 
 /** Euclidean distance between the two box centres, in pixels. */
 export function centreError(a: Box, b: Box): number {

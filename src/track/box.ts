@@ -53,3 +53,17 @@ export function validateBox(box: Box, frame: Pick<Frame, 'width' | 'height'>): v
 export function boxFromCentre(cx: number, cy: number, width: number, height: number): Box {
   return { x: cx - width / 2, y: cy - height / 2, width, height };
 }
+
+/** The area where two boxes meet (0 when they do not). */
+export function intersectionArea(a: Box, b: Box): number {
+  const iw = Math.max(Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x), 0);
+  const ih = Math.max(Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y), 0);
+  return iw * ih;
+}
+
+/** Intersection over union, 0 for an empty union (OTB's overlap, src/eval/metrics.ts). */
+export function iou(a: Box, b: Box): number {
+  const inter = intersectionArea(a, b);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / Math.max(union, 1e-12) : 0;
+}

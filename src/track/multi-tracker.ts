@@ -21,7 +21,7 @@
  */
 import { SiamError } from '../errors.js';
 import type { Box, Frame, Timings, TrackResult } from '../types.js';
-import { validateBox, validateFrame } from './box.js';
+import { intersectionArea, iou, validateBox, validateFrame } from './box.js';
 import { CropEmbedder } from './crop-embedder.js';
 import type { Embedder } from './embedder.js';
 import type { ResolvedTrackerOptions } from './params.js';
@@ -62,14 +62,9 @@ export interface MultiTracker {
   readonly options: Readonly<ResolvedTrackerOptions>;
 }
 
-/** Intersection over union, and the part of `a` that `b` covers. */
-function overlap(a: Box, b: Box): { iou: number; cover: number } {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return { iou: 0, cover: 0 };
-  const inter = w * h;
-  const areaA = a.width * a.height;
-  return { iou: inter / (areaA + b.width * b.height - inter), cover: inter / areaA };
+/** The part of `a` that `b` covers. */
+function cover(a: Box, b: Box): number {
+  return intersectionArea(a, b) / (a.width * a.height);
 }
 
 export class SiamMultiTracker implements MultiTracker {
@@ -191,7 +186,7 @@ export class SiamMultiTracker implements MultiTracker {
       for (let j = i + 1; j < located.length; j++) {
         const a = located[i];
         const b = located[j];
-        if (!a?.confident || !b?.confident || overlap(a.box, b.box).iou <= SAME_SPOT_IOU) continue;
+        if (!a?.confident || !b?.confident || iou(a.box, b.box) <= SAME_SPOT_IOU) continue;
         const aYields =
           hidBy(i, j) || (!hidBy(j, i) && targets[i].relativeScore(a) < targets[j].relativeScore(b));
         if (aYields) a.confident = false;
@@ -208,7 +203,7 @@ export class SiamMultiTracker implements MultiTracker {
           j !== i &&
           other?.confident &&
           occluders.has(targets[j].id) &&
-          overlap(mine.box, other.box).iou > SAME_SPOT_IOU,
+          iou(mine.box, other.box) > SAME_SPOT_IOU,
       );
       if (held) mine.sighted = false;
     });
@@ -220,9 +215,7 @@ export class SiamMultiTracker implements MultiTracker {
       if (!mine || mine.confident || mine.wasLost) return;
       const box = this.targets[i].box;
       const ids = located.flatMap((other, j) =>
-        j !== i && other?.confident && overlap(box, other.box).cover > LEARN_COVER
-          ? [this.targets[j].id]
-          : [],
+        j !== i && other?.confident && cover(box, other.box) > LEARN_COVER ? [this.targets[j].id] : [],
       );
       this.targets[i].occluders = new Set(ids);
     });
@@ -233,7 +226,7 @@ export class SiamMultiTracker implements MultiTracker {
     const mine = located[i];
     if (!mine) return false;
     return located.every(
-      (other, j) => j === i || !other?.confident || overlap(mine.box, other.box).cover <= LEARN_COVER,
+      (other, j) => j === i || !other?.confident || cover(mine.box, other.box) <= LEARN_COVER,
     );
   }
 
