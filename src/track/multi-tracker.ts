@@ -82,10 +82,6 @@ export class SiamMultiTracker implements MultiTracker {
     this.crops = new CropEmbedder(embedder, options.crop);
   }
 
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
   get ids(): number[] {
     return this.targets.map((t) => t.id);
   }
@@ -155,6 +151,7 @@ export class SiamMultiTracker implements MultiTracker {
     this.checkSize(frame);
     const t0 = performance.now();
     const targets = this.targets;
+    if (targets.length === 0) return [];
     const plans = targets.map((t) => t.plan(frame));
     const asked = plans.filter((p): p is SearchPlan<Search> => p !== undefined);
     const { batches, cropMs, trunkMs } = await this.crops.embed(frame, asked);

@@ -39,28 +39,18 @@ export interface Tracker {
 
 /** Creates a tracker: resolves options, starts the backend and loads the trunk (in-process or in workers). */
 export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
-  const resolved = resolveTrackerOptions(options);
-  if (resolved.thread === 'worker') {
-    const { createThreadTracker } = await import('./thread-tracker.js');
-    return createThreadTracker(options);
-  }
-  return new SingleTracker(await startMultiTracker(resolved));
+  return new SingleTracker(await createMultiTracker(options));
 }
 
 /**
  * Creates a tracker of several targets (multi-tracker.ts): one trunk, one call per frame for all
- * targets' crops. `thread: 'worker'` is not offered here (`workers` spreads the trunk).
+ * targets' crops; with `thread: 'worker'`, all of it in a worker thread (thread-tracker.ts).
  */
 export async function createMultiTracker(options: TrackerOptions = {}): Promise<MultiTracker> {
   const resolved = resolveTrackerOptions(options);
   if (resolved.thread === 'worker') {
-    throw new SiamError(
-      'ERR_BAD_OPTION',
-      "A multi-target tracker runs in this thread: thread 'worker' is single-target.",
-      {
-        hint: 'Leave `thread` out (use `workers: k` to run the trunk in k worker threads).',
-      },
-    );
+    const { createThreadMultiTracker } = await import('./thread-tracker.js');
+    return createThreadMultiTracker(options);
   }
   return startMultiTracker(resolved);
 }
@@ -80,9 +70,9 @@ async function startMultiTracker(resolved: ResolvedTrackerOptions): Promise<Siam
   return new SiamMultiTracker(o, embedder);
 }
 
-/** The multi-target tracker holding one target (id 1), its results without the id. */
+/** A multi-target tracker (in this thread or another) holding one target (id 1), its results without the id. */
 class SingleTracker implements Tracker {
-  constructor(private readonly many: SiamMultiTracker) {}
+  constructor(private readonly many: MultiTracker) {}
 
   get options(): Readonly<ResolvedTrackerOptions> {
     return this.many.options;
@@ -94,12 +84,13 @@ class SingleTracker implements Tracker {
   }
 
   async update(frame: Frame): Promise<TrackResult> {
-    if (this.many.ids.length === 0 && !this.many.isDisposed) {
+    // Without a target the update is a no-op (or ERR_DISPOSED after dispose()).
+    const [result] = await this.many.update(frame);
+    if (!result) {
       throw new SiamError('ERR_NOT_INITIALISED', 'update() was called before init().', {
         hint: 'Call init(frame, box) first.',
       });
     }
-    const [result] = await this.many.update(frame);
     return withoutId(result);
   }
 

@@ -8,7 +8,7 @@ import { lastValueFrom, take, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../../src/decode/index.js';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
-import { createTracker, type Tracker } from '../../src/track/index.js';
+import { createMultiTracker, createTracker, type Tracker } from '../../src/track/index.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
 
@@ -43,6 +43,40 @@ describe("createTracker({ thread: 'worker' })", () => {
     } finally {
       main.dispose();
       worker.dispose();
+    }
+  });
+
+  it('hosts several targets: the same results as in the calling thread, ids kept in step with add and remove', async () => {
+    const opts = { preset: 'fast', engine: 'tfjs' } as const;
+    const [main, worker] = [
+      await createMultiTracker(opts),
+      await createMultiTracker({ ...opts, thread: 'worker' }),
+    ];
+    try {
+      expect(worker.options.thread).toBe('worker');
+      const first = gt[0] as Box;
+      const second = { x: 10, y: 10, width: first.width, height: first.height };
+      const run = async (t: typeof main): Promise<unknown[]> => {
+        const out: unknown[] = [await t.add(frames[0], first), await t.add(frames[0], second, 7)];
+        expect(t.ids).toEqual([1, 7]);
+        for (const f of frames.slice(1, 6)) out.push(await t.update(f));
+        expect(t.remove(1)).toBe(true);
+        expect(t.remove(1)).toBe(false);
+        expect(t.ids).toEqual([7]);
+        for (const f of frames.slice(6, N)) out.push(await t.update(f));
+        return out;
+      };
+      const [a, b] = [await run(main), await run(worker)];
+      const boxes = (rs: unknown[]): unknown[] =>
+        rs.map((r) => (Array.isArray(r) ? r.map((x: TrackResult & { id: number }) => [x.id, x.box]) : r));
+      expect(boxes(b).length).toBe(N + 1);
+      expect(JSON.stringify(boxes(b).slice(2))).toBe(JSON.stringify(boxes(a).slice(2)));
+      worker.clear();
+      expect(worker.ids).toEqual([]);
+      expect(await worker.update(frames[0])).toEqual([]);
+    } finally {
+      await main.dispose();
+      await worker.dispose();
     }
   });
 
