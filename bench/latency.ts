@@ -16,9 +16,9 @@ import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { decode } from '../src/decode/index.js';
 import { encodeJpegPreview } from '../src/stream/jpeg.js';
 import { serve } from '../src/stream/index.js';
-import type { Tracker } from '../src/track/index.js';
-import { resolveTrackerOptions } from '../src/track/params.js';
-import type { Box, Frame } from '../src/types.js';
+import type { MultiTracker } from '../src/track/index.js';
+import { fakeMultiTracker } from '../test/helpers/fake-tracker.js';
+import type { Frame } from '../src/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const VIDEO = path.resolve(here, '../samples/tracking/video.mp4');
@@ -62,26 +62,8 @@ for (let r = 0; r < 3; r++) {
 }
 
 // 2. The server, a live-mode source, one client.
-const identity = (): Tracker => {
-  let box: Box | null = null;
-  const answer = async (f: Frame) => ({
-    frameIndex: f.index,
-    timestampMs: f.timestampMs,
-    box: box as Box,
-    score: 1,
-    psr: 0,
-    lost: false,
-    timings: {},
-  });
-  return {
-    init: (f: Frame, b: Box) => ((box = b), answer(f)),
-    update: answer,
-    reset: () => undefined,
-    dispose: async () => undefined,
-    numTensors: async () => [],
-    options: resolveTrackerOptions(),
-  };
-};
+// The tests' fake: every target stays on its init box, at no cost (the server's own overhead alone).
+const identity = (): MultiTracker => fakeMultiTracker();
 const sourceLag: number[] = [];
 let first: { wall: number; pts: number } | undefined;
 const initBox = { x: 18 * 2, y: 102 * 1.5, width: 44 * 2, height: 36 * 1.5 }; // the sample's first box, scaled

@@ -19,7 +19,7 @@ import WebSocket from 'ws';
 import { tf } from '../src/backend/backend.js';
 import { decode } from '../src/decode/index.js';
 import { serve } from '../src/stream/index.js';
-import { createTracker } from '../src/track/index.js';
+import { createMultiTracker } from '../src/track/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const VIDEO = path.resolve(here, '../samples/tracking/video.mp4');
@@ -60,7 +60,7 @@ if (!existsSync(VIDEO)) {
   process.exit(0);
 }
 
-const tracker = await createTracker({ preset: args.preset ?? 'fast', backend: 'wasm' });
+const tracker = await createMultiTracker({ preset: args.preset ?? 'fast', backend: 'wasm' });
 const server = await serve({
   port: 0,
   live: true,

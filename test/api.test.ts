@@ -85,12 +85,13 @@ describe('public API', () => {
     expectTypeOf<api.ClipClassifierOptions['thread']>().toEqualTypeOf<'main' | 'worker' | undefined>();
     expectTypeOf<api.ClipClassifier['dispose']>().toEqualTypeOf<() => Promise<void>>();
     expectTypeOf(api.runEval).parameter(0).toEqualTypeOf<api.EvalOptions>();
-    // One tracker contract: eval and the server take the same Tracker that createTracker makes.
+    // One tracker contract: eval takes the Tracker that createTracker makes, the server the
+    // MultiTracker that createMultiTracker makes (a Tracker is that holding one target).
     expectTypeOf<NonNullable<api.EvalOptions['trackerFactory']>>().toEqualTypeOf<
       () => Promise<api.Tracker>
     >();
     expectTypeOf<NonNullable<api.ServeOptions['createTracker']>>().toEqualTypeOf<
-      () => Promise<api.Tracker> | api.Tracker
+      () => Promise<api.MultiTracker> | api.MultiTracker
     >();
     expectTypeOf<api.TrackResult>().toMatchTypeOf<{
       frameIndex: number;

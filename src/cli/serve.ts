@@ -1,5 +1,5 @@
 /**
- * `siamstream serve --source <file|camera|url> [--box x,y,w,h] [--model DIR] [--host 127.0.0.1]
+ * `siamstream serve --source <file|camera|url> [--box x,y,w,h …] [--model DIR] [--host 127.0.0.1]
  * [--port 8080] [--token T] [--loop] …`: the live dashboard and its WebSocket endpoint (`/ws`).
  * Logs go to stderr; with `--json`, one JSON line with the URLs goes to stdout once listening.
  * Runs until SIGINT / SIGTERM (a file without `--loop` keeps serving its last state after it ends);
@@ -15,7 +15,7 @@ import { isLiveSource } from '../decode/source.js';
 
 interface ServeCliOptions {
   source: string;
-  box?: string;
+  box?: string[];
   model?: string;
   host: string;
   port: string;
@@ -45,7 +45,11 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the live tracking dashboard and its WebSocket endpoint (ws://host:port/ws)')
     .requiredOption('--source <source>', 'video file, /dev/videoN, or rtsp/http(s)/udp URL')
-    .option('--box <x,y,w,h>', 'start tracking this box (pixels, top-left origin) on the first frame')
+    .option(
+      '--box <x,y,w,h>',
+      'start tracking this box (pixels, top-left origin) on the first frame; repeat for more (ids 1, 2, …)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--model <dir>', 'clip-classifier model folder (adds clip labels)')
     .option('--host <address>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', '8080')
@@ -69,18 +73,19 @@ export function registerServe(program: Command): void {
     )
     .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
     .action(async (opts: ServeCliOptions) => {
-      const box = opts.box === undefined ? undefined : parseBoxArg(opts.box);
+      const boxes = (opts.box ?? []).map(parseBoxArg);
       const maxSide = int('--max-side', opts.maxSide);
       // A --box outside a file's frames fails here, with its code, rather than in a server with
       // no client to tell (live sources are checked on their first frame, in the server).
-      if (box && opts.source && !isLiveSource(opts.source) && opts.source !== '-') {
+      if (boxes.length > 0 && opts.source && !isLiveSource(opts.source) && opts.source !== '-') {
         const info = await probeVideo(opts.source);
         const fit = maxSide ? Math.min(1, maxSide / Math.max(info.width, info.height)) : 1;
-        checkBoxInFrame(box, Math.round(info.width * fit), Math.round(info.height * fit));
+        for (const box of boxes)
+          checkBoxInFrame(box, Math.round(info.width * fit), Math.round(info.height * fit));
       }
       const server = await serve({
         source: opts.source,
-        box,
+        box: boxes.length > 0 ? boxes : undefined,
         model: opts.model,
         host: opts.host,
         port: int('--port', opts.port),

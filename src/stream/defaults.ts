@@ -1,12 +1,12 @@
 /**
  * The real stages the server uses when none are injected: `decode()` for frames, src/track's
- * `createTracker()`, src/classify's `classifyClips()`. Loaded with dynamic imports so that a
+ * `createMultiTracker()`, src/classify's `classifyClips()`. Loaded with dynamic imports so that a
  * server with injected stages (tests) never loads TensorFlow.js.
  */
 import { defer, from, switchMap, type Observable, type OperatorFunction } from 'rxjs';
 import type { TrackerOptions } from '../track/index.js';
 import type { ClipLabel, Frame } from '../types.js';
-import type { Tracker } from '../track/tracker.js';
+import type { MultiTracker } from '../track/multi-tracker.js';
 import type { TrackerFactory } from './pipeline.js';
 import type { FrameSourceFactory } from './session.js';
 
@@ -44,7 +44,7 @@ export function defaultFrameSource(
 export const LIVE_TRACKER_PRESET = 'fast';
 
 /**
- * src/track's `createTracker(options)` (which starts the backend it is given), in a worker thread
+ * src/track's `createMultiTracker(options)` (which starts the backend it is given), in a worker thread
  * of its own unless `inWorker` is false (`thread: 'worker'`: the server's event loop keeps reading
  * ffmpeg's pipe and writing to sockets while the tracker computes). Without a `preset`, the live one.
  */
@@ -54,9 +54,9 @@ export function defaultTrackerFactory(given: TrackerOptions = {}, inWorker = tru
     preset: given.preset ?? LIVE_TRACKER_PRESET,
     thread: given.thread ?? (inWorker ? 'worker' : 'main'),
   };
-  return async (): Promise<Tracker> => {
-    const { createTracker } = await import('../track/index.js');
-    return createTracker(options);
+  return async (): Promise<MultiTracker> => {
+    const { createMultiTracker } = await import('../track/index.js');
+    return createMultiTracker(options);
   };
 }
 

@@ -229,7 +229,8 @@ export class ClientHub {
         maxFps: this.opts.previewMaxFps,
       },
       subscribed: [...c.queue.subscribed],
-      tracking: this.session?.tracking ?? false,
+      tracking: (this.session?.targets.length ?? 0) > 0,
+      targets: [...(this.session?.targets ?? [])],
       control: c.role === 'control',
     };
   }
@@ -258,10 +259,16 @@ export class ClientHub {
     }
     switch (m.type) {
       case 'init':
-        this.session?.commands.next({ type: 'init', box: m.box, frameIndex: m.frameIndex, reply });
+        this.session?.commands.next({
+          type: 'init',
+          box: m.box,
+          target: m.target,
+          frameIndex: m.frameIndex,
+          reply,
+        });
         break;
       case 'stop':
-        this.session?.commands.next({ type: 'stop', reply });
+        this.session?.commands.next({ type: 'stop', target: m.target, reply });
         break;
       case 'subscribe':
         c.queue.subscribed.clear();

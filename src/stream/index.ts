@@ -16,5 +16,6 @@ export {
   type ErrorMessage,
   type FrameHeader,
   type SourceInfo,
+  type TargetState,
   type StreamType,
 } from './protocol.js';

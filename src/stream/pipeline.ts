@@ -5,19 +5,24 @@
  * frames; an `init` may name the frame its box was drawn on, which is taken from a short history
  * so the box matches the picture the user saw.
  *
- * The tracker (src/track's `Tracker`) comes from a factory, so tests run with an identity or a
- * ground-truth-replaying tracker and the real one (`createTracker` of src/track) plugs in by default.
- * This is the live loop — newest frame wins, boxes arrive as commands at any time — beside the
- * `track()` operator's every-frame loop that files, `eval` and the library use.
+ * Several targets share one tracker (src/track's `MultiTracker`: one trunk call per frame for all
+ * of them). An `init` naming a `target` starts (or restarts) that one beside the others; an `init`
+ * without one replaces every target by a single target 1 — what `init` meant when there was only
+ * one. A `stop` naming a target ends it; without one, every target.
+ *
+ * The tracker comes from a factory, so tests run with fakes and the real one (src/track's
+ * `createMultiTracker`) plugs in by default. This is the live loop — newest frame wins, boxes
+ * arrive as commands at any time — beside the `trackMany()` operator's every-frame loop that
+ * files, `eval` and the library use.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { isSiamError, SiamError } from '../errors.js';
-import type { Tracker } from '../track/tracker.js';
-import type { Box, Frame, TrackResult } from '../types.js';
-import { nowMs, type ErrorMessage, type StateMessage } from './protocol.js';
+import type { MultiTracker, TargetResult } from '../track/multi-tracker.js';
+import type { Box, Frame } from '../types.js';
+import { nowMs, type ErrorMessage, type StateMessage, type TargetState } from './protocol.js';
 
 /** Creates the tracker; called once per pipeline subscription. */
-export type TrackerFactory = () => Promise<Tracker> | Tracker;
+export type TrackerFactory = () => Promise<MultiTracker> | MultiTracker;
 
 /** A frame with the wall-clock time (see {@link nowMs}) the server received it from the decoder. */
 export interface StampedFrame {
@@ -27,20 +32,35 @@ export interface StampedFrame {
 
 /** A client's request; `reply` receives an error meant for that client only. */
 export type TrackCommand =
-  | { type: 'init'; box: Box; frameIndex?: number; reply?: (e: ErrorMessage) => void }
-  | { type: 'stop'; reply?: (e: ErrorMessage) => void };
+  | { type: 'init'; box: Box; target?: number; frameIndex?: number; reply?: (e: ErrorMessage) => void }
+  | { type: 'stop'; target?: number; reply?: (e: ErrorMessage) => void };
+
+/** Every target's result on one frame (in the order the targets were added). */
+export interface TracksEvent {
+  type: 'track';
+  results: TargetResult[];
+  decodedAt: number;
+  latencyMs: number;
+}
 
 /** What the pipeline emits. `error` events without a `reply` are for every client. */
-export type PipelineEvent =
-  { type: 'track'; result: TrackResult; decodedAt: number; latencyMs: number } | StateMessage | ErrorMessage;
+export type PipelineEvent = TracksEvent | StateMessage | ErrorMessage;
+
+/** A box to start from on the first frame (`--box`); ids default to 1, 2, … in order. */
+export interface InitialTarget {
+  box: Box;
+  id?: number;
+}
 
 /** Options of {@link trackLatest}. */
 export interface TrackLatestOptions {
   createTracker: TrackerFactory;
   /** Client commands. */
   commands: Observable<TrackCommand>;
-  /** Start tracking this box on the first frame (`--box`). */
-  initialBox?: Box;
+  /** Start tracking these boxes on the first frame (`--box`). */
+  initialTargets?: readonly InitialTarget[];
+  /** Targets followed at most; an `init` for one more is refused (`ERR_TOO_MANY_TARGETS`). @default 16 */
+  maxTargets?: number;
   /** Frames kept for `init` on an earlier frame. @default 30 */
   historySize?: number;
   /** Called with the cumulative number of frames skipped because the tracker was busy. */
@@ -52,8 +72,11 @@ export interface TrackLatestOptions {
 /** Frames kept for an `init` that names an earlier frame (~1 s at 30 fps). */
 export const DEFAULT_HISTORY_SIZE = 30;
 
+/** Targets a live session follows at most, by default: each costs a search per frame. */
+export const DEFAULT_MAX_TARGETS = 16;
+
 /** Client commands waiting for the tracker at most; older ones are dropped. */
-const MAX_QUEUED_COMMANDS = 8;
+const MAX_QUEUED_COMMANDS = 32;
 
 /** Clips `box` to the frame; null if less than 2x2 pixels remain. */
 export function clipBox(box: Box, width: number, height: number): Box | null {
@@ -76,18 +99,22 @@ function toErrorMessage(e: unknown): ErrorMessage {
 /** The tracking stage of the live server. See the module comment. */
 export function trackLatest(options: TrackLatestOptions): OperatorFunction<StampedFrame, PipelineEvent> {
   const historySize = options.historySize ?? DEFAULT_HISTORY_SIZE;
+  const maxTargets = options.maxTargets ?? DEFAULT_MAX_TARGETS;
   return (source) =>
     new Observable<PipelineEvent>((subscriber) => {
-      let tracker: Tracker | null = null;
+      let tracker: MultiTracker | null = null;
       let closed = false;
       let busy = false;
-      let tracking = false;
       let skipped = 0;
       let pendingFrame: StampedFrame | null = null;
+      /** The targets followed, in the order they were added, with the box and frame each started on. */
+      let targets: TargetState[] = [];
       // Commands apply in order, between frames; a flood keeps only the newest few.
-      const commandQueue: TrackCommand[] = options.initialBox
-        ? [{ type: 'init', box: options.initialBox }]
-        : [];
+      const commandQueue: TrackCommand[] = (options.initialTargets ?? []).map((t, i) => ({
+        type: 'init',
+        box: t.box,
+        target: t.id ?? i + 1,
+      }));
       const history: StampedFrame[] = [];
       /** Run once the pump is idle (no fixed-interval polling). */
       const idleWaiters: Array<() => void> = [];
@@ -99,54 +126,105 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
       const trackerReady = Promise.resolve()
         .then(() => options.createTracker())
         .then((t) => {
-          if (closed) t.dispose();
+          if (closed) void t.dispose();
           else tracker = t;
         });
       trackerReady.catch((e: unknown) => subscriber.error(e));
 
-      const setState = (on: boolean, initBox: Box | null, frameIndex: number | null): void => {
-        tracking = on;
-        subscriber.next({ type: 'state', tracking: on, initBox, frameIndex });
+      /** Says what changed: `changed` started on `initBox` at `frameIndex`, or stopped (null box). */
+      const announce = (changed: number | null, initBox: Box | null, frameIndex: number | null): void => {
+        subscriber.next({
+          type: 'state',
+          tracking: targets.length > 0,
+          target: changed,
+          initBox,
+          frameIndex,
+          targets: targets.map((t) => ({ ...t })),
+        });
+      };
+      const refuse = (cmd: TrackCommand, e: ErrorMessage, hint: string): void => {
+        if (cmd.reply) {
+          cmd.reply(e);
+          return;
+        }
+        // An initial box (`--box`) has no client to tell: it ends the session with its code, so
+        // `serve` says it on stderr and exits 2 instead of running and never tracking.
+        subscriber.error(
+          new SiamError(e.code === 'ERR_BAD_BOX' ? 'ERR_BAD_BOX' : 'ERR_BAD_OPTION', e.message, { hint }),
+        );
+      };
+
+      const stop = (t: MultiTracker, cmd: Extract<TrackCommand, { type: 'stop' }>): void => {
+        if (cmd.target === undefined) {
+          t.clear();
+          if (targets.length === 0) return;
+          targets = [];
+          announce(null, null, null);
+          return;
+        }
+        if (!t.remove(cmd.target)) {
+          cmd.reply?.({
+            type: 'error',
+            code: 'ERR_NOT_INITIALISED',
+            message: `target ${cmd.target} is not tracked (tracked: ${targets.map((x) => x.id).join(', ') || 'none'})`,
+          });
+          return;
+        }
+        targets = targets.filter((x) => x.id !== cmd.target);
+        announce(cmd.target, null, null);
       };
 
       const applyCommand = async (cmd: TrackCommand): Promise<void> => {
+        const t = tracker;
+        if (!t) return; // unreachable: the pump waits for the tracker
         if (cmd.type === 'stop') {
-          if (tracking) setState(false, null, null);
+          stop(t, cmd);
           return;
         }
         const latest = pendingFrame ?? history[history.length - 1];
         const wanted =
           cmd.frameIndex === undefined ? undefined : history.find((h) => h.frame.index === cmd.frameIndex);
-        const target = wanted ?? latest;
-        if (!target || !tracker) return; // unreachable: the pump waits for a frame and the tracker
-        const { frame } = target;
+        const at = wanted ?? latest;
+        if (!at) return; // unreachable: the pump waits for a frame
+        const { frame } = at;
         const box = clipBox(cmd.box, frame.width, frame.height);
         if (!box) {
-          const e: ErrorMessage = {
-            type: 'error',
-            code: 'ERR_BAD_BOX',
-            message: `box ${JSON.stringify(cmd.box)} is not inside the ${frame.width}x${frame.height} frame`,
-          };
-          if (cmd.reply) {
-            cmd.reply(e);
-            return;
-          }
-          // The initial box (`--box`) has no client to tell: it ends the session with its code,
-          // so `serve` says it on stderr and exits 2 instead of running and never tracking.
-          subscriber.error(
-            new SiamError('ERR_BAD_BOX', e.message, {
-              hint: 'Boxes are {x, y, width, height} in pixels with a top-left origin, inside the frame.',
-            }),
+          const message = `box ${JSON.stringify(cmd.box)} is not inside the ${frame.width}x${frame.height} frame`;
+          refuse(
+            cmd,
+            { type: 'error', code: 'ERR_BAD_BOX', message },
+            'Boxes are {x, y, width, height} in pixels with a top-left origin, inside the frame.',
           );
           return;
         }
-        const initResult = await tracker.init(frame, box);
-        setState(true, box, frame.index);
+        const id = cmd.target ?? 1;
+        const replacing = cmd.target === undefined ? targets.length > 0 : targets.some((x) => x.id === id);
+        if (!replacing && targets.length >= maxTargets) {
+          const message = `${targets.length} targets are tracked already, the most this server follows`;
+          refuse(
+            cmd,
+            { type: 'error', code: 'ERR_TOO_MANY_TARGETS', message },
+            'Stop a target first, or raise maxTargets.',
+          );
+          return;
+        }
+        if (cmd.target === undefined) t.clear();
+        else t.remove(id);
+        targets = cmd.target === undefined ? [] : targets.filter((x) => x.id !== id);
+        let result: TargetResult;
+        try {
+          result = await t.add(frame, box, id);
+        } catch (e) {
+          if (replacing) announce(cmd.target ?? null, null, null); // the old one is gone
+          throw e;
+        }
+        targets.push({ id, initBox: box, frameIndex: frame.index });
+        announce(id, box, frame.index);
         subscriber.next({
           type: 'track',
-          result: initResult,
-          decodedAt: target.decodedAt,
-          latencyMs: nowMs() - target.decodedAt,
+          results: [result],
+          decodedAt: at.decodedAt,
+          latencyMs: nowMs() - at.decodedAt,
         });
         // Frames older than the init frame are of no use any more.
         if (pendingFrame && pendingFrame.frame.index <= frame.index) pendingFrame = null;
@@ -171,20 +249,21 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
             }
             const next = pendingFrame;
             pendingFrame = null;
-            if (!next || !tracking || !tracker) break;
+            if (!next || targets.length === 0 || !tracker) break;
             try {
-              const result = await tracker.update(next.frame);
+              const results = await tracker.update(next.frame);
               if (closed) break;
-              const t = nowMs();
               subscriber.next({
                 type: 'track',
-                result,
+                results,
                 decodedAt: next.decodedAt,
-                latencyMs: t - next.decodedAt,
+                latencyMs: nowMs() - next.decodedAt,
               });
             } catch (e) {
               subscriber.next(toErrorMessage(e));
-              setState(false, null, null);
+              tracker?.clear();
+              targets = [];
+              announce(null, null, null);
             }
           }
         } catch {
@@ -205,7 +284,7 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         next: (sf) => {
           history.push(sf);
           if (history.length > historySize) history.shift();
-          if (pendingFrame && tracking) {
+          if (pendingFrame && targets.length > 0) {
             skipped++;
             options.onSkipped?.(skipped);
           }
@@ -216,7 +295,7 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
         complete: () => {
           // Let the tracker finish the frame in hand (and the last frame waiting), then complete.
           const finish = (): void => {
-            if (!busy && pendingFrame && tracking && !closed) void pump();
+            if (!busy && pendingFrame && targets.length > 0 && !closed) void pump();
             if (busy) whenIdle(finish);
             else subscriber.complete();
           };

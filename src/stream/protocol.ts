@@ -7,10 +7,17 @@
  * {@link encodeFrameMessage}). Client → server: `init`, `stop`, `subscribe`, validated here with zod.
  */
 import { z } from 'zod';
-import type { Box, ClipLabel, TrackResult } from '../types.js';
+import type { TargetResult } from '../track/multi-tracker.js';
+import type { Box, ClipLabel } from '../types.js';
 
-/** Bumped on any incompatible change; sent in `hello`. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; sent in `hello`. 2: several targets (`target` on `init` /
+ * `stop`, one `track` per target per frame with `result.id`, `targets` in `hello` and `state`).
+ */
+export const PROTOCOL_VERSION = 2;
+
+/** Largest target id a client may name. */
+export const MAX_TARGET_ID = 1_000_000;
 
 /** The message types a client may subscribe to. */
 export const STREAM_TYPES = ['frame', 'track', 'label', 'stats'] as const;
@@ -24,25 +31,31 @@ export const MAX_CLIENT_PAYLOAD_BYTES = 4096;
 
 const finite = z.number().finite();
 const id = z.union([z.string().max(64), z.number().int()]).optional();
+/** A target's id (the `id` of its results); `id` stays the request's own, echoed in errors. */
+const target = z.number().int().min(1).max(MAX_TARGET_ID).optional();
 
 /** A box in source pixels, top-left origin. Fits-in-frame is checked against the source later. */
 export const boxSchema = z
   .object({ x: finite, y: finite, width: finite.positive(), height: finite.positive() })
   .strict();
 
-/** Client → server: start (or restart) tracking `box`. */
+/**
+ * Client → server: start (or restart) target `target` on `box`, beside the others; without
+ * `target`, every target is replaced by target 1 on `box` (version 1's single-target `init`).
+ */
 export const initMessageSchema = z
   .object({
     type: z.literal('init'),
     id,
+    target,
     box: boxSchema,
     /** The frame the box was drawn on; the server inits on it while it is still in its short history. */
     frameIndex: z.number().int().nonnegative().optional(),
   })
   .strict();
 
-/** Client → server: stop tracking. */
-export const stopMessageSchema = z.object({ type: z.literal('stop'), id }).strict();
+/** Client → server: stop tracking `target`; without it, every target. */
+export const stopMessageSchema = z.object({ type: z.literal('stop'), id, target }).strict();
 
 /** Client → server: receive only these message types. */
 export const subscribeMessageSchema = z
@@ -115,19 +128,36 @@ export interface HelloMessage {
   preview: { transport: 'binary'; format: 'jpeg'; maxSide: number; maxFps: number };
   /** What this connection is currently subscribed to. */
   subscribed: StreamType[];
-  /** Current tracking state, as in a `state` message. */
+  /** Whether any target is tracked, as in a `state` message. */
   tracking: boolean;
+  /** The targets tracked now, as in a `state` message. */
+  targets: TargetState[];
   /** Whether this connection may send `init` / `stop` (false with the view-only token). */
   control: boolean;
 }
 
-/** Tracking started (after `init` or `--box`) or stopped (after `stop`). Broadcast to every client. */
+/** A target being tracked: its id and the box (clipped to the frame) it started from, on frame `frameIndex`. */
+export interface TargetState {
+  id: number;
+  initBox: Box;
+  frameIndex: number;
+}
+
+/**
+ * A target started (after `init` or `--box`) or stopped (after `stop`, or a tracker failure).
+ * Broadcast to every client.
+ */
 export interface StateMessage {
   type: 'state';
+  /** Whether any target is tracked now. */
   tracking: boolean;
-  /** The box tracking was (re)started from, on the frame `frameIndex`. */
+  /** The target that started or stopped; null when every target stopped. */
+  target: number | null;
+  /** The box `target` (re)started from, on the frame `frameIndex`; null when it stopped. */
   initBox: Box | null;
   frameIndex: number | null;
+  /** Every target tracked now, in the order they were added. */
+  targets: TargetState[];
 }
 
 /**
@@ -146,10 +176,13 @@ export interface FrameHeader {
   sourceHeight: number;
 }
 
-/** One tracker result, with the decode stamp of its frame so a client can measure latency. */
+/**
+ * One target's result on one frame (`result.id` is the target), with the decode stamp of its frame
+ * so a client can measure latency. Every target's result on a frame is sent, one message each.
+ */
 export interface TrackMessage {
   type: 'track';
-  result: TrackResult;
+  result: TargetResult;
   /** See {@link FrameHeader.decodedAt}. */
   decodedAt: number;
 }
@@ -184,6 +217,7 @@ export interface ErrorMessage {
     | 'ERR_BAD_MESSAGE'
     | 'ERR_BAD_BOX'
     | 'ERR_NOT_INITIALISED'
+    | 'ERR_TOO_MANY_TARGETS'
     | 'ERR_FORBIDDEN'
     | 'ERR_SOURCE_STALLED'
     | 'ERR_FFMPEG_EXIT'

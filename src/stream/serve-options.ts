@@ -8,15 +8,17 @@ import type { TrackerOptions } from '../track/index.js';
 import type { Box, ClipLabel, Frame } from '../types.js';
 import type { ClientQueueOptions } from './client-queue.js';
 import { DEFAULT_JPEG_PREVIEW_OPTIONS } from './jpeg.js';
-import { DEFAULT_HISTORY_SIZE, type TrackerFactory } from './pipeline.js';
+import { DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TARGETS, type TrackerFactory } from './pipeline.js';
 import type { FrameSourceFactory } from './session.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
   /** A video file, `/dev/videoN`, or an rtsp/http(s)/udp URL (see decode). Required unless `frames` is given. */
   source?: string;
-  /** Start tracking this box (source pixels) on the first frame. */
-  box?: Box;
+  /** Start tracking this box, or these boxes (ids 1, 2, … in order), in source pixels on the first frame. */
+  box?: Box | readonly Box[];
+  /** Targets followed at most; an `init` for one more gets `ERR_TOO_MANY_TARGETS`. @default 16 */
+  maxTargets?: number;
   /** Clip-classifier model folder; no labels without one. */
   model?: string;
   /** Address to bind. Anything but loopback needs a token. @default '127.0.0.1' */
@@ -59,7 +61,7 @@ export interface ServeOptions {
   tracker?: TrackerOptions;
   /** Run the default tracker in a worker thread, keeping the event loop free for I/O. @default true */
   trackerInWorker?: boolean;
-  /** Tracker factory (tests inject an identity tracker); default: src/track's `createTracker(tracker)`. */
+  /** Tracker factory (tests inject fakes); default: src/track's `createMultiTracker(tracker)`. */
   createTracker?: TrackerFactory;
   /** Clip classifier; `null` for none; default: src/classify's `classifyClips({ model })` when `model` is given. */
   classify?: OperatorFunction<Frame, ClipLabel> | null;
@@ -118,8 +120,9 @@ export function validateServeOptions(o: ServeOptions): void {
   checkNumber('statsIntervalMs', o.statsIntervalMs, 10, 3_600_000);
   checkNumber('maxPayloadBytes', o.maxPayloadBytes, 256, 1 << 20);
   checkNumber('historySize', o.historySize, 1, 1000);
-  if (o.box !== undefined) {
-    const b = o.box;
+  checkNumber('maxTargets', o.maxTargets, 1, 1000);
+  const boxes = o.box === undefined ? [] : [o.box].flat();
+  for (const b of boxes) {
     const ok =
       b &&
       [b.x, b.y, b.width, b.height].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
@@ -131,6 +134,8 @@ export function validateServeOptions(o: ServeOptions): void {
         `Expected \`box\` to be {x, y, width, height} with a positive size, got ${JSON.stringify(b)}`,
       );
   }
+  const most = o.maxTargets ?? DEFAULT_MAX_TARGETS;
+  if (boxes.length > most) throw bad(`${boxes.length} boxes were given; \`maxTargets\` is ${most}`);
   if (o.token !== undefined && typeof o.token !== 'string') throw bad('Expected `token` to be a string');
   if (o.viewToken !== undefined && typeof o.viewToken !== 'string')
     throw bad('Expected `viewToken` to be a string');

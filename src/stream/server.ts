@@ -161,16 +161,19 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
           options.classify === undefined
             ? defaultClassifier(options.model, options.tracker?.backend, (p) => classifierReleases.push(p))
             : (options.classify ?? undefined),
-        initialBox: options.box,
+        initialBoxes: options.box === undefined ? undefined : [options.box].flat(),
+        maxTargets: options.maxTargets,
         live,
         historySize: o.historySize,
       },
       {
-        onEvent: (e) =>
-          hub.broadcast(
-            e.type === 'track' ? { type: 'track', result: e.result, decodedAt: e.decodedAt } : e,
-            e.type === 'track' || e.type === 'label' ? e.type : undefined,
-          ),
+        onEvent: (e) => {
+          // One `track` message per target: a version-1 client following one target reads it as before.
+          if (e.type === 'track')
+            for (const result of e.results)
+              hub.broadcast({ type: 'track', result, decodedAt: e.decodedAt }, 'track');
+          else hub.broadcast(e, e.type === 'label' ? 'label' : undefined);
+        },
         onFrame: (sf) => hub.onFrame(sf),
         onInfo: () => hub.helloAll(),
         // Everyone sees that the source dropped and is being reopened (then frames resume, or

@@ -13,7 +13,7 @@ import {
   type TrackCommand,
   type TrackerFactory,
 } from './pipeline.js';
-import { nowMs, type SourceInfo } from './protocol.js';
+import { nowMs, type SourceInfo, type TargetState } from './protocol.js';
 
 /** Callbacks a frame source reports through (decode's `onInfo` / `onDropped` / `onStart`). */
 export interface FrameSourceHooks {
@@ -33,7 +33,10 @@ export interface SessionOptions {
   createTracker: TrackerFactory;
   /** Clip classifier, if any. */
   classify?: OperatorFunction<Frame, ClipLabel>;
-  initialBox?: Box;
+  /** Targets started on the first frame (ids 1, 2, … in order). */
+  initialBoxes?: readonly Box[];
+  /** Targets followed at most. @default 16 */
+  maxTargets?: number;
   live: boolean;
   historySize?: number;
 }
@@ -67,7 +70,8 @@ export interface LiveSession {
   readonly commands: Subject<TrackCommand>;
   readonly counters: SessionCounters;
   readonly info: SourceInfo | null;
-  readonly tracking: boolean;
+  /** The targets tracked now (as in `state`). */
+  readonly targets: readonly TargetState[];
   /** ffmpeg pids started so far (for tests and logs). */
   readonly childPids: number[];
   /** Resolves when every ffmpeg child started so far has exited. */
@@ -91,7 +95,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
   };
   let window = { framesIn: 0, tracksOut: 0 };
   let info: SourceInfo | null = null;
-  let tracking = false;
+  let targets: readonly TargetState[] = [];
   const childPids: number[] = [];
   const childExits: Array<Promise<void>> = [];
   const trackerReleases: Array<Promise<void>> = [];
@@ -137,7 +141,8 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
         trackLatest({
           createTracker: options.createTracker,
           commands,
-          initialBox: options.initialBox,
+          initialTargets: options.initialBoxes?.map((box) => ({ box })),
+          maxTargets: options.maxTargets,
           historySize: options.historySize,
           onSkipped: (n) => {
             counters.trackerSkipped = n;
@@ -150,7 +155,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
           if (e.type === 'track') {
             counters.tracksOut++;
             counters.latencies.push(e.latencyMs);
-          } else if (e.type === 'state') tracking = e.tracking;
+          } else if (e.type === 'state') targets = e.targets;
           hooks.onEvent(e);
         },
         error: (e: unknown) => end(e),
@@ -178,8 +183,8 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
     get info() {
       return info;
     },
-    get tracking() {
-      return tracking;
+    get targets() {
+      return targets;
     },
     childPids,
     childrenExited: () => Promise.all(childExits).then(() => undefined),

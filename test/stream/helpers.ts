@@ -9,10 +9,10 @@ import WebSocket from 'ws';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { iou } from '../../src/eval/metrics.js';
 import type { FrameSourceFactory } from '../../src/stream/session.js';
-import type { Tracker } from '../../src/track/tracker.js';
-import { fakeTracker, resultFor } from '../helpers/fake-tracker.js';
+import type { MultiTracker } from '../../src/track/multi-tracker.js';
+import { fakeMultiTracker } from '../helpers/fake-tracker.js';
 import { decodeFrameMessage, type FrameHeader, type ServerMessage } from '../../src/stream/protocol.js';
-import type { Box, Frame, TrackResult } from '../../src/types.js';
+import type { Box, Frame } from '../../src/types.js';
 
 /** Where the square is on frame `i` (pixels). */
 export function squareAt(i: number, width: number, height: number, side = 40): Box {
@@ -63,32 +63,14 @@ export function syntheticSource(
     });
 }
 
-/** A tracker that always answers its init box (optionally taking `delayMs` per update). */
-export function identityTracker(delayMs = 0): Tracker {
-  let box: Box | null = null;
-  return fakeTracker({
-    init: async (f: Frame, b: Box) => ((box = b), resultFor(f, b)),
-    async update(f: Frame): Promise<TrackResult> {
-      if (!box) throw new Error('not initialised');
-      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      return { ...resultFor(f, box), timings: { updateMs: delayMs } };
-    },
-    dispose: async () => void (box = null),
-  });
+/** A tracker whose targets always answer their init boxes (optionally taking `delayMs` per update). */
+export function identityTracker(delayMs = 0): MultiTracker {
+  return fakeMultiTracker({ delayMs });
 }
 
-/** A tracker that answers `truth(frame.index)` (null = hidden → lost, last box kept). */
-export function replayTracker(truth: (index: number) => Box | null): Tracker {
-  let last: Box | null = null;
-  return fakeTracker({
-    init: async (f: Frame, b: Box) => ((last = b), resultFor(f, b)),
-    update(f: Frame): TrackResult {
-      const b = truth(f.index);
-      if (b) last = b;
-      return resultFor(f, last as Box, !b);
-    },
-    dispose: async () => void (last = null),
-  });
+/** A tracker whose every target answers `truth(frame.index)` (null = hidden → lost, last box kept). */
+export function replayTracker(truth: (index: number) => Box | null): MultiTracker {
+  return fakeMultiTracker({ locate: (f) => truth(f.index) });
 }
 
 /** The boxes of a ground-truth file (`null` where the target is hidden), read by src/eval. */

@@ -1,5 +1,8 @@
-/** trackLatest(): one frame at a time, newest frame wins, commands between frames, clean teardown. */
-import { Subject, lastValueFrom, toArray } from 'rxjs';
+/**
+ * trackLatest(): one frame at a time, newest frame wins, commands between frames (several targets
+ * beside each other, version 1's target-less init and stop), clean teardown.
+ */
+import { Subject, lastValueFrom, of, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   clipBox,
@@ -9,6 +12,7 @@ import {
   type TrackCommand,
 } from '../../src/stream/pipeline.js';
 import type { Box, Frame } from '../../src/types.js';
+import { fakeMultiTracker } from '../helpers/fake-tracker.js';
 import { identityTracker } from './helpers.js';
 
 const frame = (index: number): StampedFrame => ({
@@ -23,7 +27,11 @@ describe('trackLatest', () => {
     const frames = new Subject<StampedFrame>();
     const out = lastValueFrom(
       frames.pipe(
-        trackLatest({ createTracker: () => identityTracker(), commands: new Subject(), initialBox: box }),
+        trackLatest({
+          createTracker: () => identityTracker(),
+          commands: new Subject(),
+          initialTargets: [{ box }],
+        }),
         toArray(),
       ),
     );
@@ -33,9 +41,18 @@ describe('trackLatest', () => {
     }
     frames.complete();
     const events = await out;
-    expect(events[0]).toEqual({ type: 'state', tracking: true, initBox: box, frameIndex: 0 });
+    expect(events[0]).toEqual({
+      type: 'state',
+      tracking: true,
+      target: 1,
+      initBox: box,
+      frameIndex: 0,
+      targets: [{ id: 1, initBox: box, frameIndex: 0 }],
+    });
     const tracks = events.filter((e) => e.type === 'track');
-    expect(tracks.map((t) => t.result.frameIndex)).toEqual([0, 1, 2, 3, 4]); // the init frame's result first
+    expect(tracks.map((t) => t.results.map((r) => [r.id, r.frameIndex]))).toEqual(
+      [0, 1, 2, 3, 4].map((i) => [[1, i]]), // the init frame's result first
+    );
     for (const t of tracks) expect(t.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -47,7 +64,7 @@ describe('trackLatest', () => {
         trackLatest({
           createTracker: () => identityTracker(30),
           commands: new Subject(),
-          initialBox: box,
+          initialTargets: [{ box }],
           onSkipped: (n) => (skipped = n),
         }),
         toArray(),
@@ -59,8 +76,8 @@ describe('trackLatest', () => {
     await tick(5); // frame 1 is in the tracker (30 ms)
     for (let i = 2; i <= 10; i++) frames.next(frame(i)); // a burst meanwhile: only 10 survives
     frames.complete();
-    const tracks = (await out).filter((e) => e.type === 'track').filter((e) => e.result.frameIndex > 0); // after init's
-    expect(tracks.map((e) => e.result.frameIndex)).toEqual([1, 10]);
+    const tracks = (await out).filter((e) => e.type === 'track').filter((e) => e.results[0].frameIndex > 0); // after init's
+    expect(tracks.map((e) => e.results[0].frameIndex)).toEqual([1, 10]);
     expect(skipped).toBe(8);
     // latencyMs is decoded → result: it includes the tracker's 30 ms (timers may fire ~1 ms early),
     // and frame 10, which waited for frame 1's update, at least the rest of it as well.
@@ -72,12 +89,11 @@ describe('trackLatest', () => {
     const frames = new Subject<StampedFrame>();
     const commands = new Subject<TrackCommand>();
     const inits: Frame[] = [];
-    const base = identityTracker();
     const events: PipelineEvent[] = [];
     const sub = frames
       .pipe(
         trackLatest({
-          createTracker: () => ({ ...base, init: (f: Frame, b: Box) => (inits.push(f), base.init(f, b)) }),
+          createTracker: () => fakeMultiTracker({ onAdd: (f) => inits.push(f) }),
           commands,
         }),
       )
@@ -89,13 +105,16 @@ describe('trackLatest', () => {
     commands.next({ type: 'init', box: { x: 90, y: 40, width: 50, height: 50 }, frameIndex: 2 });
     await tick(5);
     expect(inits.map((f) => f.index)).toEqual([2]);
-    expect(events.at(-1)).toMatchObject({ type: 'track', result: { frameIndex: 2 } }); // init's result …
+    expect(events.at(-1)).toMatchObject({ type: 'track', results: [{ id: 1, frameIndex: 2 }] }); // init's result …
+    const clipped = { x: 90, y: 40, width: 10, height: 10 };
     expect(events.at(-2)).toEqual({
       // … after the state
       type: 'state',
       tracking: true,
-      initBox: { x: 90, y: 40, width: 10, height: 10 },
+      target: 1,
+      initBox: clipped,
       frameIndex: 2,
+      targets: [{ id: 1, initBox: clipped, frameIndex: 2 }],
     });
     commands.next({
       type: 'init',
@@ -106,27 +125,110 @@ describe('trackLatest', () => {
     expect(replies).toMatchObject([{ type: 'error', code: 'ERR_BAD_BOX' }]);
     frames.next(frame(5));
     await tick(5);
-    expect(events.at(-1)).toMatchObject({ type: 'track', result: { frameIndex: 5 } });
+    expect(events.at(-1)).toMatchObject({ type: 'track', results: [{ frameIndex: 5 }] });
     commands.next({ type: 'stop' });
     await tick(5);
-    expect(events.at(-1)).toEqual({ type: 'state', tracking: false, initBox: null, frameIndex: null });
+    expect(events.at(-1)).toEqual({
+      type: 'state',
+      tracking: false,
+      target: null,
+      initBox: null,
+      frameIndex: null,
+      targets: [],
+    });
     frames.next(frame(6));
     await tick(5);
     expect(events.at(-1)?.type).toBe('state');
     sub.unsubscribe();
   });
 
+  it('follows several targets: each added, restarted and stopped by its id, one result each per frame', async () => {
+    const frames = new Subject<StampedFrame>();
+    const commands = new Subject<TrackCommand>();
+    const replies: unknown[] = [];
+    const reply = (e: unknown): number => replies.push(e);
+    const events: PipelineEvent[] = [];
+    const b2 = { x: 50, y: 5, width: 10, height: 10 };
+    const sub = frames
+      .pipe(
+        trackLatest({
+          createTracker: () => identityTracker(),
+          commands,
+          initialTargets: [{ box }],
+          maxTargets: 3,
+        }),
+      )
+      .subscribe((e) => events.push(e));
+    const ids = (): number[][] =>
+      events.filter((e) => e.type === 'track').map((e) => e.results.map((r) => r.id));
+    const lastState = () => events.filter((e) => e.type === 'state').at(-1);
+    frames.next(frame(0));
+    await tick(2);
+    commands.next({ type: 'init', box: b2, target: 5 });
+    await tick(2);
+    expect(lastState()).toMatchObject({ target: 5, targets: [{ id: 1 }, { id: 5, initBox: b2 }] });
+    frames.next(frame(1));
+    await tick(2);
+    expect(ids().at(-1)).toEqual([1, 5]);
+    // Restarting 5 keeps 1 and the order; a fourth target beyond maxTargets is refused.
+    commands.next({ type: 'init', box, target: 5 });
+    commands.next({ type: 'init', box: b2, target: 2 });
+    commands.next({ type: 'init', box: b2, target: 3, reply });
+    await tick(2);
+    expect(lastState()?.targets.map((t) => t.id)).toEqual([1, 5, 2]);
+    expect(replies).toMatchObject([{ type: 'error', code: 'ERR_TOO_MANY_TARGETS' }]);
+    commands.next({ type: 'stop', target: 1 });
+    commands.next({ type: 'stop', target: 9, reply });
+    frames.next(frame(2));
+    await tick(2);
+    expect(lastState()).toMatchObject({
+      tracking: true,
+      target: 1,
+      initBox: null,
+      targets: [{ id: 5 }, { id: 2 }],
+    });
+    expect(replies.at(-1)).toMatchObject({
+      code: 'ERR_NOT_INITIALISED',
+      message: expect.stringContaining('9'),
+    });
+    expect(ids().at(-1)).toEqual([5, 2]);
+    // Version 1's init (no target) replaces them all by target 1.
+    commands.next({ type: 'init', box: b2 });
+    frames.next(frame(3));
+    await tick(2);
+    expect(lastState()).toMatchObject({ target: 1, targets: [{ id: 1, initBox: b2 }] });
+    expect(ids().at(-1)).toEqual([1]);
+    sub.unsubscribe();
+  });
+
+  it('an initial box outside the frame or beyond maxTargets ends the session with its code', async () => {
+    const run = (initialTargets: { box: Box }[], maxTargets?: number) =>
+      lastValueFrom(
+        of(frame(0)).pipe(
+          trackLatest({
+            createTracker: () => identityTracker(),
+            commands: new Subject(),
+            initialTargets,
+            maxTargets,
+          }),
+        ),
+      );
+    await expect(run([{ box: { x: 500, y: 0, width: 5, height: 5 } }])).rejects.toMatchObject({
+      code: 'ERR_BAD_BOX',
+    });
+    await expect(run([{ box }, { box }], 1)).rejects.toMatchObject({ code: 'ERR_BAD_OPTION' });
+  });
+
   it('disposes the tracker on unsubscribe, after the update in progress, and says when it is released', async () => {
     let disposed = 0;
     let released: Promise<void> | undefined;
-    const t = identityTracker(20);
     const frames = new Subject<StampedFrame>();
     const sub = frames
       .pipe(
         trackLatest({
-          createTracker: () => ({ ...t, dispose: async () => void disposed++ }),
+          createTracker: () => fakeMultiTracker({ delayMs: 20, dispose: async () => void disposed++ }),
           commands: new Subject(),
-          initialBox: box,
+          initialTargets: [{ box }],
           onTrackerReleased: (p) => (released = p),
         }),
       )

@@ -59,7 +59,7 @@ describe('serve() on samples/tracking', () => {
       expect(pids.length).toBeGreaterThan(0);
       // The first hello may precede the source info (null); it is repeated once decode knows it.
       expect(client.of('hello').at(-1)).toMatchObject({
-        version: 1,
+        version: 2,
         source: { width: 320, height: 240, fps: 30, live: false },
       });
       const tracks = client.of('track');

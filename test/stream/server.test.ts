@@ -63,7 +63,7 @@ describe('serve() with a synthetic source', () => {
     expect(hello).toMatchObject({
       type: 'hello',
       protocol: 'siamstream',
-      version: 1,
+      version: 2,
       preview: { transport: 'binary', format: 'jpeg' },
     });
     expect(
@@ -107,6 +107,65 @@ describe('serve() with a synthetic source', () => {
     const n = c.of('track').length;
     await new Promise((r) => setTimeout(r, 200));
     expect(c.of('track').length).toBeLessThanOrEqual(n + 1);
+  });
+
+  it('follows several targets: ids on every track message, in hello and state; one stopped by its id, or all', async () => {
+    const b1 = { x: 10, y: 20, width: 30, height: 40 };
+    const b2 = { x: 100, y: 50, width: 20, height: 20 };
+    const s = await start({ box: [b1, b2], createTracker: () => identityTracker(), maxTargets: 3 });
+    const a = connect(s);
+    await a.opened;
+    await a.waitFor((x) => x.of('track').length >= 6, 10_000, 'tracks of both');
+    const b = connect(s); // joins late: hello lists the targets
+    await b.opened;
+    await b.waitFor((x) => x.of('hello').length >= 1, 5000, 'hello');
+    expect(b.of('hello')[0]).toMatchObject({
+      tracking: true,
+      targets: [
+        { id: 1, initBox: b1 },
+        { id: 2, initBox: b2 },
+      ],
+    });
+    const boxOf = { 1: b1, 2: b2 } as Record<number, typeof b1>;
+    for (const t of a.of('track')) expect(t.result.box).toEqual(boxOf[t.result.id]);
+    // A third target from one client; a fourth is refused; nonsense ids are bad messages.
+    const b3 = { x: 200, y: 100, width: 30, height: 30 };
+    a.send({ type: 'init', target: 3, box: b3, id: 'add3' });
+    a.send({ type: 'init', target: 4, box: b3, id: 'add4' });
+    a.send({ type: 'init', target: 0, box: b3, id: 'zero' });
+    a.send({ type: 'stop', target: '1', id: 'str' });
+    await b.waitFor((x) => x.of('state').some((m) => m.target === 3), 5000, 'state of target 3');
+    await a.waitFor((x) => x.of('error').length >= 3, 5000, 'three errors');
+    expect(a.of('error').map((e) => [e.id, e.code])).toEqual([
+      ['zero', 'ERR_BAD_MESSAGE'],
+      ['str', 'ERR_BAD_MESSAGE'],
+      ['add4', 'ERR_TOO_MANY_TARGETS'],
+    ]);
+    expect(b.of('error')).toEqual([]); // errors go to their sender only
+    await b.waitFor((x) => x.of('track').some((t) => t.result.id === 3), 5000, 'target 3 tracked');
+    // The other client stops target 1: everyone is told, and target 1's results end.
+    b.send({ type: 'stop', target: 1 });
+    await a.waitFor((x) => x.of('state').some((m) => m.target === 1 && m.initBox === null), 5000, 'stop 1');
+    expect(
+      a
+        .of('state')
+        .at(-1)
+        ?.targets.map((t) => t.id),
+    ).toEqual([2, 3]);
+    const mark = a.messages.length;
+    await a.waitFor(
+      (x) => x.messages.slice(mark).filter((m) => m.msg.type === 'track').length >= 6,
+      5000,
+      'more',
+    );
+    const later = a.messages.slice(mark).flatMap((m) => (m.msg.type === 'track' ? [m.msg.result.id] : []));
+    expect(new Set(later)).toEqual(new Set([2, 3])); // sent in order: nothing of target 1 after its stop
+    a.send({ type: 'stop' });
+    await b.waitFor(
+      (x) => x.of('state').some((m) => !m.tracking && m.targets.length === 0),
+      5000,
+      'all stopped',
+    );
   });
 
   it('a --box outside the frames ends the session with ERR_BAD_BOX instead of never tracking', async () => {
