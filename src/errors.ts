@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   ERR_BAD_MESSAGE: 'A WebSocket client message failed validation.',
   ERR_UNAUTHORIZED: 'A missing or wrong token.',
   ERR_FORBIDDEN: 'A view-only connection sent a command that steers the tracker.',
+  ERR_TOO_MANY_TARGETS: 'A live session was asked to follow more targets than its maxTargets.',
   ERR_INSECURE_BIND: 'A non-local bind address was requested without a token.',
   ERR_EVAL_DATA: 'An evaluation folder or ground-truth file is malformed.',
   ERR_INTERNAL:

@@ -25,6 +25,7 @@ interface ServeCliOptions {
   maxSide?: string;
   previewSide?: string;
   previewFps?: string;
+  maxTargets?: string;
   backend?: string;
   engine?: string;
   preset?: string;
@@ -62,6 +63,7 @@ export function registerServe(program: Command): void {
     .option('--max-side <px>', 'scale decoded frames so the long side is at most this')
     .option('--preview-side <px>', 'long side of the JPEG preview', '640')
     .option('--preview-fps <n>', 'preview frames per second at most', '15')
+    .option('--max-targets <n>', 'targets followed at most (each costs a search per frame)', '16')
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
     .option(
       '--engine <name>',
@@ -95,6 +97,7 @@ export function registerServe(program: Command): void {
         maxSide,
         previewMaxSide: int('--preview-side', opts.previewSide),
         previewMaxFps: int('--preview-fps', opts.previewFps),
+        maxTargets: int('--max-targets', opts.maxTargets),
         tracker: {
           backend: opts.backend,
           engine: opts.engine as TrackerOptions['engine'],

@@ -142,16 +142,18 @@ export function trackLatest(options: TrackLatestOptions): OperatorFunction<Stamp
           targets: targets.map((t) => ({ ...t })),
         });
       };
-      const refuse = (cmd: TrackCommand, e: ErrorMessage, hint: string): void => {
+      const refuse = (
+        cmd: TrackCommand,
+        e: ErrorMessage & { code: 'ERR_BAD_BOX' | 'ERR_TOO_MANY_TARGETS' },
+        hint: string,
+      ): void => {
         if (cmd.reply) {
           cmd.reply(e);
           return;
         }
         // An initial box (`--box`) has no client to tell: it ends the session with its code, so
         // `serve` says it on stderr and exits 2 instead of running and never tracking.
-        subscriber.error(
-          new SiamError(e.code === 'ERR_BAD_BOX' ? 'ERR_BAD_BOX' : 'ERR_BAD_OPTION', e.message, { hint }),
-        );
+        subscriber.error(new SiamError(e.code, e.message, { hint }));
       };
 
       const stop = (t: MultiTracker, cmd: Extract<TrackCommand, { type: 'stop' }>): void => {

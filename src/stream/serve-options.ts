@@ -135,7 +135,15 @@ export function validateServeOptions(o: ServeOptions): void {
       );
   }
   const most = o.maxTargets ?? DEFAULT_MAX_TARGETS;
-  if (boxes.length > most) throw bad(`${boxes.length} boxes were given; \`maxTargets\` is ${most}`);
+  if (boxes.length > most) {
+    throw new SiamError(
+      'ERR_TOO_MANY_TARGETS',
+      `${boxes.length} boxes were given; \`maxTargets\` is ${most}`,
+      {
+        hint: 'Give fewer boxes, or a higher `maxTargets`.',
+      },
+    );
+  }
   if (o.token !== undefined && typeof o.token !== 'string') throw bad('Expected `token` to be a string');
   if (o.viewToken !== undefined && typeof o.viewToken !== 'string')
     throw bad('Expected `viewToken` to be a string');

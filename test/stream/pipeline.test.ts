@@ -216,7 +216,7 @@ describe('trackLatest', () => {
     await expect(run([{ box: { x: 500, y: 0, width: 5, height: 5 } }])).rejects.toMatchObject({
       code: 'ERR_BAD_BOX',
     });
-    await expect(run([{ box }, { box }], 1)).rejects.toMatchObject({ code: 'ERR_BAD_OPTION' });
+    await expect(run([{ box }, { box }], 1)).rejects.toMatchObject({ code: 'ERR_TOO_MANY_TARGETS' });
   });
 
   it('disposes the tracker on unsubscribe, after the update in progress, and says when it is released', async () => {

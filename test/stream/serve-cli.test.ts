@@ -1,9 +1,13 @@
-/** `siamstream serve` as a process: refuses an insecure bind; serves, prints its URL, stops on SIGTERM. */
+/**
+ * `siamstream serve` as a process: refuses an insecure bind; serves (several `--box` targets),
+ * prints its URL, stops on SIGTERM.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { RecordingClient } from './helpers.js';
 
 const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');
 
@@ -36,7 +40,7 @@ describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
     expect(p.err()).not.toMatch(/dashboard at/);
   });
 
-  it('serves the dashboard, prints its URL with --json, and exits 143 on SIGTERM', async () => {
+  it('serves the dashboard, tracks each --box as a target, prints its URL with --json, and exits 143 on SIGTERM', async () => {
     const p = cli([
       '--source',
       VIDEO,
@@ -46,6 +50,8 @@ describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
       '--json',
       '--box',
       '18,102,44,36',
+      '--box',
+      '200,40,40,40',
       '--backend',
       'wasm',
     ]);
@@ -58,6 +64,17 @@ describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/siamstream/);
+      const c = new RecordingClient(ws);
+      await c.opened;
+      await c.waitFor(
+        (x) => new Set(x.of('track').map((t) => t.result.id)).size === 2,
+        30_000,
+        'both targets',
+      );
+      // The latest word on the targets: a hello (if they started before we connected) or a state.
+      const latest = c.messages.filter((m) => m.msg.type === 'hello' || m.msg.type === 'state').at(-1)?.msg;
+      expect(latest && 'targets' in latest ? latest.targets.map((t) => t.id) : null).toEqual([1, 2]);
+      await c.close();
     } finally {
       p.child.kill('SIGTERM');
     }
