@@ -1,8 +1,9 @@
 /**
  * The dashboard in real Chromium (Debian's /usr/bin/chromium, driven by playwright-core): the page
- * shows frames, a box dragged with the mouse starts tracking, and the overlay follows the target.
- * Runs on the sample with the real tracker (a looping file played at its own rate). Saves a
- * screenshot to artifacts/dashboard.png. Without Chromium it skips with a message, except in CI
+ * shows frames, a box dragged with the mouse starts tracking, and the overlay follows the target;
+ * a second box adds a second target, a click on its box stops it, the list's × the first.
+ * Runs on the sample with the real tracker (a looping file played at its own rate). Saves
+ * screenshots to artifacts/dashboard.png and artifacts/dashboard-multi.png. Without Chromium it skips with a message, except in CI
  * (`CI` set: .ci/run), where it fails.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -55,13 +56,19 @@ interface PageState {
   lastTrack: { result: { frameIndex: number; box: Box; lost: boolean } } | null;
 }
 
+/** What the test reads of the dashboard's targets (src/stream/dashboard/targets.js). */
+interface DashboardTargets {
+  ids: number[];
+  byId: Map<number, { last: { result: { box: Box } } | null }>;
+}
+
 describe.skipIf(!CHROMIUM && !process.env.CI)('dashboard in Chromium', () => {
   beforeAll(() => {
     requireSample();
     if (!CHROMIUM) throw new Error(`CI: ${MISSING}`);
   });
 
-  it('shows frames; a box drawn with the mouse starts tracking; the overlay follows', async () => {
+  it('shows frames; a box drawn with the mouse starts tracking; the overlay follows; several targets come and go', async () => {
     const truth = readGroundTruth(GT);
     const token = 'browser-test-token';
     const server = await serve({
@@ -160,6 +167,55 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('dashboard in Chromium', () => {
       expect(ious.length).toBeGreaterThanOrEqual(4);
       // Bound: while tracking, the overlay stays on the target on average (IoU ≥ 0.3 with the ground truth).
       expect(mean).toBeGreaterThanOrEqual(0.3);
+
+      // A second box, on the background in the top-right corner: a second target beside the first.
+      const targets = (): Promise<{ id: number; box: Box | null }[]> =>
+        page.evaluate(() => {
+          const t = (window as unknown as { __siamstream: { targets: DashboardTargets } }).__siamstream
+            .targets;
+          return t.ids.map((id) => ({ id, box: t.byId.get(id)?.last?.result.box ?? null }));
+        });
+      const drag = async (b: Box): Promise<void> => {
+        await page.mouse.move(rect.x + b.x * k, rect.y + b.y * k);
+        await page.mouse.down();
+        await page.mouse.move(rect.x + (b.x + b.width) * k, rect.y + (b.y + b.height) * k, { steps: 4 });
+        await page.mouse.up();
+      };
+      await drag({ x: s0.header.sourceWidth - 70, y: 10, width: 50, height: 40 });
+      const bothTracked = async (): Promise<{ id: number; box: Box | null }[]> => {
+        const t0b = Date.now();
+        for (;;) {
+          const t = await targets();
+          if (t.length === 2 && t.every((x) => x.box)) return t;
+          if (Date.now() - t0b > 15_000) throw new Error(`two targets never tracked: ${JSON.stringify(t)}`);
+          await page.waitForTimeout(100);
+        }
+      };
+      const both = await bothTracked();
+      expect(both.map((t) => t.id)).toEqual([1, 2]);
+      await page.waitForTimeout(1000);
+      await page.screenshot({ path: path.join(REPO_ROOT, 'artifacts/dashboard-multi.png') });
+      expect(await page.locator('#targets li').count()).toBe(2);
+      // A click inside target 2's box stops it; target 1 goes on.
+      const [t2] = (await targets()).filter((t) => t.id === 2);
+      const b2 = t2.box as Box;
+      await page.mouse.click(rect.x + (b2.x + b2.width / 2) * k, rect.y + (b2.y + b2.height / 2) * k);
+      await page.waitForFunction(
+        () =>
+          (
+            window as unknown as { __siamstream: { targets: DashboardTargets } }
+          ).__siamstream.targets.ids.join() === '1',
+        null,
+        { timeout: 10_000 },
+      );
+      // The list's × stops target 1: nothing is tracked.
+      await page.click('#targets li[data-id="1"] button');
+      await page.waitForFunction(
+        () => !(window as unknown as { __siamstream: PageState }).__siamstream.tracking,
+        null,
+        { timeout: 10_000 },
+      );
+      expect(errors).toEqual([]);
     } finally {
       await browser?.close();
       await server.close();

@@ -1,8 +1,12 @@
 // siamstream dashboard: plain browser JS (no build step). Protocol: docs/protocol.md.
 // One WebSocket to /ws; binary messages are JPEG previews ([u32 header length][JSON header][JPEG]),
-// text messages are JSON with a `type`. Reconnects with exponential backoff. Drawing: draw.js.
+// text messages are JSON with a `type`. Reconnects with exponential backoff. Drawing: draw.js;
+// the targets and their list: targets.js; the mouse (draw a box to add a target, click one to
+// stop it): pointer.js.
 
 import { drawBox, drawLabels, sparkline } from './draw.js';
+import { attachPointer, normalise } from './pointer.js';
+import { idColour, Targets } from './targets.js';
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
@@ -18,8 +22,9 @@ const state = {
   header: null,
   decoding: false,
   pendingFrame: null,
-  /** Recent track results by frame index, so the box drawn matches the picture. */
-  tracks: new Map(),
+  /** The targets and their recent results (targets.js). */
+  targets: null,
+  /** The latest track message of any target. */
   lastTrack: null,
   labels: [],
   stats: [],
@@ -28,6 +33,7 @@ const state = {
   /** Counters read by the browser test. */
   counters: { frames: 0, tracks: 0, labels: 0, stats: 0, errors: 0, opens: 0 },
 };
+state.targets = new Targets($('targets'), (id) => send({ type: 'stop', target: id }));
 window.__siamstream = state;
 
 const token = new URLSearchParams(location.search).get('token');
@@ -84,9 +90,11 @@ function onText(text) {
       state.source = m.source;
       // A view-only token: watch, but no drawing and no stop (the server would refuse them).
       state.control = m.control !== false;
-      $('stop').disabled = !state.control;
-      if (!state.control) $('source').title = 'view only';
-      setTracking(m.tracking);
+      if (!state.control) {
+        $('source').title = 'view only';
+        state.targets.onRemove = null;
+      }
+      setTargets(m.targets ?? []);
       if (m.source) {
         resizeVideo(m.source.width, m.source.height);
         $('source').textContent =
@@ -94,18 +102,14 @@ function onText(text) {
       }
       break;
     case 'state':
-      setTracking(m.tracking);
-      if (!m.tracking) {
-        state.tracks.clear();
-        state.lastTrack = null;
-      }
+      setTargets(m.targets ?? []);
+      if (!m.tracking) state.lastTrack = null;
       state.dirty = true;
       break;
     case 'track':
+      if (!state.targets.add(m)) break; // a target stopped meanwhile
       state.counters.tracks++;
       state.lastTrack = m;
-      state.tracks.set(m.result.frameIndex, m);
-      if (state.tracks.size > 90) state.tracks.delete(state.tracks.keys().next().value);
       showTrack(m);
       state.dirty = true;
       break;
@@ -131,16 +135,15 @@ function onText(text) {
   }
 }
 
-function setTracking(on) {
-  state.tracking = on;
-  $('stop').disabled = !on;
-  $('ti-state').textContent = on ? 'yes' : 'no';
+function setTargets(targets) {
+  state.targets.setAll(targets);
+  state.tracking = targets.length > 0;
+  $('stop').disabled = !state.tracking || state.control === false;
+  $('ti-state').textContent = String(targets.length);
 }
 
 function showTrack(m) {
-  const r = m.result;
-  $('ti-score').textContent = `${r.score.toFixed(2)}${r.lost ? ' (lost)' : ''}`;
-  $('ti-frame').textContent = String(r.frameIndex);
+  $('ti-frame').textContent = String(m.result.frameIndex);
   $('ti-latency').textContent = `${(performance.timeOrigin + performance.now() - m.decodedAt).toFixed(0)} ms`;
 }
 
@@ -187,31 +190,18 @@ function decodeNext() {
 
 // ---------------------------------------------------------------- drawing
 
-function trackForFrame() {
-  if (!state.tracking || !state.lastTrack) return null;
-  if (state.header) {
-    const exact = state.tracks.get(state.header.frameIndex);
-    if (exact) return exact;
-  }
-  return state.lastTrack;
-}
-
 function render() {
   if (state.dirty) {
     state.dirty = false;
     vctx.fillStyle = '#000';
     vctx.fillRect(0, 0, video.width, video.height);
     if (state.image) vctx.drawImage(state.image, 0, 0, video.width, video.height);
-    const t = trackForFrame();
-    if (t)
-      drawBox(
-        video,
-        t.result.box,
-        t.result.lost ? '#ff5460' : '#3ddc84',
-        t.result.lost,
-        `${t.result.score.toFixed(2)}${t.result.lost ? ' lost' : ''}`,
-      );
-    if (state.drag) drawBox(video, normalise(state.drag), '#4aa3ff', true, 'new box');
+    // Each target in its colour, dashed while lost (its box is then the last confident one).
+    for (const r of state.targets.forFrame(state.header?.frameIndex)) {
+      const text = `#${r.id} ${r.lost ? 'lost' : r.score.toFixed(2)}`;
+      drawBox(video, r.box, idColour(r.id), r.lost, text);
+    }
+    if (state.drag) drawBox(video, normalise(state.drag), '#ffffff', true, `new #${state.targets.nextId()}`);
   }
   requestAnimationFrame(render);
 }
@@ -236,58 +226,20 @@ function drawRates() {
     `dropped: decoder ${d.decoder}, tracker ${d.tracker}, preview ${d.clientFrames}, messages ${d.clientMessages} · clients ${m.clients}`;
 }
 
-// ---------------------------------------------------------------- drawing a box with the mouse
+// ---------------------------------------------------------------- the mouse
 
-function toSource(ev) {
-  const r = video.getBoundingClientRect();
-  return {
-    x: ((ev.clientX - r.left) * video.width) / r.width,
-    y: ((ev.clientY - r.top) * video.height) / r.height,
-  };
-}
-
-function normalise(d) {
-  return {
-    x: Math.min(d.x0, d.x1),
-    y: Math.min(d.y0, d.y1),
-    width: Math.abs(d.x1 - d.x0),
-    height: Math.abs(d.y1 - d.y0),
-  };
-}
-
-video.addEventListener('pointerdown', (ev) => {
-  if (state.control === false) return;
-  const p = toSource(ev);
-  state.drag = {
-    x0: p.x,
-    y0: p.y,
-    x1: p.x,
-    y1: p.y,
-    frameIndex: state.header ? state.header.frameIndex : undefined,
-  };
-  video.setPointerCapture(ev.pointerId);
-});
-video.addEventListener('pointermove', (ev) => {
-  if (!state.drag) return;
-  const p = toSource(ev);
-  state.drag.x1 = p.x;
-  state.drag.y1 = p.y;
-  state.dirty = true;
-});
-video.addEventListener('pointerup', () => {
-  const d = state.drag;
-  state.drag = null;
-  state.dirty = true;
-  if (!d) return;
-  const b = normalise(d);
-  if (b.width < 4 || b.height < 4) return;
-  const box = {
-    x: Math.round(b.x),
-    y: Math.round(b.y),
-    width: Math.round(b.width),
-    height: Math.round(b.height),
-  };
-  send({ type: 'init', box, ...(d.frameIndex === undefined ? {} : { frameIndex: d.frameIndex }) });
+attachPointer(video, state, {
+  onBox: (box, frameIndex) =>
+    send({
+      type: 'init',
+      target: state.targets.nextId(),
+      box,
+      ...(frameIndex === undefined ? {} : { frameIndex }),
+    }),
+  onClick: (p, frameIndex) => {
+    const id = state.targets.hit(p, frameIndex);
+    if (id !== undefined) send({ type: 'stop', target: id });
+  },
 });
 
 $('stop').addEventListener('click', () => send({ type: 'stop' }));
