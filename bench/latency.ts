@@ -2,10 +2,11 @@
  * End-to-end latency of the live server: frame decoded (the server's `decodedAt` stamp, taken when
  * decode hands it over) → `track` message received by a local ws client; also → preview frame
  * received. Source: samples/tracking/video.mp4 scaled to 640x360, played in real time (`-re`),
- * looping, in `latest` mode, as a live camera would be. Also times jpeg-js at preview size.
+ * looping, in `latest` mode, as a live camera would be. Also times both preview encoders (sharp,
+ * jpeg-js) at preview size.
  *
  *   node --import tsx/esm bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--threads 1] [--engine auto] [--preset fast|default] [--in-process-client]
- *                                [--preview-side px] [--preview-fps n] [--json out.json]
+ *                                [--preview-side px] [--preview-fps n] [--preview-encoder auto|sharp|jpeg-js] [--json out.json]
  */
 import { spawn } from 'node:child_process';
 import { measureLatencies } from './latency-client.js';
@@ -15,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { decode } from '../src/decode/index.js';
 import { encodeJpegPreview } from '../src/stream/jpeg.js';
+import type { PreviewEncoderName } from '../src/stream/jpeg-encoder.js';
+import { loadNativeJpeg } from '../src/stream/jpeg-native.js';
 import { serve } from '../src/stream/index.js';
 import type { MultiTracker } from '../src/track/index.js';
 import { fakeMultiTracker } from '../test/helpers/fake-tracker.js';
@@ -34,6 +37,7 @@ const engine = arg('--engine') as 'auto' | 'tfjs' | 'onnx' | undefined;
 const preset = arg('--preset'); // undefined: the server's live default (fast)
 const previewSide = arg('--preview-side'); // undefined: the server's default
 const previewFps = arg('--preview-fps');
+const previewEncoder = (arg('--preview-encoder') ?? 'auto') as PreviewEncoderName;
 const W = 640;
 const H = 360;
 const WARMUP_MS = 3000;
@@ -49,15 +53,23 @@ const pct = (xs: number[], p: number): number => {
   return s.length ? (s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number) : NaN;
 };
 
-// 1. jpeg-js at preview size, on real frames of the sample (main thread, as the worker runs it).
+// 1. Both preview encoders at preview size, on real frames of the sample: jpeg-js on the main
+// thread (as its worker runs it), sharp as the server calls it.
 const frames: Frame[] = await lastValueFrom(decode(VIDEO, { width: W, height: H }).pipe(take(20), toArray()));
 const jpegMs: number[] = [];
+const sharpMs: number[] = [];
 let jpegBytes = 0;
+let sharpBytes = 0;
+const sharpEncode = await loadNativeJpeg();
 for (let r = 0; r < 3; r++) {
   for (const f of frames) {
-    const t0 = performance.now();
+    let t0 = performance.now();
     jpegBytes = encodeJpegPreview(f.data, f.width, f.height, { maxSide: 640, quality: 70 }).jpeg.length;
     if (r > 0) jpegMs.push(performance.now() - t0);
+    if (!sharpEncode) continue;
+    t0 = performance.now();
+    sharpBytes = (await sharpEncode(f.data, f.width, f.height, { maxSide: 640, quality: 70 })).jpeg.length;
+    if (r > 0) sharpMs.push(performance.now() - t0);
   }
 }
 
@@ -97,6 +109,7 @@ const server = await serve({
     : { tracker: { backend, workers, preset, threads, engine } }),
   ...(previewSide ? { previewMaxSide: Number(previewSide) } : {}),
   ...(previewFps ? { previewMaxFps: Number(previewFps) } : {}),
+  previewEncoder,
 });
 // The client runs in its own process, as a dashboard does; `--in-process-client` keeps it here.
 const inProcessClient = args.includes('--in-process-client');
@@ -148,9 +161,20 @@ const rows = [
     p95: pct(jpegMs, 95),
     rate: 1000 / pct(jpegMs, 50),
   },
+  ...(sharpEncode
+    ? [
+        {
+          what: `sharp encode ${W}x${H} q70 (${(sharpBytes / 1024).toFixed(0)} kB)`,
+          n: sharpMs.length,
+          p50: pct(sharpMs, 50),
+          p95: pct(sharpMs, 95),
+          rate: 1000 / pct(sharpMs, 50),
+        },
+      ]
+    : []),
 ];
 console.log(
-  `latency bench: ${W}x${H} live-mode source (sample, -re, latest), ${seconds} s after ${WARMUP_MS / 1000} s warm-up`,
+  `latency bench: ${W}x${H} live-mode source (sample, -re, latest), ${seconds} s after ${WARMUP_MS / 1000} s warm-up, previews by ${previewEncoder === 'auto' ? (sharpEncode ? 'sharp' : 'jpeg-js') : previewEncoder}`,
 );
 console.log(
   `${'measure'.padEnd(46)} ${'n'.padStart(5)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'per s'.padStart(7)}`,
@@ -165,5 +189,5 @@ const out = arg('--json');
 if (out)
   writeFileSync(
     out,
-    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, engine, workers, threads, preset, inProcessClient, rows, stats }, null, 2)}\n`,
+    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, engine, workers, threads, preset, inProcessClient, previewEncoder, rows, stats }, null, 2)}\n`,
   );

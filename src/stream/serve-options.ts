@@ -7,6 +7,7 @@ import { SiamError } from '../errors.js';
 import type { TrackerOptions } from '../track/index.js';
 import type { Box, ClipLabel, Frame } from '../types.js';
 import type { ClientQueueOptions } from './client-queue.js';
+import type { PreviewEncoderName } from './jpeg-encoder.js';
 import { DEFAULT_JPEG_PREVIEW_OPTIONS } from './jpeg.js';
 import { DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TARGETS, type TrackerFactory } from './pipeline.js';
 import type { FrameSourceFactory } from './session.js';
@@ -41,8 +42,10 @@ export interface ServeOptions {
   previewQuality?: number;
   /** Previews encoded per second at most (all clients together). @default 15 */
   previewMaxFps?: number;
-  /** Encode previews in a worker thread. @default true */
+  /** Encode previews in a worker thread (when jpeg-js encodes them). @default true */
   previewWorker?: boolean;
+  /** Preview encoder: `sharp` (libvips, native, off the event loop) where it loads, else jpeg-js. @default 'auto' */
+  previewEncoder?: PreviewEncoderName;
   /** Ping interval; a client that has not answered the previous ping is terminated. @default 30000 */
   heartbeatMs?: number;
   /** `stats` interval. @default 1000 */
@@ -78,6 +81,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   previewQuality: DEFAULT_JPEG_PREVIEW_OPTIONS.quality,
   previewMaxFps: 15,
   previewWorker: true,
+  previewEncoder: 'auto',
   heartbeatMs: 30_000,
   statsIntervalMs: 1000,
   historySize: DEFAULT_HISTORY_SIZE,
@@ -144,6 +148,8 @@ export function validateServeOptions(o: ServeOptions): void {
       },
     );
   }
+  if (o.previewEncoder !== undefined && !['auto', 'sharp', 'jpeg-js'].includes(o.previewEncoder))
+    throw bad(`Expected \`previewEncoder\` to be auto, sharp or jpeg-js, got ${String(o.previewEncoder)}`);
   if (o.token !== undefined && typeof o.token !== 'string') throw bad('Expected `token` to be a string');
   if (o.viewToken !== undefined && typeof o.viewToken !== 'string')
     throw bad('Expected `viewToken` to be a string');

@@ -17,6 +17,7 @@ import {
   tokenCookie,
 } from './auth.js';
 import { resolveSource } from '../decode/source.js';
+import type { MultiTracker } from '../track/multi-tracker.js';
 import { defaultClassifier, defaultFrameSource, defaultTrackerFactory } from './defaults.js';
 import { ClientHub } from './hub.js';
 import { JpegEncoder } from './jpeg-encoder.js';
@@ -77,12 +78,23 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   const live = options.live ?? (o.source !== undefined && resolveSource(o.source).live);
   const dashboardDir = realpathSync(options.dashboardDir ?? defaultDashboardDir());
 
+  const encoder = new JpegEncoder(
+    { maxSide: o.previewMaxSide, quality: o.previewQuality },
+    o.previewWorker,
+    o.previewEncoder,
+  );
+  await encoder.ready.catch(async (e: unknown) => {
+    await encoder.close();
+    throw e;
+  });
   // The model loads before the source opens, so tracking from `box` starts on the first frame.
-  const tracker = await (
-    options.createTracker ?? defaultTrackerFactory(options.tracker, o.trackerInWorker)
-  )();
-
-  const encoder = new JpegEncoder({ maxSide: o.previewMaxSide, quality: o.previewQuality }, o.previewWorker);
+  let tracker: MultiTracker;
+  try {
+    tracker = await (options.createTracker ?? defaultTrackerFactory(options.tracker, o.trackerInWorker))();
+  } catch (e) {
+    await encoder.close();
+    throw e;
+  }
   const hub = new ClientHub({
     encoder,
     previewMaxSide: o.previewMaxSide,

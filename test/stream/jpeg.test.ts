@@ -42,14 +42,40 @@ describe('jpeg previews', () => {
     expect(err / (w * h)).toBeLessThan(4);
   });
 
-  it('encodes in a worker thread, one frame at a time', async () => {
-    const enc = new JpegEncoder({ maxSide: 320 });
+  it('encodes natively with sharp (an optional dependency npm ci installs), scaled, close to the input', async () => {
+    const enc = new JpegEncoder({ maxSide: 320, quality: 90 });
+    try {
+      await enc.ready;
+      expect(enc.engine).toBe('sharp');
+      const [w, h] = [640, 360];
+      const src = gradient(w, h);
+      const first = enc.encode(src, w, h);
+      expect(enc.busy).toBe(true);
+      await expect(enc.encode(src, w, h)).rejects.toThrow(/busy/);
+      const p = await first;
+      expect([p.width, p.height]).toEqual([320, 180]);
+      const back = jpeg.decode(p.jpeg, { useTArray: true });
+      expect([back.width, back.height]).toEqual([320, 180]);
+      // Against the gradient at the preview's size: red follows x, green follows y.
+      const small = gradient(320, 180);
+      let err = 0;
+      for (let i = 0; i < 320 * 180; i++)
+        err += Math.abs(back.data[i * 4] - small[i * 3]) + Math.abs(back.data[i * 4 + 1] - small[i * 3 + 1]);
+      expect(err / (320 * 180 * 2)).toBeLessThan(4);
+    } finally {
+      await enc.close();
+    }
+  });
+
+  it('encodes with jpeg-js in a worker thread, one frame at a time, when asked', async () => {
+    const enc = new JpegEncoder({ maxSide: 320 }, true, 'jpeg-js');
     try {
       const rgb = gradient(640, 360);
       const first = enc.encode(rgb, 640, 360);
       expect(enc.busy).toBe(true);
       await expect(enc.encode(rgb, 640, 360)).rejects.toThrow(/busy/);
       const p = await first;
+      expect(enc.engine).toBe('jpeg-js');
       expect([p.width, p.height]).toEqual([320, 180]);
       expect(Array.from(p.jpeg.subarray(0, 2))).toEqual([0xff, 0xd8]);
       expect(enc.busy).toBe(false);
