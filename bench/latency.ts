@@ -116,6 +116,9 @@ const inProcessClient = args.includes('--in-process-client');
 const url = `ws://127.0.0.1:${server.port}/ws`;
 let trackLat: number[];
 let frameLat: number[];
+// Frames the tracker skipped (busy) during warm-up and during the measured window, apart.
+let skippedAtWarmup = 0;
+setTimeout(() => (skippedAtWarmup = server.session.counters.trackerSkipped), WARMUP_MS).unref();
 if (inProcessClient) {
   ({ track: trackLat, frame: frameLat } = await measureLatencies(url, WARMUP_MS, seconds));
 } else {
@@ -130,6 +133,10 @@ if (inProcessClient) {
   ({ track: trackLat, frame: frameLat } = JSON.parse(out) as { track: number[]; frame: number[] });
 }
 const stats = server.stats;
+const skipped = {
+  warmup: skippedAtWarmup,
+  measured: server.session.counters.trackerSkipped - skippedAtWarmup,
+};
 await server.close();
 
 const rows = [
@@ -185,9 +192,12 @@ for (const r of rows) {
   );
 }
 console.log(`server stats at the end: ${JSON.stringify(stats)}`);
+console.log(
+  `frames the tracker skipped: ${skipped.measured} in the measured ${seconds} s (${skipped.warmup} in warm-up)`,
+);
 const out = arg('--json');
 if (out)
   writeFileSync(
     out,
-    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, engine, workers, threads, preset, inProcessClient, previewEncoder, rows, stats }, null, 2)}\n`,
+    `${JSON.stringify({ width: W, height: H, seconds, tracker: trackerKind, backend, engine, workers, threads, preset, inProcessClient, previewEncoder, rows, stats, skipped }, null, 2)}\n`,
   );
