@@ -21,7 +21,7 @@ import { DEFAULT_STREAM_CONFIG } from '../src/classify/config.js';
 import { initHeadWeights } from '../src/classify/head.js';
 import { disposeClipModel, saveClipModel } from '../src/classify/model.js';
 import { buildModelConfig } from '../src/classify/train.js';
-import { classifyFile } from '../src/cli/classify.js';
+import { classifyFile } from '../src/classify/classify-file.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');

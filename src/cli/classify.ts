@@ -5,16 +5,10 @@
  * fails is reported on stderr and the others go on (exit code 2 at the end).
  */
 import type { Command } from 'commander';
-import { lastValueFrom, tap, toArray } from 'rxjs';
-import {
-  classifyClips,
-  createClipClassifier,
-  type ClipClassifier,
-  type ClipClassifierOptions,
-} from '../classify/index.js';
-import { createFrameDemand, decode, probeVideo } from '../decode/index.js';
+import { createClipClassifier, type ClipClassifierOptions } from '../classify/index.js';
+import { classifyFile, type FileLabel } from '../classify/classify-file.js';
+import { probeVideo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
-import type { ClipLabel } from '../types.js';
 import { createProgress } from './progress.js';
 
 interface ClassifyFlags {
@@ -26,69 +20,12 @@ interface ClassifyFlags {
   engine?: string;
 }
 
-/** What `classify` prints per file. */
-export interface FileLabel {
-  file: string;
-  /** The whole file's label: the class with the highest mean window probability. */
-  label: string;
-  scores: Record<string, number>;
-  windows: ClipLabel[];
-}
-
 function intFlag(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1)
     throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be an integer >= 1, got "${v}".`);
   return n;
-}
-
-/** Labels one file (the classifier is reset first: frame indices restart per file). */
-export async function classifyFile(
-  classifier: ClipClassifier,
-  file: string,
-  window?: number,
-  stride?: number,
-): Promise<FileLabel> {
-  classifier.reset();
-  const windowLength = window ?? classifier.clipLength;
-  const step = stride ?? Math.max(1, Math.floor(windowLength / 2));
-  const info = await probeVideo(file).catch(() => undefined);
-  const progress = createProgress({
-    label: file.split('/').pop() ?? file,
-    total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined,
-    unit: 'frames',
-  });
-  const demand = createFrameDemand({ maxInFlight: windowLength + step });
-  let framesDone = 0;
-  try {
-    const windows = await lastValueFrom(
-      decode(file, {
-        width: classifier.inputWidth,
-        height: classifier.inputHeight,
-        fps: classifier.fps,
-        demand,
-      }).pipe(
-        classifyClips({ classifier, windowLength, stride: step, demand }),
-        tap((w) => {
-          progress.tick(Math.max(0, w.endFrame + 1 - framesDone));
-          framesDone = Math.max(framesDone, w.endFrame + 1);
-        }),
-        toArray(),
-      ),
-    );
-    if (windows.length === 0) throw new SiamError('ERR_CLIP_UNREADABLE', `${file} gave no frames.`);
-    const scores: Record<string, number> = {};
-    for (const label of classifier.labels)
-      scores[label] = windows.reduce((a, w) => a + w.scores[label], 0) / windows.length;
-    const label = classifier.labels.reduce(
-      (best, l) => (scores[l] > scores[best] ? l : best),
-      classifier.labels[0],
-    );
-    return { file, label, scores, windows };
-  } finally {
-    progress.stop();
-  }
 }
 
 function csvLines(r: FileLabel, labels: string[]): string[] {
@@ -160,7 +97,17 @@ export function registerClassify(program: Command): void {
         let failed = 0;
         for (const file of videos) {
           try {
-            const r = await classifyFile(classifier, file, window, stride);
+            const info = await probeVideo(file).catch(() => undefined);
+            const progress = createProgress({
+              label: file.split('/').pop() ?? file,
+              total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined,
+              unit: 'frames',
+            });
+            const r = await classifyFile(classifier, file, {
+              window,
+              stride,
+              onFrames: (n) => progress.tick(n),
+            }).finally(() => progress.stop());
             process.stdout.write(
               flags.format === 'csv'
                 ? `${csvLines(r, classifier.labels).join('\n')}\n`
