@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   ERR_FORBIDDEN: 'A view-only connection sent a command that steers the tracker.',
   ERR_TOO_MANY_TARGETS: 'A live session was asked to follow more targets than its maxTargets.',
   ERR_INSECURE_BIND: 'A non-local bind address was requested without a token.',
+  ERR_REDIS_UNAVAILABLE: 'Redis (for the job queues) did not answer at the URL given.',
+  ERR_JOB_FAILED: 'A queued job failed on every attempt (the last error is in the message).',
   ERR_EVAL_DATA: 'An evaluation folder or ground-truth file is malformed.',
   ERR_INTERNAL:
     'The live server failed a command or its source failed, or a worker thread died unexpectedly.',

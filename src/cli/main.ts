@@ -12,6 +12,7 @@ import { registerServe } from './serve.js';
 import { registerTrack } from './track.js';
 import { registerTrain } from './train.js';
 import { registerClassify } from './classify.js';
+import { registerQueue } from './queue.js';
 
 /** The commander program with every command registered (it throws instead of exiting). */
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerTrain(program);
   registerClassify(program);
+  registerQueue(program);
   return program;
 }
 

@@ -1,0 +1,137 @@
+/**
+ * The jobs siamstream puts on BullMQ queues: their names, data (zod schemas, checked on both
+ * sides), ids and retry policy.
+ *
+ * A job's id is derived from its input (`jobId`), so submitting the same clip twice adds nothing:
+ * BullMQ keeps one job per id, and a finished job stays (a week) to answer the repeat. A local
+ * file is identified by its absolute path, size and modification time (a changed file is a new
+ * job); a URL by itself; a model folder by its path and its `classifier.json`'s modification
+ * time (retraining makes new jobs).
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { SiamError } from '../errors.js';
+
+/** The batch queues; `live` (camera sessions) is not built yet. */
+export const QUEUE_NAMES = ['classify', 'track'] as const;
+/** A batch queue. */
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Redis key prefix of every siamstream queue (BullMQ's `prefix`). */
+export const QUEUE_PREFIX = 'siamstream';
+
+const positiveInt = z.number().int().min(1);
+
+/** A classify job: one clip, one model folder → the same JSON as `siamstream classify`. */
+export const classifyJobSchema = z
+  .object({
+    file: z.string().min(1),
+    model: z.string().min(1),
+    window: positiveInt.optional(),
+    stride: positiveInt.optional(),
+    backend: z.string().optional(),
+    engine: z.enum(['auto', 'onnx', 'tfjs']).optional(),
+  })
+  .strict();
+/** The data of a classify job. */
+export type ClassifyJob = z.infer<typeof classifyJobSchema>;
+
+/** A track job: a source and its boxes → a results file (`out`), as `siamstream track --out` writes it. */
+export const trackJobSchema = z
+  .object({
+    source: z.string().min(1),
+    /** `x,y,w,h` boxes on the first frame (targets 1, 2, …), as `--box` takes them. */
+    boxes: z
+      .array(z.string().regex(/^\s*[-\d.eE+]+(\s*,\s*[-\d.eE+]+){3}\s*$/))
+      .min(1)
+      .max(64),
+    /** Results file (absolute), on storage every worker sees; written whole or not at all. */
+    out: z.string().min(1),
+    format: z.enum(['csv', 'jsonl', 'txt', 'mot']).optional(),
+    preset: z.string().optional(),
+    backend: z.string().optional(),
+    engine: z.enum(['auto', 'onnx', 'tfjs']).optional(),
+  })
+  .strict();
+/** The data of a track job. */
+export type TrackJob = z.infer<typeof trackJobSchema>;
+
+/** What a track job returns. */
+export interface TrackJobResult {
+  source: string;
+  out: string;
+  targets: number;
+}
+
+/** Job data by queue. */
+export interface JobData {
+  classify: ClassifyJob;
+  track: TrackJob;
+}
+
+/** Retries and retention of every job. */
+export const JOB_OPTIONS = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+  // Finished jobs are kept a week: a resubmitted input finds its result instead of running again.
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+/** Validates a job's data. @throws SiamError `ERR_BAD_OPTION` naming the field. */
+export function checkJobData<Q extends QueueName>(queue: Q, data: unknown): JobData[Q] {
+  const schema = queue === 'classify' ? classifyJobSchema : trackJobSchema;
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data as JobData[Q];
+  const why = parsed.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`)
+    .join('; ');
+  throw new SiamError('ERR_BAD_OPTION', `A ${queue} job's data is invalid: ${why}.`);
+}
+
+const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
+/** A local file's identity (absolute path, size, mtime), or a URL as is. */
+async function identify(input: string): Promise<string> {
+  if (isUrl(input)) return input;
+  const abs = path.resolve(input);
+  try {
+    const s = await stat(abs);
+    return `${abs}|${s.size}|${s.mtimeMs}`;
+  } catch (cause) {
+    throw new SiamError('ERR_SOURCE_NOT_FOUND', `${input} does not exist or cannot be read.`, {
+      cause,
+      hint: 'Paths must name files every worker can read at the same path (a shared folder).',
+    });
+  }
+}
+
+/**
+ * The job's data with its paths made absolute, and its id: a hash of the queue, the data and the
+ * inputs' identities (see the module comment).
+ */
+export async function prepareJob<Q extends QueueName>(
+  queue: Q,
+  data: JobData[Q],
+): Promise<{ id: string; data: JobData[Q] }> {
+  const d = checkJobData(queue, data) as ClassifyJob & TrackJob;
+  const abs = (p: string): string => (isUrl(p) ? p : path.resolve(p));
+  let inputs: string[];
+  let prepared: JobData[Q];
+  if (queue === 'classify') {
+    prepared = { ...d, file: abs(d.file), model: abs(d.model) } as JobData[Q];
+    inputs = [await identify(d.file), await identify(path.join(d.model, 'classifier.json'))];
+  } else {
+    prepared = { ...d, source: abs(d.source), out: path.resolve(d.out) } as JobData[Q];
+    inputs = [await identify(d.source)];
+  }
+  const fields = Object.entries(prepared)
+    .filter(([, v]) => v !== undefined) // an option left out and one given as undefined are the same job
+    .sort(([a], [b]) => a.localeCompare(b));
+  const canonical = JSON.stringify([queue, fields, inputs]);
+  const id = `${queue}-${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
+  return { id, data: prepared };
+}

@@ -1,0 +1,85 @@
+/**
+ * Redis connections for the queue stage: a URL checked and redacted (a password is never logged),
+ * and a connection that fails fast with ERR_REDIS_UNAVAILABLE when nothing answers, instead of
+ * ioredis's retrying forever in silence.
+ */
+import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { SiamError } from '../errors.js';
+
+/** How long the first connection may take before ERR_REDIS_UNAVAILABLE. */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+const HINT =
+  'Start Redis (redis-server, or a managed Redis) and pass its URL, e.g. --redis redis://:password@host:6379/0.';
+
+/** `url` with its password (and user) replaced by `***`: the form that may appear in logs and errors. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.username && u.password) u.username = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Checks a `redis://` or `rediss://` URL. @throws SiamError `ERR_BAD_OPTION` (redacted). */
+export function checkRedisUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Expected --redis to be a redis:// URL, got ${redactRedisUrl(url)}.`,
+      {
+        hint: HINT,
+      },
+    );
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Expected --redis to be a redis:// or rediss:// URL, got ${redactRedisUrl(url)}.`,
+      {
+        hint: HINT,
+      },
+    );
+  }
+  return u;
+}
+
+/**
+ * A connected client. BullMQ's workers need `maxRetriesPerRequest: null` (their blocking calls
+ * must wait through a Redis restart); once connected, the client reconnects on its own.
+ * @throws SiamError `ERR_REDIS_UNAVAILABLE` when Redis does not answer within {@link CONNECT_TIMEOUT_MS}.
+ */
+export async function connectRedis(url: string, options: RedisOptions = {}): Promise<RedisClient> {
+  checkRedisUrl(url);
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, ...options });
+  client.on('error', () => undefined); // reported through connect() and the commands that fail
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer in ${CONNECT_TIMEOUT_MS} ms`)),
+          CONNECT_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return client;
+  } catch (cause) {
+    client.disconnect();
+    throw new SiamError(
+      'ERR_REDIS_UNAVAILABLE',
+      `Cannot reach Redis at ${redactRedisUrl(url)}: ${(cause as Error).message.replaceAll(url, redactRedisUrl(url))}.`,
+      { cause, hint: HINT },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}

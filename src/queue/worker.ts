@@ -1,0 +1,148 @@
+/**
+ * `runWorker()`: a long-running process's share of the queues. It takes jobs from the BullMQ
+ * queues it is given and runs them with the existing stages: classify jobs in this process (a
+ * classifier per model folder, loaded once and reused), track jobs as `siamstream track` children
+ * (track-job.ts). BullMQ brings the rest: a job's lock is renewed while it runs; a worker that dies
+ * (kill -9, a lost machine) stops renewing it, and after `lockMs` another worker's stalled-job
+ * check puts the job back in the queue, to be run again from the start (at most 3 attempts).
+ */
+import type { ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import type { Job, Worker } from 'bullmq';
+import { classifyFile, type FileLabel } from '../classify/classify-file.js';
+import type { ClipClassifier, ClipClassifierOptions } from '../classify/index.js';
+import { isSiamError } from '../errors.js';
+import { checkJobData, QUEUE_PREFIX, type QueueName, type TrackJobResult } from './jobs.js';
+import { connectRedis } from './redis.js';
+import { runTrackJob } from './track-job.js';
+
+/** Options of {@link runWorker}. */
+export interface WorkerOptions {
+  /** `redis://[:password@]host:port[/db]`. */
+  redis: string;
+  /** Queues to take jobs from. @default ['classify', 'track'] */
+  queues?: readonly QueueName[];
+  /** Jobs run at once, per queue. @default 1 */
+  concurrency?: number;
+  /** A job's lock; a dead worker's jobs go back to the queue this long after it stopped renewing. @default 30000 */
+  lockMs?: number;
+  /** Names this worker in `processedBy` of the jobs it ran. @default `host:pid` */
+  name?: string;
+  /** Told of every job's start, end and failure. */
+  onEvent?: (e: WorkerEvent) => void;
+}
+
+/** What a worker reports. */
+export type WorkerEvent =
+  | { type: 'active'; queue: QueueName; id: string }
+  | { type: 'completed'; queue: QueueName; id: string; ms: number }
+  | { type: 'failed'; queue: QueueName; id: string; attempt: number; error: string };
+
+/** A running worker. */
+export interface RunningWorker {
+  readonly name: string;
+  /** Stops taking jobs, lets the running ones finish (track children are ended), releases everything. */
+  close(): Promise<void>;
+}
+
+/** Classifiers by model folder and options, each used by one job at a time. */
+class ClassifierPool {
+  private readonly idle = new Map<string, ClipClassifier[]>();
+  private readonly all: ClipClassifier[] = [];
+
+  async run(o: ClipClassifierOptions, use: (c: ClipClassifier) => Promise<FileLabel>): Promise<FileLabel> {
+    const key = JSON.stringify([o.model, o.backend, o.engine]);
+    let c = this.idle.get(key)?.pop();
+    if (!c) {
+      const { createClipClassifier } = await import('../classify/index.js');
+      c = await createClipClassifier(o);
+      this.all.push(c);
+    }
+    try {
+      return await use(c);
+    } finally {
+      this.idle.set(key, [...(this.idle.get(key) ?? []), c]);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.all.splice(0).map((c) => c.dispose()));
+    this.idle.clear();
+  }
+}
+
+/** Starts a worker on the queues; resolves once it is connected and taking jobs. */
+export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { Worker: BullWorker } = await import('bullmq');
+  const connection = await connectRedis(options.redis);
+  const name = options.name ?? `${os.hostname()}:${process.pid}`;
+  const lockMs = options.lockMs ?? 30_000;
+  const classifiers = new ClassifierPool();
+  const children = new Set<ChildProcess>();
+  const report = options.onEvent ?? (() => undefined);
+
+  const processors: Record<QueueName, (job: Job) => Promise<FileLabel | TrackJobResult>> = {
+    classify: (job) => {
+      const d = checkJobData('classify', job.data);
+      return classifiers.run({ model: d.model, backend: d.backend, engine: d.engine }, (c) =>
+        classifyFile(c, d.file, { window: d.window, stride: d.stride }),
+      );
+    },
+    track: (job) => runTrackJob(checkJobData('track', job.data), String(job.id), children),
+  };
+
+  const workers: Worker[] = (options.queues ?? ['classify', 'track']).map((queue) => {
+    const started = new Map<string, number>();
+    const w = new BullWorker(
+      queue,
+      async (job: Job) => {
+        started.set(String(job.id), performance.now());
+        report({ type: 'active', queue, id: String(job.id) });
+        try {
+          return await processors[queue](job);
+        } catch (e) {
+          // BullMQ keeps the message only: it carries the code (and hint) to whoever waits.
+          throw new Error(isSiamError(e) ? e.toString() : ((e as Error)?.message ?? String(e)));
+        }
+      },
+      {
+        connection,
+        prefix: QUEUE_PREFIX,
+        name,
+        concurrency: options.concurrency ?? 1,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        maxStalledCount: 2,
+      },
+    );
+    w.on('completed', (job) =>
+      report({
+        type: 'completed',
+        queue,
+        id: String(job.id),
+        ms: performance.now() - (started.get(String(job.id)) ?? 0),
+      }),
+    );
+    w.on('failed', (job, e) => {
+      if (job)
+        report({ type: 'failed', queue, id: String(job.id), attempt: job.attemptsMade, error: e.message });
+    });
+    w.on('error', () => undefined); // connection trouble: ioredis reconnects, BullMQ resumes
+    return w;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    close() {
+      closing ??= (async () => {
+        for (const c of children) c.kill('SIGTERM');
+        await Promise.all(workers.map((w) => w.close()));
+        await classifiers.dispose();
+        connection.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
