@@ -7,7 +7,8 @@
  *
  * Prints one JSON line `{ track: number[], frame: number[] }`: decoded → received, in ms, from the
  * server's wall-clock `decodedAt` stamps (performance.timeOrigin + now(), comparable across
- * processes on one machine).
+ * processes on one machine). With several targets, a frame's track latency is its last target's
+ * (one message per target, sent together).
  */
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -20,7 +21,7 @@ export function measureLatencies(
   seconds: number,
 ): Promise<{ track: number[]; frame: number[] }> {
   const now = (): number => performance.timeOrigin + performance.now();
-  const track: number[] = [];
+  const track = new Map<number, number>(); // frame index → latency of its last track message
   const frame: number[] = [];
   let firstAt = 0;
   const ws = new WebSocket(url);
@@ -31,7 +32,7 @@ export function measureLatencies(
     if (isBinary) frame.push(at - decodeFrameMessage(data).header.decodedAt);
     else {
       const m = JSON.parse(data.toString('utf8')) as ServerMessage;
-      if (m.type === 'track') track.push(at - m.decodedAt);
+      if (m.type === 'track') track.set(m.result.frameIndex, at - m.decodedAt);
     }
   });
   return new Promise((resolve, reject) => {
@@ -39,7 +40,7 @@ export function measureLatencies(
       setTimeout(
         () => {
           ws.terminate();
-          resolve({ track, frame });
+          resolve({ track: [...track.values()], frame });
         },
         warmupMs + seconds * 1000,
       ),

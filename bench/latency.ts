@@ -6,7 +6,10 @@
  * jpeg-js) at preview size.
  *
  *   node --import tsx/esm bench/latency.ts [--seconds 15] [--tracker real|identity] [--backend wasm] [--workers 0] [--threads 1] [--engine auto] [--preset fast|default] [--in-process-client]
- *                                [--preview-side px] [--preview-fps n] [--preview-encoder auto|sharp|jpeg-js] [--json out.json]
+ *                                [--preview-side px] [--preview-fps n] [--preview-encoder auto|sharp|jpeg-js] [--targets n] [--json out.json]
+ *
+ * `--targets n` starts n targets: the sample's box and copies of it moved across the frame (one
+ * trunk call a frame for all of them); the latency is then that of a frame's last target.
  */
 import { spawn } from 'node:child_process';
 import { measureLatencies } from './latency-client.js';
@@ -79,10 +82,19 @@ const identity = (): MultiTracker => fakeMultiTracker();
 const sourceLag: number[] = [];
 let first: { wall: number; pts: number } | undefined;
 const initBox = { x: 18 * 2, y: 102 * 1.5, width: 44 * 2, height: 36 * 1.5 }; // the sample's first box, scaled
+const targetCount = Number(arg('--targets') ?? 1);
+// Copies of the box moved by whole box sizes, wrapped inside the frame.
+const boxes = Array.from({ length: targetCount }, (_, k) => ({
+  ...initBox,
+  x: (initBox.x + k * 2 * initBox.width) % (W - initBox.width),
+  y:
+    (initBox.y + Math.floor((k * 2 * initBox.width) / (W - initBox.width)) * 2 * initBox.height) %
+    (H - initBox.height),
+}));
 const server = await serve({
   port: 0,
   live: true,
-  box: initBox,
+  box: boxes,
   frames: (hooks) =>
     decode(VIDEO, {
       width: W,
@@ -141,7 +153,7 @@ await server.close();
 
 const rows = [
   {
-    what: `decoded → track received (${trackerKind}${workers ? `, ${workers} worker` : ''}${threads ? `, ${threads} ORT threads` : ''}${inProcessClient ? ', client in-process' : ''})`,
+    what: `decoded → track received (${trackerKind}${targetCount > 1 ? `, ${targetCount} targets` : ''}${workers ? `, ${workers} worker` : ''}${threads ? `, ${threads} ORT threads` : ''}${inProcessClient ? ', client in-process' : ''})`,
     n: trackLat.length,
     p50: pct(trackLat, 50),
     p95: pct(trackLat, 95),
