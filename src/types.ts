@@ -53,6 +53,12 @@ export interface ClipLabel {
   label: string;
   /** Probability per class, keyed by label; sums to 1. */
   scores: Record<string, number>;
+  /**
+   * How alike the window is to the training data: cosine similarity of its appearance to the
+   * nearest training window (models trained with the open-set calibration only). Below the
+   * model's threshold the label is `unknown` (the scores still say which class it resembles most).
+   */
+  familiarity?: number;
   /** Per-stage timings: `trunkMs`, `flowMs`, `flowWaitMs`, `headMs`, `totalMs`. */
   timings: Timings;
 }

@@ -22,6 +22,7 @@ import { createFlowWorker, type FlowWorker } from './flow-client.js';
 import { FrameFeatureCache } from './frame-cache.js';
 import { disposeClipModel, loadClipModel, type ClipModel } from './model.js';
 import { argmax, fuseProbabilities, meanRows, streamProbabilities } from './scoring.js';
+import { familiarity, prototypesOf, UNKNOWN_LABEL, windowEmbedding } from './openset.js';
 
 /** Options of {@link createClipClassifier}. */
 export interface ClipClassifierOptions {
@@ -47,6 +48,11 @@ export interface ClipClassifierOptions {
    * a folder path). @default 'main'
    */
   thread?: 'main' | 'worker';
+  /**
+   * Windows less familiar than this (openset.ts) are labelled `unknown`; 0 never says unknown.
+   * @default the threshold calibrated when the model was trained (none for older models)
+   */
+  unknownThreshold?: number;
 }
 
 /** A loaded classifier. */
@@ -87,6 +93,10 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
       'ERR_BAD_OPTION',
       `Expected \`thread\` to be main or worker, got ${String(options.thread)}`,
     );
+  }
+  const t = options.unknownThreshold;
+  if (t !== undefined && !(typeof t === 'number' && Number.isFinite(t) && t >= 0 && t <= 1)) {
+    throw new SiamError('ERR_BAD_OPTION', `Expected \`unknownThreshold\` to be in [0, 1], got ${String(t)}`);
   }
   if (options.thread === 'worker') {
     if (typeof options.model !== 'string') {
@@ -129,6 +139,8 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
     throw e;
   }
   const config = model.config;
+  const prototypes = prototypesOf(model.weights);
+  const unknownBelow = prototypes ? (options.unknownThreshold ?? config.openSet?.threshold ?? 0) : 0;
   let onnx: OnnxRunner | undefined;
   try {
     trunk = await createAppearanceTrunk();
@@ -245,6 +257,13 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
       const probs = meanRows(
         fuseProbabilities(config, streamProbabilities(config, model.weights, features, windows)),
       );
+      // Familiarity: the mean over the windows of each one's similarity to its nearest prototype.
+      const familiar = prototypes
+        ? windows.reduce(
+            (a, w) => a + familiarity(windowEmbedding(features.appearance, w.positions), prototypes),
+            0,
+          ) / windows.length
+        : undefined;
       const headMs = performance.now() - t1;
       cache.keepSpanOf(frames);
       const first = frames[0];
@@ -258,8 +277,10 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
         endMs: last.timestampMs + step,
         startFrame: first.index,
         endFrame: last.index,
-        label: config.labels[argmax(probs)],
+        label:
+          familiar !== undefined && familiar < unknownBelow ? UNKNOWN_LABEL : config.labels[argmax(probs)],
         scores,
+        ...(familiar === undefined ? {} : { familiarity: familiar }),
         timings: { ...timings, headMs, totalMs: performance.now() - t0 },
       };
     },

@@ -8,11 +8,15 @@ import { SiamError } from '../errors.js';
 import type { ClipLabel } from '../types.js';
 import type { ClipClassifier } from './classifier.js';
 import { classifyClips } from './classify-clips.js';
+import { UNKNOWN_LABEL } from './openset.js';
 
 /** One file's labels. */
 export interface FileLabel {
   file: string;
-  /** The whole file's label: the class with the highest mean window probability. */
+  /**
+   * The whole file's label: the class with the highest mean window probability, or `unknown` when
+   * most windows are unknown (unlike the training data, openset.ts).
+   */
   label: string;
   scores: Record<string, number>;
   windows: ClipLabel[];
@@ -58,9 +62,8 @@ export async function classifyFile(
   const scores: Record<string, number> = {};
   for (const label of classifier.labels)
     scores[label] = windows.reduce((a, w) => a + w.scores[label], 0) / windows.length;
-  const label = classifier.labels.reduce(
-    (best, l) => (scores[l] > scores[best] ? l : best),
-    classifier.labels[0],
-  );
+  const best = classifier.labels.reduce((a, l) => (scores[l] > scores[a] ? l : a), classifier.labels[0]);
+  const unknown = windows.filter((w) => w.label === UNKNOWN_LABEL).length;
+  const label = unknown * 2 > windows.length ? UNKNOWN_LABEL : best;
   return { file, label, scores, windows };
 }

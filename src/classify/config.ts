@@ -4,6 +4,8 @@
  * model carries everything `classify` needs to feed it the same way it was trained.
  */
 
+import type { OpenSetCalibration } from './openset.js';
+
 /** The model folder format written by this version; a folder with another value is refused (ERR_MODEL_INVALID). */
 export const MODEL_FORMAT = 'siamstream-clip-classifier';
 export const MODEL_FORMAT_VERSION = 1;
@@ -73,6 +75,8 @@ export interface ClipModelConfig extends StreamConfig {
   trunk: { package: string; file: string; layer: string; channels: number; stride: number };
   /** Free-form facts about the training run (date, epochs, accuracy…). */
   training: Record<string, unknown>;
+  /** The open-set calibration (openset.ts); absent in models trained before it: no `unknown` then. */
+  openSet?: OpenSetCalibration;
 }
 
 /** The appearance trunk: MobileNetV3 of @vladmandic/human's CenterNet, cut at stride 16. */

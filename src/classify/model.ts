@@ -52,6 +52,7 @@ export function modelSummary(config: ClipModelConfig): Record<string, unknown> {
     inputSize: { width: config.inputWidth, height: config.inputHeight },
     streams: config.streams,
     fusionWeights: config.fusionWeights,
+    ...(config.openSet ? { openSet: config.openSet } : {}),
     training: config.training,
   };
 }

@@ -18,6 +18,7 @@ interface ClassifyFlags {
   format?: string;
   backend?: string;
   engine?: string;
+  unknownThreshold?: string;
 }
 
 function intFlag(name: string, v: string | undefined): number | undefined {
@@ -69,6 +70,10 @@ export function registerClassify(program: Command): void {
       '--engine <name>',
       'inference engine of the appearance trunk: auto (onnx where onnxruntime-node loads), onnx, tfjs',
     )
+    .option(
+      '--unknown-threshold <x>',
+      'label windows less familiar than this (0–1) `unknown`; 0 never (default: calibrated at training)',
+    )
     .action(async (videos: string[], flags: ClassifyFlags) => {
       if (flags.format !== 'json' && flags.format !== 'csv') {
         throw new SiamError('ERR_BAD_OPTION', `Expected --format to be json or csv, got "${flags.format}".`);
@@ -79,6 +84,7 @@ export function registerClassify(program: Command): void {
         model: flags.model,
         backend: flags.backend,
         engine: flags.engine as ClipClassifierOptions['engine'],
+        unknownThreshold: flags.unknownThreshold === undefined ? undefined : Number(flags.unknownThreshold),
       });
       try {
         if (flags.format === 'csv') {

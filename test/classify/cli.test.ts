@@ -4,6 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend/backend.js';
+import { createClipClassifier } from '../../src/classify/index.js';
+import { disposeClipModel, loadClipModel } from '../../src/classify/model.js';
+import { PROTOTYPES_WEIGHT } from '../../src/classify/openset.js';
+import { movingSquareFrames } from '../helpers/clip-model.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
 const run = promisify(execFile);
@@ -78,6 +83,55 @@ describe('siamstream train + classify on samples/actions', () => {
       'file,window,startMs,endMs,startFrame,endFrame,label,score_grow,score_move_down,score_move_left,score_move_right,score_move_up',
     );
     expect(rows[rows.length - 1]).toMatch(/,whole,/);
+  });
+
+  it('says unknown for what is unlike its training clips; the threshold is saved, loaded and can be overridden', async () => {
+    const model = path.join(tmp, 'model'); // trained by the test above
+    const summary = JSON.parse(await readFile(path.join(model, 'classifier.json'), 'utf8'));
+    const { threshold, sameAnchor, unrelatedAnchor, prototypes } = summary.openSet;
+    expect(unrelatedAnchor).toBeLessThan(threshold);
+    expect(threshold).toBeLessThan(sameAnchor);
+    expect(threshold).toBeCloseTo((sameAnchor + unrelatedAnchor) / 2, 6);
+    await initBackend('wasm');
+    const loaded = await loadClipModel(model);
+    try {
+      expect(loaded.config.openSet).toEqual(summary.openSet);
+      expect(loaded.weights[PROTOTYPES_WEIGHT].shape[0]).toBe(prototypes);
+    } finally {
+      disposeClipModel(loaded);
+    }
+    // Noise is unlike every training clip: unknown, though the scores still name a class.
+    const c = await createClipClassifier({ model, flowInWorker: false });
+    try {
+      const frames = movingSquareFrames(16, c.inputWidth, c.inputHeight).map((f) => ({
+        ...f,
+        data: f.data.map((_, k) => (Math.imul(k, 2654435761) + f.index * 97) & 255),
+      }));
+      const r = await c.classify(frames);
+      expect(r.label).toBe('unknown');
+      expect(r.familiarity).toBeLessThan(threshold);
+      expect(Object.keys(r.scores)).toHaveLength(5);
+      // A threshold of 0 never says unknown: the same frames get their likeliest class.
+      const open = await createClipClassifier({ model, flowInWorker: false, unknownThreshold: 0 });
+      try {
+        const all = await open.classify(frames.map((f) => ({ ...f, index: f.index + 1000 })));
+        expect(all.label).not.toBe('unknown');
+        expect(all.familiarity).toBeCloseTo(r.familiarity as number, 5);
+      } finally {
+        await open.dispose();
+      }
+    } finally {
+      await c.dispose();
+    }
+    // A training clip is as familiar as can be; --unknown-threshold 1 makes everything unknown.
+    const clip = path.join(SAMPLES, 'move_up/move_up-4.mp4');
+    const known = JSON.parse((await cli('classify', clip, '--model', model)).stdout.trim());
+    expect(known.label).toBe('move_up');
+    expect(known.windows[0].familiarity).toBeGreaterThan(threshold);
+    const strict = JSON.parse(
+      (await cli('classify', clip, '--model', model, '--unknown-threshold', '1')).stdout.trim(),
+    );
+    expect(strict.label).toBe('unknown');
   });
 
   it('reports coded errors: a missing model folder, a one-class folder', async () => {
