@@ -1,14 +1,20 @@
 /**
  * `siamstream classify <video…> --model MODEL_DIR`: labels each file window by window and as a
  * whole. Per file, one line on stdout: JSON `{ file, label, scores, windows: [ClipLabel…] }`, or
- * CSV rows (one per window, plus a `whole` row). Progress on stderr (a bar on a TTY). A file that
- * fails is reported on stderr and the others go on (exit code 2 at the end).
+ * CSV rows (one per window, plus a `whole` row). With `--segments`, the action segments instead
+ * (src/classify/segments.ts), one JSON line (or CSV row) each, and with `--segments-out` a
+ * WebVTT / SRT / CSV / JSONL file of them. Progress on stderr (a bar on a TTY). A file that fails
+ * is reported on stderr and the others go on (exit code 2 at the end).
  */
 import type { Command } from 'commander';
 import { createClipClassifier, type ClipClassifierOptions } from '../classify/index.js';
 import { classifyFile, type FileLabel } from '../classify/classify-file.js';
 import { probeVideo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { segmentsOf, toSegmentsCsv, toSrt, toWebVtt, type ActionSegment } from '../classify/segments.js';
+import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
 
 interface ClassifyFlags {
@@ -19,6 +25,25 @@ interface ClassifyFlags {
   backend?: string;
   engine?: string;
   unknownThreshold?: string;
+  segments?: boolean;
+  segmentsOut?: string;
+  smooth?: string;
+  minSegment?: string;
+}
+
+/** Writes the segments file named by `--segments-out`, its format by its extension. */
+async function writeSegments(file: string, segments: ActionSegment[]): Promise<void> {
+  const ext = path.extname(file).toLowerCase();
+  const text =
+    ext === '.vtt'
+      ? toWebVtt(segments)
+      : ext === '.srt'
+        ? toSrt(segments)
+        : ext === '.csv'
+          ? toSegmentsCsv(segments)
+          : segments.map((s) => JSON.stringify(s)).join('\n') + '\n';
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFile(file, text);
 }
 
 function intFlag(name: string, v: string | undefined): number | undefined {
@@ -74,10 +99,39 @@ export function registerClassify(program: Command): void {
       '--unknown-threshold <x>',
       'label windows less familiar than this (0–1) `unknown`; 0 never (default: calibrated at training)',
     )
+    .option('--segments', 'print action segments (label, startMs, endMs, score) instead of windows')
+    .option('--segments-out <file>', 'also write the segments of one video: .vtt, .srt, .csv or .jsonl')
+    .option('--smooth <windows>', 'segments: windows on each side in the mode filter', '1')
+    .option('--min-segment <ms>', 'segments: shorter ones are absorbed by a neighbour', '1000')
     .action(async (videos: string[], flags: ClassifyFlags) => {
       if (flags.format !== 'json' && flags.format !== 'csv') {
         throw new SiamError('ERR_BAD_OPTION', `Expected --format to be json or csv, got "${flags.format}".`);
       }
+      const segmenting = Boolean(flags.segments || flags.segmentsOut);
+      if (flags.segmentsOut) {
+        if (videos.length !== 1)
+          throw new SiamError('ERR_BAD_OPTION', '--segments-out takes the segments of one video; give one.');
+        if (!/\.(vtt|srt|csv|jsonl)$/i.test(flags.segmentsOut))
+          throw new SiamError(
+            'ERR_BAD_OPTION',
+            `--segments-out must end in .vtt, .srt, .csv or .jsonl, got ${flags.segmentsOut}.`,
+          );
+        checkOutputs([{ flag: '--segments-out', file: flags.segmentsOut }], videos);
+      }
+      const segmentOptions = {
+        smoothRadius: Number(flags.smooth ?? 1),
+        minSegmentMs: Number(flags.minSegment ?? 1000),
+      };
+      if (!(Number.isInteger(segmentOptions.smoothRadius) && segmentOptions.smoothRadius >= 0))
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `Expected --smooth to be an integer >= 0, got "${flags.smooth}".`,
+        );
+      if (!(segmentOptions.minSegmentMs >= 0))
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `Expected --min-segment to be >= 0 ms, got "${flags.minSegment}".`,
+        );
       const window = intFlag('window', flags.window);
       const stride = intFlag('stride', flags.stride);
       const classifier = await createClipClassifier({
@@ -87,7 +141,9 @@ export function registerClassify(program: Command): void {
         unknownThreshold: flags.unknownThreshold === undefined ? undefined : Number(flags.unknownThreshold),
       });
       try {
-        if (flags.format === 'csv') {
+        if (flags.format === 'csv' && segmenting) {
+          process.stdout.write('file,label,startMs,endMs,score,familiarity,windows\n');
+        } else if (flags.format === 'csv') {
           const header = [
             'file',
             'window',
@@ -114,11 +170,26 @@ export function registerClassify(program: Command): void {
               stride,
               onFrames: (n) => progress.tick(n),
             }).finally(() => progress.stop());
-            process.stdout.write(
-              flags.format === 'csv'
-                ? `${csvLines(r, classifier.labels).join('\n')}\n`
-                : `${JSON.stringify(r)}\n`,
-            );
+            if (segmenting) {
+              const segments = segmentsOf(r.windows, segmentOptions);
+              if (flags.segmentsOut) await writeSegments(flags.segmentsOut, segments);
+              const csvFile = /[",\n]/.test(file) ? `"${file.replace(/"/g, '""')}"` : file;
+              process.stdout.write(
+                flags.format === 'csv'
+                  ? toSegmentsCsv(segments)
+                      .split('\n')
+                      .slice(1, -1)
+                      .map((row) => `${csvFile},${row}\n`)
+                      .join('')
+                  : segments.map((s) => `${JSON.stringify({ file, ...s })}\n`).join(''),
+              );
+            } else {
+              process.stdout.write(
+                flags.format === 'csv'
+                  ? `${csvLines(r, classifier.labels).join('\n')}\n`
+                  : `${JSON.stringify(r)}\n`,
+              );
+            }
           } catch (e) {
             failed++;
             process.stderr.write(

@@ -8,6 +8,7 @@ import { initBackend } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/index.js';
 import { disposeClipModel, loadClipModel } from '../../src/classify/model.js';
 import { PROTOTYPES_WEIGHT } from '../../src/classify/openset.js';
+import { resolveFfmpeg } from '../../src/decode/index.js';
 import { movingSquareFrames } from '../helpers/clip-model.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
@@ -132,6 +133,50 @@ describe('siamstream train + classify on samples/actions', () => {
       (await cli('classify', clip, '--model', model, '--unknown-threshold', '1')).stdout.trim(),
     );
     expect(strict.label).toBe('unknown');
+  });
+
+  it('--segments: two known actions with a stretch of neither between them (a generated video)', async () => {
+    const model = path.join(tmp, 'model'); // trained by the first test
+    // grow (1.6 s), 2 s of a Mandelbrot zoom (like no training clip), move_up (1.6 s): 5.2 s at 10 fps.
+    const long = path.join(tmp, 'long.mp4');
+    await run(resolveFfmpeg().path, [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      path.join(SAMPLES, 'grow/grow-4.mp4'),
+      '-f',
+      'lavfi',
+      '-i',
+      'mandelbrot=size=160x120:rate=10',
+      '-i',
+      path.join(SAMPLES, 'move_up/move_up-4.mp4'),
+      '-filter_complex',
+      '[0:v]fps=10,scale=160:120,setsar=1[a];[1:v]trim=duration=2,setpts=PTS-STARTPTS,format=yuv420p,setsar=1[b];' +
+        '[2:v]fps=10,scale=160:120,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0,format=yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      long,
+    ]);
+    const vtt = path.join(tmp, 'out', 'long.vtt');
+    const out = await cli('classify', long, '--model', model, '--segments', '--segments-out', vtt);
+    const segments = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { label: string; startMs: number; endMs: number; score: number | null });
+    expect(segments.map((s) => s.label)).toEqual(['grow', 'unknown', 'move_up']);
+    expect(segments[0].startMs).toBe(0);
+    expect(segments[2].endMs).toBeCloseTo(5200, -2);
+    // The stretch of neither is where the Mandelbrot zoom is (1.6–3.6 s), give or take a window.
+    expect(segments[1].startMs).toBeGreaterThan(1600 - 800);
+    expect(segments[1].startMs).toBeLessThan(1600 + 800);
+    expect(segments[1].endMs).toBeGreaterThan(3600 - 800);
+    expect(segments[1].endMs).toBeLessThan(3600 + 800);
+    expect(segments[1].score).toBeNull();
+    const cues = [...(await readFile(vtt, 'utf8')).matchAll(/-->.*\n(\S+)/g)].map((m) => m[1]);
+    expect(cues).toEqual(['grow', 'unknown', 'move_up']);
   });
 
   it('reports coded errors: a missing model folder, a one-class folder', async () => {

@@ -1,0 +1,154 @@
+/**
+ * Action segments on a timeline from the windows `classifyClips` labels one by one: a mode filter
+ * over neighbouring windows (a label must win its neighbourhood to stand), runs of one label
+ * merged, segments shorter than a minimum absorbed by a neighbour, then subtitles. Pure
+ * functions: the CLI's `classify --segments` and tests use them alike.
+ *
+ * Windows overlap (stride = half a window by default): each window speaks for the stretch around
+ * its centre, from halfway to the previous window's centre to halfway to the next one's; the
+ * first starts at its start, the last ends at its end.
+ */
+import type { ClipLabel } from '../types.js';
+import { UNKNOWN_LABEL } from './openset.js';
+
+/** One segment of the timeline. */
+export interface ActionSegment {
+  label: string;
+  startMs: number;
+  endMs: number;
+  /** Mean probability of `label`'s class over the segment's windows; null for `unknown`. */
+  score: number | null;
+  /** Mean familiarity of its windows (models with the open-set calibration only). */
+  familiarity?: number;
+  /** Windows that make it up. */
+  windows: number;
+}
+
+/** Options of {@link segmentsOf}. */
+export interface SegmentOptions {
+  /** Windows on each side in the mode filter (0: none). @default 1 */
+  smoothRadius?: number;
+  /** Segments shorter than this are absorbed by a neighbour. @default 1000 */
+  minSegmentMs?: number;
+}
+
+/**
+ * The mode of each window's neighbourhood (`radius` windows each side); a tie keeps the window's
+ * own label.
+ */
+export function smoothLabels(labels: readonly string[], radius: number): string[] {
+  return labels.map((own, i) => {
+    const counts = new Map<string, number>();
+    for (let j = Math.max(0, i - radius); j <= Math.min(labels.length - 1, i + radius); j++)
+      counts.set(labels[j], (counts.get(labels[j]) ?? 0) + 1);
+    let best = own;
+    for (const [label, n] of counts) if (n > (counts.get(best) ?? 0)) best = label;
+    return best;
+  });
+}
+
+/** Where each window's stretch of the timeline starts and ends (see the module comment). */
+function stretches(windows: readonly ClipLabel[]): Array<[number, number]> {
+  const centre = (w: ClipLabel) => (w.startMs + w.endMs) / 2;
+  return windows.map((w, i) => [
+    i === 0 ? w.startMs : (centre(windows[i - 1]) + centre(w)) / 2,
+    i === windows.length - 1 ? w.endMs : (centre(w) + centre(windows[i + 1])) / 2,
+  ]);
+}
+
+/** The segments of a run of windows (in time order). */
+export function segmentsOf(windows: readonly ClipLabel[], options: SegmentOptions = {}): ActionSegment[] {
+  if (windows.length === 0) return [];
+  const labels = smoothLabels(
+    windows.map((w) => w.label),
+    options.smoothRadius ?? 1,
+  );
+  const spans = stretches(windows);
+  // Runs of one label: [label, first window, last window].
+  let runs: Array<{ label: string; from: number; to: number }> = [];
+  labels.forEach((label, i) => {
+    const last = runs[runs.length - 1];
+    if (last && last.label === label) last.to = i;
+    else runs.push({ label, from: i, to: i });
+  });
+  // Short runs join the longer neighbour (the previous one on a tie), shortest first, until none is left.
+  const minMs = options.minSegmentMs ?? 1000;
+  const length = (r: (typeof runs)[number]) => spans[r.to][1] - spans[r.from][0];
+  for (;;) {
+    if (runs.length < 2) break;
+    let k = -1;
+    for (let i = 0; i < runs.length; i++)
+      if (length(runs[i]) < minMs && (k < 0 || length(runs[i]) < length(runs[k]))) k = i;
+    if (k < 0) break;
+    const prev = runs[k - 1];
+    const next = runs[k + 1];
+    const into = !next || (prev && length(prev) >= length(next)) ? k - 1 : k + 1;
+    const merged = {
+      label: runs[into].label,
+      from: Math.min(runs[k].from, runs[into].from),
+      to: Math.max(runs[k].to, runs[into].to),
+    };
+    runs = runs.flatMap((r, i) => (i === Math.min(k, into) ? [merged] : i === Math.max(k, into) ? [] : [r]));
+    // Neighbours of one label that now touch become one run.
+    runs = runs.reduce<typeof runs>((out, r) => {
+      const last = out[out.length - 1];
+      if (last && last.label === r.label) last.to = r.to;
+      else out.push({ ...r });
+      return out;
+    }, []);
+  }
+  return runs.map((r) => {
+    const ws = windows.slice(r.from, r.to + 1);
+    const fam = ws.map((w) => w.familiarity).filter((f): f is number => f !== undefined);
+    return {
+      label: r.label,
+      startMs: spans[r.from][0],
+      endMs: spans[r.to][1],
+      score:
+        r.label === UNKNOWN_LABEL ? null : ws.reduce((a, w) => a + (w.scores[r.label] ?? 0), 0) / ws.length,
+      ...(fam.length ? { familiarity: fam.reduce((a, f) => a + f, 0) / fam.length } : {}),
+      windows: ws.length,
+    };
+  });
+}
+
+/** `HH:MM:SS<sep>mmm`. */
+function clock(ms: number, sep: '.' | ','): string {
+  const t = Math.max(0, Math.round(ms));
+  const h = Math.floor(t / 3_600_000);
+  const m = Math.floor((t % 3_600_000) / 60_000);
+  const s = Math.floor((t % 60_000) / 1000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(h)}:${pad(m)}:${pad(s)}${sep}${pad(t % 1000, 3)}`;
+}
+
+const cue = (s: ActionSegment): string =>
+  s.score === null ? s.label : `${s.label} (${Math.round(s.score * 100)} %)`;
+
+/** A WebVTT file: one cue per segment. */
+export function toWebVtt(segments: readonly ActionSegment[]): string {
+  return `WEBVTT\n\n${segments.map((s) => `${clock(s.startMs, '.')} --> ${clock(s.endMs, '.')}\n${cue(s)}\n`).join('\n')}`;
+}
+
+/** A SubRip (.srt) file: one numbered cue per segment. */
+export function toSrt(segments: readonly ActionSegment[]): string {
+  return segments
+    .map((s, i) => `${i + 1}\n${clock(s.startMs, ',')} --> ${clock(s.endMs, ',')}\n${cue(s)}\n`)
+    .join('\n');
+}
+
+/** CSV with a header: label, startMs, endMs, score, familiarity, windows. */
+export function toSegmentsCsv(segments: readonly ActionSegment[]): string {
+  const q = (x: string) => (/[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
+  const rows = segments.map((s) =>
+    [
+      q(s.label),
+      s.startMs.toFixed(0),
+      s.endMs.toFixed(0),
+      s.score?.toFixed(4) ?? '',
+      s.familiarity?.toFixed(4) ?? '',
+      String(s.windows),
+    ].join(','),
+  );
+  return `label,startMs,endMs,score,familiarity,windows\n${rows.join('\n')}\n`;
+}
