@@ -22,7 +22,7 @@ import { createFlowWorker, type FlowWorker } from './flow-client.js';
 import { FrameFeatureCache } from './frame-cache.js';
 import { disposeClipModel, loadClipModel, type ClipModel } from './model.js';
 import { argmax, fuseProbabilities, meanRows, streamProbabilities } from './scoring.js';
-import { familiarity, prototypesOf, UNKNOWN_LABEL, windowEmbedding } from './openset.js';
+import { meanFamiliarity, prototypesOf, UNKNOWN_LABEL } from './openset.js';
 
 /** Options of {@link createClipClassifier}. */
 export interface ClipClassifierOptions {
@@ -258,12 +258,7 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
         fuseProbabilities(config, streamProbabilities(config, model.weights, features, windows)),
       );
       // Familiarity: the mean over the windows of each one's similarity to its nearest prototype.
-      const familiar = prototypes
-        ? windows.reduce(
-            (a, w) => a + familiarity(windowEmbedding(features.appearance, w.positions), prototypes),
-            0,
-          ) / windows.length
-        : undefined;
+      const familiar = prototypes ? meanFamiliarity(features.appearance, windows, prototypes) : undefined;
       const headMs = performance.now() - t1;
       cache.keepSpanOf(frames);
       const first = frames[0];

@@ -19,6 +19,7 @@
  * `--unknown-threshold` overrides it; 0 turns the test off.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { plainWindow, windowStarts } from './augment.js';
 import type { NamedTensors } from './head.js';
 
 /** The weight holding the prototypes `[count, dim]`. */
@@ -140,6 +141,38 @@ export function calibrateOpenSet(
       prototypes: kept.length,
     },
   };
+}
+
+/** Mean familiarity of `windows` over per-frame appearance features (what `classify` reports). */
+export function meanFamiliarity(
+  perFrame: readonly Float32Array[],
+  windows: ReadonlyArray<{ positions: readonly number[] }>,
+  prototypes: Float32Array,
+): number {
+  let sum = 0;
+  for (const w of windows) sum += familiarity(windowEmbedding(perFrame, w.positions), prototypes);
+  return sum / windows.length;
+}
+
+/**
+ * The calibration of a training set: each clip's plain view cut into windows of `clipLength`
+ * every half window, as `classify` cuts a file.
+ */
+export function calibrateClips(
+  clips: ReadonlyArray<{ views: ReadonlyArray<{ appearance: Float32Array[] }> }>,
+  clipLength: number,
+  channels: number,
+): ReturnType<typeof calibrateOpenSet> {
+  const half = Math.max(1, Math.floor(clipLength / 2));
+  return calibrateOpenSet(
+    clips.map((c) => {
+      const frames = c.views[0].appearance;
+      return windowStarts(frames.length, clipLength, half).map((s) =>
+        windowEmbedding(frames, plainWindow(s, clipLength).positions),
+      );
+    }),
+    channels,
+  );
 }
 
 /** The prototypes of a loaded model as one flat array, or undefined for a model without them. */

@@ -5,7 +5,7 @@
  */
 import { SiamError, isSiamError } from '../errors.js';
 import { createAppearanceTrunk } from './appearance.js';
-import { cropViews, flippedLabel, plainWindow, windowStarts, type FlipMode } from './augment.js';
+import { cropViews, flippedLabel, type FlipMode } from './augment.js';
 import {
   DEFAULT_STREAM_CONFIG,
   MODEL_FORMAT,
@@ -28,7 +28,7 @@ import {
   type ViewFeatures,
 } from './fit.js';
 import { arraysToWeights, type ClipModel } from './model.js';
-import { calibrateOpenSet, PROTOTYPES_WEIGHT, prototypesTensor, windowEmbedding } from './openset.js';
+import { calibrateClips, PROTOTYPES_WEIGHT, prototypesTensor } from './openset.js';
 import { mulberry32 } from '../util/prng.js';
 
 /** Options of {@link trainClassifier}; every field optional, defaults in {@link DEFAULT_TRAIN_OPTIONS}. */
@@ -256,17 +256,7 @@ export async function trainClassifier(
     options.onProgress?.({ phase: 'train', ...p }),
   );
   // "None of these": every clip's windows as prototypes, the threshold from the clips themselves.
-  const { prototypes, calibration } = calibrateOpenSet(
-    clips.map((c) => {
-      const frames = c.views[0].appearance;
-      return windowStarts(
-        frames.length,
-        config.clipLength,
-        Math.max(1, Math.floor(config.clipLength / 2)),
-      ).map((s) => windowEmbedding(frames, plainWindow(s, config.clipLength).positions));
-    }),
-    TRUNK.channels,
-  );
+  const { prototypes, calibration } = calibrateClips(clips, config.clipLength, TRUNK.channels);
   config.openSet = calibration;
   const last = history[history.length - 1];
   config.training = {
