@@ -115,17 +115,19 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
         maxStalledCount: 2,
       },
     );
+    /** How long the job ran; forgets its start (a worker runs for months). */
+    const took = (id: string): number => {
+      const ms = performance.now() - (started.get(id) ?? performance.now());
+      started.delete(id);
+      return ms;
+    };
     w.on('completed', (job) =>
-      report({
-        type: 'completed',
-        queue,
-        id: String(job.id),
-        ms: performance.now() - (started.get(String(job.id)) ?? 0),
-      }),
+      report({ type: 'completed', queue, id: String(job.id), ms: took(String(job.id)) }),
     );
     w.on('failed', (job, e) => {
-      if (job)
-        report({ type: 'failed', queue, id: String(job.id), attempt: job.attemptsMade, error: e.message });
+      if (!job) return;
+      took(String(job.id));
+      report({ type: 'failed', queue, id: String(job.id), attempt: job.attemptsMade, error: e.message });
     });
     w.on('error', () => undefined); // connection trouble: ioredis reconnects, BullMQ resumes
     return w;
