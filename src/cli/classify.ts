@@ -14,6 +14,7 @@ import { SiamError, isSiamError } from '../errors.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { segmentsOf, toSegmentsCsv, toSrt, toWebVtt, type ActionSegment } from '../classify/segments.js';
+import { positiveIntFlag } from './flags.js';
 import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
 
@@ -44,14 +45,6 @@ async function writeSegments(file: string, segments: ActionSegment[]): Promise<v
           : segments.map((s) => JSON.stringify(s)).join('\n') + '\n';
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await writeFile(file, text);
-}
-
-function intFlag(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be an integer >= 1, got "${v}".`);
-  return n;
 }
 
 function csvLines(r: FileLabel, labels: string[]): string[] {
@@ -135,8 +128,8 @@ export function registerClassify(program: Command): void {
           'ERR_BAD_OPTION',
           `Expected --min-segment to be >= 0 ms, got "${flags.minSegment}".`,
         );
-      const window = intFlag('window', flags.window);
-      const stride = intFlag('stride', flags.stride);
+      const window = positiveIntFlag('--window', flags.window);
+      const stride = positiveIntFlag('--stride', flags.stride);
       const classifier = await createClipClassifier({
         model: flags.model,
         backend: flags.backend,

@@ -13,6 +13,7 @@
 import type { Command } from 'commander';
 import { SiamError } from '../errors.js';
 import type { Finished, QueueName } from '../queue/index.js';
+import { positiveIntFlag } from './flags.js';
 import { createProgress } from './progress.js';
 
 const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -28,14 +29,6 @@ function redisUrl(given: string | undefined): string {
       },
     );
   return url;
-}
-
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new SiamError('ERR_BAD_OPTION', `Expected ${name} to be an integer >= 1, got "${v}".`);
-  return n;
 }
 
 function queueList(v: string | undefined): QueueName[] | undefined {
@@ -101,8 +94,8 @@ export function registerQueue(program: Command): void {
       const worker = await runWorker({
         redis,
         queues,
-        concurrency: positiveInt('--concurrency', o.concurrency),
-        lockMs: positiveInt('--lock-ms', o.lockMs),
+        concurrency: positiveIntFlag('--concurrency', o.concurrency),
+        lockMs: positiveIntFlag('--lock-ms', o.lockMs),
         onEvent: (e) => {
           const what =
             e.type === 'completed'
@@ -141,8 +134,8 @@ export function registerQueue(program: Command): void {
         o: { model: string; redis?: string; window?: string; stride?: string; wait?: boolean },
       ) => {
         const redis = redisUrl(o.redis);
-        const window = positiveInt('--window', o.window);
-        const stride = positiveInt('--stride', o.stride);
+        const window = positiveIntFlag('--window', o.window);
+        const stride = positiveIntFlag('--stride', o.stride);
         const { submitJobs } = await import('../queue/index.js');
         const data = files.map((file) => ({ file, model: o.model, window, stride }));
         const submitted = await submitJobs(redis, 'classify', data);

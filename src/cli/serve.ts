@@ -6,9 +6,9 @@
  * a source that fails (a camera lost for good) stops it with that error.
  */
 import type { Command } from 'commander';
-import { SiamError } from '../errors.js';
 import { serve } from '../stream/index.js';
 import type { TrackerOptions } from '../track/index.js';
+import { numberFlag } from './flags.js';
 import { checkBoxInFrame, parseBoxArg } from './track-box.js';
 import { probeVideo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
@@ -30,14 +30,6 @@ interface ServeCliOptions {
   engine?: string;
   preset?: string;
   json?: boolean;
-}
-
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n))
-    throw new SiamError('ERR_BAD_OPTION', `Expected ${name} to be a number, got "${v}"`);
-  return n;
 }
 
 /** Adds the `serve` command. */
@@ -76,7 +68,7 @@ export function registerServe(program: Command): void {
     .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
     .action(async (opts: ServeCliOptions) => {
       const boxes = (opts.box ?? []).map(parseBoxArg);
-      const maxSide = int('--max-side', opts.maxSide);
+      const maxSide = numberFlag('--max-side', opts.maxSide);
       // A --box outside a file's frames fails here, with its code, rather than in a server with
       // no client to tell (live sources are checked on their first frame, in the server).
       if (boxes.length > 0 && opts.source && !isLiveSource(opts.source) && opts.source !== '-') {
@@ -90,14 +82,14 @@ export function registerServe(program: Command): void {
         box: boxes.length > 0 ? boxes : undefined,
         model: opts.model,
         host: opts.host,
-        port: int('--port', opts.port),
+        port: numberFlag('--port', opts.port),
         token: opts.token,
         viewToken: opts.viewToken ?? (process.env.SIAMSTREAM_VIEW_TOKEN || undefined),
         loop: Boolean(opts.loop),
         maxSide,
-        previewMaxSide: int('--preview-side', opts.previewSide),
-        previewMaxFps: int('--preview-fps', opts.previewFps),
-        maxTargets: int('--max-targets', opts.maxTargets),
+        previewMaxSide: numberFlag('--preview-side', opts.previewSide),
+        previewMaxFps: numberFlag('--preview-fps', opts.previewFps),
+        maxTargets: numberFlag('--max-targets', opts.maxTargets),
         tracker: {
           backend: opts.backend,
           engine: opts.engine as TrackerOptions['engine'],

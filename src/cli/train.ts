@@ -11,7 +11,7 @@ import {
   type TrainEvent,
   type TrainOptions,
 } from '../classify/index.js';
-import { SiamError } from '../errors.js';
+import { numberFlag } from './flags.js';
 import { createProgress, type Progress } from './progress.js';
 
 interface TrainFlags {
@@ -25,14 +25,6 @@ interface TrainFlags {
   flip?: string;
   seed?: string;
   backend?: string;
-}
-
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n))
-    throw new SiamError('ERR_BAD_OPTION', `Expected --${name} to be a number, got "${v}".`);
-  return n;
 }
 
 export function registerTrain(program: Command): void {
@@ -54,12 +46,12 @@ export function registerTrain(program: Command): void {
       let bar: Progress | undefined;
       let phase: TrainEvent['phase'] | undefined;
       const options: TrainOptions = {
-        epochs: num('epochs', flags.epochs),
-        fps: num('fps', flags.fps),
-        clipLength: num('clip-length', flags.clipLength),
-        validationSplit: num('validation-split', flags.validationSplit),
-        cropViews: num('crop-views', flags.cropViews),
-        seed: num('seed', flags.seed),
+        epochs: numberFlag('--epochs', flags.epochs),
+        fps: numberFlag('--fps', flags.fps),
+        clipLength: numberFlag('--clip-length', flags.clipLength),
+        validationSplit: numberFlag('--validation-split', flags.validationSplit),
+        cropViews: numberFlag('--crop-views', flags.cropViews),
+        seed: numberFlag('--seed', flags.seed),
         flip: flags.flip as TrainOptions['flip'],
         onWarning: (w) => {
           process.stderr.write(`siamstream: warning ${w.toString()}\n`);
