@@ -9,6 +9,7 @@
  * first starts at its start, the last ends at its end.
  */
 import type { ClipLabel } from '../types.js';
+import { csvField } from '../util/csv.js';
 import { UNKNOWN_LABEL } from './openset.js';
 
 /** One segment of the timeline. */
@@ -137,12 +138,14 @@ export function toSrt(segments: readonly ActionSegment[]): string {
     .join('\n');
 }
 
-/** CSV with a header: label, startMs, endMs, score, familiarity, windows. */
-export function toSegmentsCsv(segments: readonly ActionSegment[]): string {
-  const q = (x: string) => (/[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);
-  const rows = segments.map((s) =>
+/** The header of the segments' CSV. */
+export const SEGMENT_CSV_HEADER = 'label,startMs,endMs,score,familiarity,windows';
+
+/** One CSV row per segment, without the header. */
+export function segmentCsvRows(segments: readonly ActionSegment[]): string[] {
+  return segments.map((s) =>
     [
-      q(s.label),
+      csvField(s.label),
       s.startMs.toFixed(0),
       s.endMs.toFixed(0),
       s.score?.toFixed(4) ?? '',
@@ -150,5 +153,9 @@ export function toSegmentsCsv(segments: readonly ActionSegment[]): string {
       String(s.windows),
     ].join(','),
   );
-  return `label,startMs,endMs,score,familiarity,windows\n${rows.join('\n')}\n`;
+}
+
+/** CSV with a header: label, startMs, endMs, score, familiarity, windows. */
+export function toSegmentsCsv(segments: readonly ActionSegment[]): string {
+  return `${SEGMENT_CSV_HEADER}\n${segmentCsvRows(segments).join('\n')}\n`;
 }

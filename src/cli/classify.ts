@@ -13,7 +13,16 @@ import { probeVideo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { segmentsOf, toSegmentsCsv, toSrt, toWebVtt, type ActionSegment } from '../classify/segments.js';
+import {
+  SEGMENT_CSV_HEADER,
+  segmentCsvRows,
+  segmentsOf,
+  toSegmentsCsv,
+  toSrt,
+  toWebVtt,
+  type ActionSegment,
+} from '../classify/segments.js';
+import { csvField } from '../util/csv.js';
 import { positiveIntFlag } from './flags.js';
 import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
@@ -48,27 +57,26 @@ async function writeSegments(file: string, segments: ActionSegment[]): Promise<v
 }
 
 function csvLines(r: FileLabel, labels: string[]): string[] {
-  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = r.windows.map((w, i) => [
-    q(r.file),
+    csvField(r.file),
     String(i),
     String(w.startMs),
     String(w.endMs),
     String(w.startFrame),
     String(w.endFrame),
-    q(w.label),
+    csvField(w.label),
     ...labels.map((l) => w.scores[l].toFixed(6)),
   ]);
   const first = r.windows[0];
   const last = r.windows[r.windows.length - 1];
   rows.push([
-    q(r.file),
+    csvField(r.file),
     'whole',
     String(first.startMs),
     String(last.endMs),
     String(first.startFrame),
     String(last.endFrame),
-    q(r.label),
+    csvField(r.label),
     ...labels.map((l) => r.scores[l].toFixed(6)),
   ]);
   return rows.map((row) => row.join(','));
@@ -138,7 +146,7 @@ export function registerClassify(program: Command): void {
       });
       try {
         if (flags.format === 'csv' && segmenting) {
-          process.stdout.write('file,label,startMs,endMs,score,familiarity,windows\n');
+          process.stdout.write(`file,${SEGMENT_CSV_HEADER}\n`);
         } else if (flags.format === 'csv') {
           const header = [
             'file',
@@ -173,13 +181,10 @@ export function registerClassify(program: Command): void {
             if (segmenting) {
               const segments = segmentsOf(r.windows, segmentOptions);
               if (flags.segmentsOut) await writeSegments(flags.segmentsOut, segments);
-              const csvFile = /[",\n]/.test(file) ? `"${file.replace(/"/g, '""')}"` : file;
               process.stdout.write(
                 flags.format === 'csv'
-                  ? toSegmentsCsv(segments)
-                      .split('\n')
-                      .slice(1, -1)
-                      .map((row) => `${csvFile},${row}\n`)
+                  ? segmentCsvRows(segments)
+                      .map((row) => `${csvField(file)},${row}\n`)
                       .join('')
                   : segments.map((s) => `${JSON.stringify({ file, ...s })}\n`).join(''),
               );

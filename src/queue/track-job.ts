@@ -14,10 +14,10 @@ import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
 import type { TrackJob, TrackJobResult } from './jobs.js';
 
 /** The CLI's entry beside this module: the `.ts` source under tsx, else the compiled `.js`. */
-function cliCommand(): { args: string[] } {
+function cliArgs(): string[] {
   const ts = import.meta.url.endsWith('.ts');
   const main = fileURLToPath(new URL(`../cli/main.${ts ? 'ts' : 'js'}`, import.meta.url));
-  return { args: [...(ts ? ['--import', 'tsx'] : []), main] };
+  return [...(ts ? ['--import', 'tsx'] : []), main];
 }
 
 /** The temporary name of a job's output: hidden, beside `out`, ending like it. */
@@ -43,7 +43,7 @@ export async function runTrackJob(
 ): Promise<TrackJobResult> {
   const tmp = jobOutputPath(job.out, jobId);
   const args = [
-    ...cliCommand().args,
+    ...cliArgs(),
     'track',
     job.source,
     ...job.boxes.flatMap((b) => ['--box', b]),
