@@ -3,13 +3,14 @@
  * whole. Per file, one line on stdout: JSON `{ file, label, scores, windows: [ClipLabel…] }`, or
  * CSV rows (one per window, plus a `whole` row). With `--segments`, the action segments instead
  * (src/classify/segments.ts), one JSON line (or CSV row) each, and with `--segments-out` a
- * WebVTT / SRT / CSV / JSONL file of them. Progress on stderr (a bar on a TTY). A file that fails
+ * WebVTT / SRT / CSV / JSONL file of them, and with `--annotate` a copy of the video with them
+ * burnt in (annotate/segments-video.ts). Progress on stderr (a bar on a TTY). A file that fails
  * is reported on stderr and the others go on (exit code 2 at the end).
  */
 import type { Command } from 'commander';
 import { createClipClassifier, type ClipClassifierOptions } from '../classify/index.js';
 import { classifyFile, type FileLabel } from '../classify/classify-file.js';
-import { probeVideo } from '../decode/index.js';
+import { probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,6 +27,7 @@ import { csvField } from '../util/csv.js';
 import { positiveIntFlag } from './flags.js';
 import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
+import { annotateSegments } from './annotate/segments-video.js';
 
 interface ClassifyFlags {
   model: string;
@@ -39,6 +41,7 @@ interface ClassifyFlags {
   segmentsOut?: string;
   smooth?: string;
   minSegment?: string;
+  annotate?: string;
 }
 
 /** Writes the segments file named by `--segments-out`, its format by its extension. */
@@ -82,6 +85,30 @@ function csvLines(r: FileLabel, labels: string[]): string[] {
   return rows.map((row) => row.join(','));
 }
 
+/** `--annotate`: the video again with its segments burnt in, a progress bar of its own. */
+async function annotate(
+  file: string,
+  out: string,
+  segments: ActionSegment[],
+  labels: string[],
+  info: VideoInfo | undefined,
+): Promise<void> {
+  const progress = createProgress({ label: 'annotate', total: info?.frameCount, unit: 'frames' });
+  try {
+    await annotateSegments({
+      ffmpegPath: resolveFfmpeg().path,
+      file,
+      out,
+      segments,
+      labels,
+      fps: info?.fps ?? 0,
+      onFrame: () => progress.tick(),
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
 export function registerClassify(program: Command): void {
   program
     .command('classify')
@@ -107,14 +134,25 @@ export function registerClassify(program: Command): void {
     .option('--segments-out <file>', 'also write the segments of one video: .vtt, .srt, .csv or .jsonl')
     .option('--smooth <windows>', 'segments: windows on each side in the mode filter', '1')
     .option('--min-segment <ms>', 'segments: shorter ones are absorbed by a neighbour', '1000')
+    .option('--annotate <file.mp4>', 'also write the video with its segments burnt in (one video)')
     .action(async (videos: string[], flags: ClassifyFlags) => {
       if (flags.format !== 'json' && flags.format !== 'csv') {
         throw new SiamError('ERR_BAD_OPTION', `Expected --format to be json or csv, got "${flags.format}".`);
       }
-      const segmenting = Boolean(flags.segments || flags.segmentsOut);
+      const segmenting = Boolean(flags.segments || flags.segmentsOut || flags.annotate);
+      for (const [flag, given] of [
+        ['--segments-out', flags.segmentsOut],
+        ['--annotate', flags.annotate],
+      ] as const) {
+        if (given && videos.length !== 1)
+          throw new SiamError('ERR_BAD_OPTION', `${flag} takes the segments of one video; give one.`);
+      }
+      if (flags.annotate) {
+        if (!/\.mp4$/i.test(flags.annotate))
+          throw new SiamError('ERR_BAD_OPTION', `--annotate must end in .mp4, got ${flags.annotate}.`);
+        checkOutputs([{ flag: '--annotate', file: flags.annotate }], videos);
+      }
       if (flags.segmentsOut) {
-        if (videos.length !== 1)
-          throw new SiamError('ERR_BAD_OPTION', '--segments-out takes the segments of one video; give one.');
         if (!/\.(vtt|srt|csv|jsonl)$/i.test(flags.segmentsOut))
           throw new SiamError(
             'ERR_BAD_OPTION',
@@ -181,6 +219,7 @@ export function registerClassify(program: Command): void {
             if (segmenting) {
               const segments = segmentsOf(r.windows, segmentOptions);
               if (flags.segmentsOut) await writeSegments(flags.segmentsOut, segments);
+              if (flags.annotate) await annotate(file, flags.annotate, segments, classifier.labels, info);
               process.stdout.write(
                 flags.format === 'csv'
                   ? segmentCsvRows(segments)

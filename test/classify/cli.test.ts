@@ -8,7 +8,8 @@ import { initBackend } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/index.js';
 import { disposeClipModel, loadClipModel } from '../../src/classify/model.js';
 import { PROTOTYPES_WEIGHT } from '../../src/classify/openset.js';
-import { resolveFfmpeg } from '../../src/decode/index.js';
+import { decode, resolveFfmpeg } from '../../src/decode/index.js';
+import { lastValueFrom, toArray } from 'rxjs';
 import { movingSquareFrames } from '../helpers/clip-model.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
@@ -161,7 +162,18 @@ describe('siamstream train + classify on samples/actions', () => {
       long,
     ]);
     const vtt = path.join(tmp, 'out', 'long.vtt');
-    const out = await cli('classify', long, '--model', model, '--segments', '--segments-out', vtt);
+    const annotated = path.join(tmp, 'out', 'long-labels.mp4');
+    const out = await cli(
+      'classify',
+      long,
+      '--model',
+      model,
+      '--segments',
+      '--segments-out',
+      vtt,
+      '--annotate',
+      annotated,
+    );
     const segments = out.stdout
       .trim()
       .split('\n')
@@ -177,6 +189,19 @@ describe('siamstream train + classify on samples/actions', () => {
     expect(segments[1].score).toBeNull();
     const cues = [...(await readFile(vtt, 'utf8')).matchAll(/-->.*\n(\S+)/g)].map((m) => m[1]);
     expect(cues).toEqual(['grow', 'unknown', 'move_up']);
+    // The annotated copy: every frame, each with its segment's colour in the timeline under the
+    // playhead (a palette colour for an action, grey for unknown; H.264 blurs the exact values).
+    const frames = await lastValueFrom(decode(annotated).pipe(toArray()));
+    expect(frames).toHaveLength(52);
+    for (const s of segments) {
+      const f = frames[Math.round((s.startMs + s.endMs) / 2 / 100)];
+      const x = Math.round(((s.startMs + s.endMs) / 2 / 5200) * f.width);
+      const o = ((f.height - 1) * f.width + x - 4) * 3; // just left of the playhead
+      const [r, g, b] = [f.data[o], f.data[o + 1], f.data[o + 2]];
+      const spread = Math.max(r, g, b) - Math.min(r, g, b);
+      if (s.label === 'unknown') expect(spread, `${s.label} at ${x}`).toBeLessThan(40);
+      else expect(spread, `${s.label} at ${x}`).toBeGreaterThan(80);
+    }
   });
 
   it('reports coded errors: a missing model folder, a one-class folder', async () => {

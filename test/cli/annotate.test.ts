@@ -13,6 +13,13 @@ import {
   type RgbImage,
 } from '../../src/cli/annotate/draw.js';
 import { createVideoEncoder } from '../../src/cli/annotate/encoder.js';
+import {
+  UNKNOWN_COLOUR,
+  drawSegmentFrame,
+  labelColour,
+  segmentAt,
+} from '../../src/cli/annotate/segments-video.js';
+import type { ActionSegment } from '../../src/classify/segments.js';
 import { probeVideo, resolveFfmpeg } from '../../src/decode/index.js';
 import type { TrackResult } from '../../src/types.js';
 
@@ -95,6 +102,74 @@ describe('drawing', () => {
     drawText(img, 0, 0, '1', [255, 255, 255], 1);
     expect(pixel(img, 1, 0)).toEqual([255, 255, 255]);
     expect(pixel(img, 0, 0)).toEqual([0, 0, 0]);
+  });
+});
+
+describe('segments burnt in (classify --annotate)', () => {
+  const seg = (label: string, startMs: number, endMs: number, score: number | null): ActionSegment => ({
+    label,
+    startMs,
+    endMs,
+    score,
+    windows: 1,
+  });
+  const segments = [
+    seg('wave', 0, 1000, 0.9),
+    seg('unknown', 1000, 2500, null),
+    seg('clap', 2500, 4000, 0.7),
+  ];
+  const labels = ['clap', 'wave'];
+
+  it('finds the segment of a time (table)', () => {
+    const cases: [number, string | undefined][] = [
+      [-1, undefined],
+      [0, 'wave'],
+      [999, 'wave'],
+      [1000, 'unknown'],
+      [2499, 'unknown'],
+      [2500, 'clap'],
+      [3999, 'clap'],
+      [4100, 'clap'], // the last frame may end a little past the last window
+    ];
+    for (const [t, label] of cases) expect(segmentAt(segments, t)?.label, `t = ${t}`).toBe(label);
+    expect(segmentAt([], 0)).toBeUndefined();
+  });
+
+  it('colours labels in model order, unknown grey', () => {
+    expect(labelColour(labels, 'clap')).toEqual(idColour(1));
+    expect(labelColour(labels, 'wave')).toEqual(idColour(2));
+    expect(labelColour(labels, 'unknown')).toEqual(UNKNOWN_COLOUR);
+  });
+
+  it('draws the timeline in the labels colours with a playhead, and the current label in a caption', () => {
+    const img = image(400, 180); // panel scale 1
+    drawSegmentFrame(img, segments, labels, 3000);
+    const bottom = img.height - 1;
+    expect(pixel(img, 50, bottom)).toEqual([...idColour(2)]); // 0–1 s: wave
+    expect(pixel(img, 175, bottom)).toEqual([...UNKNOWN_COLOUR]); // 1–2.5 s
+    expect(pixel(img, 350, bottom)).toEqual([...idColour(1)]); // 2.5–4 s: clap
+    expect(pixel(img, 300, bottom)).toEqual([255, 255, 255]); // playhead at 3 s of 4
+    // Caption above the strip: a swatch of clap's colour, then its name in white.
+    const captionTop = img.height - 3 - 1 - 9;
+    expect(pixel(img, 2, captionTop + 2)).toEqual([...idColour(1)]);
+    let white = 0;
+    for (let y = captionTop; y < captionTop + 9; y++)
+      for (let x = 5; x < 60; x++) if (pixel(img, x, y).every((v) => v === 255)) white++;
+    expect(white).toBeGreaterThan(20);
+    expect(pixel(img, 200, 20)).toEqual([0, 0, 0]); // the rest of the frame untouched
+  });
+
+  it('draws every letter of a label with a glyph of its own', () => {
+    const bitmap = (ch: string): string => {
+      const img = image(3, 5);
+      drawText(img, 0, 0, ch, [255, 255, 255], 1);
+      return Array.from({ length: 15 }, (_, i) => (img.data[3 * i] ? '1' : '0')).join('');
+    };
+    const chars = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ_'];
+    const seen = new Set(chars.map(bitmap));
+    expect(seen.size).toBe(chars.length); // none the same, none a blank or the '?' fallback twice
+    expect(seen.has(bitmap('?'))).toBe(false);
+    expect(bitmap('a')).toBe(bitmap('A'));
   });
 });
 

@@ -71,11 +71,37 @@ const GLYPHS: Record<string, string> = {
   '.': '000000000000010',
   '-': '000000111000000',
   '#': '101111101111101',
-  L: '100100100100111',
-  O: '111101101101111',
-  S: '111100111001111',
-  T: '111010010010010',
   ' ': '000000000000000',
+  _: '000000000000111',
+  ':': '000010000010000',
+  '/': '001001010100100',
+  '?': '111001010000010',
+  A: '010101111101101',
+  B: '110101110101110',
+  C: '011100100100011',
+  D: '110101101101110',
+  E: '111100110100111',
+  F: '111100110100100',
+  G: '011100101101011',
+  H: '101101111101101',
+  I: '111010010010111',
+  J: '001001001101010',
+  K: '101101110101101',
+  L: '100100100100111',
+  M: '101111111101101',
+  N: '110101101101101',
+  O: '010101101101010',
+  P: '110101110100100',
+  Q: '010101101110011',
+  R: '110101110101101',
+  S: '011100010001110',
+  T: '111010010010010',
+  U: '101101101101111',
+  V: '101101101101010',
+  W: '101101111111101',
+  X: '101101010101101',
+  Y: '101101010010010',
+  Z: '111001010100111',
 };
 
 /** Width in pixels of `text` at `scale` (4 columns a glyph: 3 + 1 spacing). */
@@ -83,11 +109,11 @@ export function textWidth(text: string, scale: number): number {
   return Math.max(0, text.length * 4 - 1) * scale;
 }
 
-/** Draws `text` (digits, `.`, `-`, `#`, space, and the letters of LOST) with its top-left at (x, y). */
+/** Draws `text` (digits, letters shown upper-case, `. - # _ : / ?` and space; others as `?`) with its top-left at (x, y). */
 export function drawText(img: RgbImage, x: number, y: number, text: string, colour: Rgb, scale = 2): void {
   let cx = x;
   for (const ch of text.toUpperCase()) {
-    const glyph = GLYPHS[ch] ?? GLYPHS[' '];
+    const glyph = GLYPHS[ch] ?? GLYPHS['?'];
     for (let i = 0; i < 15; i++) {
       if (glyph[i] === '1') {
         const gx = cx + (i % 3) * scale;
