@@ -12,6 +12,7 @@ export {
   type StateMessage,
   type TrackMessage,
   type LabelMessage,
+  type SegmentMessage,
   type StatsMessage,
   type ErrorMessage,
   type FrameHeader,

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { TargetResult } from '../track/multi-tracker.js';
 import type { Box, ClipLabel } from '../types.js';
+import type { ActionSegment } from '../classify/segments.js';
 
 /**
  * Bumped on any incompatible change; sent in `hello`. 2: several targets (`target` on `init` /
@@ -193,6 +194,18 @@ export interface LabelMessage {
   label: ClipLabel;
 }
 
+/**
+ * An action segment started or ended (the labels smoothed over windows, classify/live-segments.ts):
+ * `start` once a label has lasted the minimum segment length, dated back to where its run began;
+ * `end` when the next segment starts or the source ends, with the segment's final end and score.
+ * `segment.label` may be `unknown`. Sent on the `label` subscription.
+ */
+export interface SegmentMessage {
+  type: 'segment';
+  event: 'start' | 'end';
+  segment: ActionSegment;
+}
+
 /** Once a second, per connection. Rates are over the last second. */
 export interface StatsMessage {
   type: 'stats';
@@ -229,7 +242,7 @@ export interface ErrorMessage {
 
 /** Every JSON (text) message the server sends. */
 export type ServerMessage =
-  HelloMessage | StateMessage | TrackMessage | LabelMessage | StatsMessage | ErrorMessage;
+  HelloMessage | StateMessage | TrackMessage | LabelMessage | SegmentMessage | StatsMessage | ErrorMessage;
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across local processes. */
 export function nowMs(): number {

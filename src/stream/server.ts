@@ -184,7 +184,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
           if (e.type === 'track')
             for (const result of e.results)
               hub.broadcast({ type: 'track', result, decodedAt: e.decodedAt }, 'track');
-          else hub.broadcast(e, e.type === 'label' ? 'label' : undefined);
+          else hub.broadcast(e, e.type === 'label' || e.type === 'segment' ? 'label' : undefined);
         },
         onFrame: (sf) => hub.onFrame(sf),
         onInfo: () => hub.helloAll(),

@@ -13,7 +13,9 @@ import {
   type TrackCommand,
   type TrackerFactory,
 } from './pipeline.js';
-import { nowMs, type SourceInfo, type TargetState } from './protocol.js';
+import { nowMs, type SegmentMessage, type SourceInfo, type TargetState } from './protocol.js';
+import { OnlineSegmenter } from '../classify/live-segments.js';
+import type { SegmentOptions } from '../classify/segments.js';
 
 /** Callbacks a frame source reports through (decode's `onInfo` / `onDropped` / `onStart`). */
 export interface FrameSourceHooks {
@@ -33,6 +35,8 @@ export interface SessionOptions {
   createTracker: TrackerFactory;
   /** Clip classifier, if any. */
   classify?: OperatorFunction<Frame, ClipLabel>;
+  /** How labels become segments (`segment` events). @default segments.ts's defaults */
+  segments?: SegmentOptions;
   /** Targets started on the first frame (ids 1, 2, … in order). */
   initialBoxes?: readonly Box[];
   /** Targets followed at most. @default 16 */
@@ -44,7 +48,7 @@ export interface SessionOptions {
 /** How a session reports to the server. */
 export interface SessionHooks {
   /** A tracker, classifier or state event for the clients. */
-  onEvent(e: PipelineEvent | { type: 'label'; label: ClipLabel }): void;
+  onEvent(e: PipelineEvent | { type: 'label'; label: ClipLabel } | SegmentMessage): void;
   /** Every frame, for the preview. */
   onFrame(sf: StampedFrame): void;
   /** The source's size and rate became known (or changed). */
@@ -163,6 +167,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
       }),
   );
   if (options.classify) {
+    const segmenter = new OnlineSegmenter(options.segments);
     subs.push(
       frames$
         .pipe(
@@ -170,8 +175,14 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
           options.classify,
         )
         .subscribe({
-          next: (label) => hooks.onEvent({ type: 'label', label }),
+          next: (label) => {
+            hooks.onEvent({ type: 'label', label });
+            for (const e of segmenter.push(label)) hooks.onEvent({ type: 'segment', ...e });
+          },
           error: (e: unknown) => end(e),
+          complete: () => {
+            for (const e of segmenter.flush()) hooks.onEvent({ type: 'segment', ...e });
+          },
         }),
     );
   }

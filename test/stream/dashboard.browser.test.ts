@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { bufferCount, map } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../src/stream/index.js';
 import type { Box } from '../../src/types.js';
@@ -78,6 +79,23 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('dashboard in Chromium', () => {
       token,
       tracker: { backend: 'wasm' },
       previewMaxFps: 10,
+      // Labels without a model: 'wave' for 2 s of frames, then 'clap' for 2 s, and so on.
+      classify: (frames) =>
+        frames.pipe(
+          bufferCount(8),
+          map((w) => {
+            const label = Math.floor((w[0]?.index ?? 0) / 60) % 2 === 0 ? 'wave' : 'clap';
+            return {
+              startMs: w[0]?.timestampMs ?? 0,
+              endMs: w.at(-1)?.timestampMs ?? 0,
+              startFrame: w[0]?.index ?? 0,
+              endFrame: w.at(-1)?.index ?? 0,
+              label,
+              scores: label === 'wave' ? { wave: 0.9, clap: 0.1 } : { wave: 0.2, clap: 0.8 },
+              timings: {},
+            };
+          }),
+        ),
     });
     let browser: Browser | undefined;
     try {
@@ -215,6 +233,25 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('dashboard in Chromium', () => {
         null,
         { timeout: 10_000 },
       );
+      // The label timeline: windows, and segments under them (started and ended ones).
+      await page.waitForFunction(
+        () =>
+          (
+            window as unknown as { __siamstream: { segments: { open: boolean }[] } }
+          ).__siamstream.segments.some((x) => !x.open),
+        null,
+        { timeout: 15_000 },
+      );
+      expect(await page.textContent('#segment-now')).toMatch(/^(wave|clap) since \d+\.\d s$/);
+      const band = await page.evaluate(() => {
+        const c = document.getElementById('labels') as HTMLCanvasElement;
+        const px = c.getContext('2d')?.getImageData(0, 50, c.width, 1).data ?? [];
+        let painted = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i] > 0) painted++;
+        return painted / c.width;
+      });
+      expect(band).toBeGreaterThan(0.02);
+      await page.screenshot({ path: path.join(REPO_ROOT, 'artifacts/dashboard-labels.png') });
       expect(errors).toEqual([]);
     } finally {
       await browser?.close();

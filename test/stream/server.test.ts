@@ -207,19 +207,23 @@ describe('serve() with a synthetic source', () => {
     });
   });
 
-  it("streams the classifier's labels", async () => {
+  it("streams the classifier's labels, and segments as they start and end", async () => {
+    // Windows of 8 frames at 30 fps: wave for the first 48 frames (1.6 s), then clap.
     const classify: OperatorFunction<Frame, ClipLabel> = (frames) =>
       frames.pipe(
         bufferCount(8),
-        map((w) => ({
-          startMs: w[0]?.timestampMs ?? 0,
-          endMs: w.at(-1)?.timestampMs ?? 0,
-          startFrame: w[0]?.index ?? 0,
-          endFrame: w.at(-1)?.index ?? 0,
-          label: 'wave',
-          scores: { wave: 0.9, clap: 0.1 },
-          timings: {},
-        })),
+        map((w) => {
+          const wave = (w[0]?.index ?? 0) < 48;
+          return {
+            startMs: w[0]?.timestampMs ?? 0,
+            endMs: w.at(-1)?.timestampMs ?? 0,
+            startFrame: w[0]?.index ?? 0,
+            endFrame: w.at(-1)?.index ?? 0,
+            label: wave ? 'wave' : 'clap',
+            scores: wave ? { wave: 0.9, clap: 0.1 } : { wave: 0.3, clap: 0.7 },
+            timings: {},
+          };
+        }),
       );
     const s = await start({ classify });
     const c = connect(s);
@@ -228,6 +232,16 @@ describe('serve() with a synthetic source', () => {
     const [a, b] = c.of('label');
     expect(a?.label).toMatchObject({ label: 'wave', scores: { wave: 0.9, clap: 0.1 } });
     expect((b?.label.startFrame ?? 0) - (a?.label.startFrame ?? 0)).toBe(8);
+    await c.waitFor((x) => x.of('segment').length >= 3, 10_000, 'wave starts, ends; clap starts');
+    const [s1, s2, s3] = c.of('segment');
+    expect(s1).toMatchObject({ event: 'start', segment: { label: 'wave', score: 0.9 } });
+    expect(s2).toMatchObject({ event: 'end', segment: { label: 'wave', score: 0.9 } });
+    expect(s3).toMatchObject({ event: 'start', segment: { label: 'clap', score: 0.7 } });
+    // The clap segment starts where the wave segment ended, near the switch (frame 48 = 1.6 s).
+    expect(s3?.segment.startMs).toBe(s2?.segment.endMs);
+    expect(Math.abs((s3?.segment.startMs ?? 0) - (c.of('label')[0]?.label.startMs ?? 0) - 1600)).toBeLessThan(
+      300,
+    );
   });
 
   it('answers bad messages with ERR_BAD_MESSAGE and keeps the connection', async () => {

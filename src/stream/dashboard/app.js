@@ -27,6 +27,8 @@ const state = {
   /** The latest track message of any target. */
   lastTrack: null,
   labels: [],
+  /** Action segments, oldest first; the newest is `open` until its `end` arrives. */
+  segments: [],
   stats: [],
   drag: null,
   dirty: true,
@@ -119,8 +121,19 @@ function onText(text) {
       if (state.labels.length > 500) state.labels.shift();
       $('label-now').textContent =
         `${m.label.label} (${((m.label.scores[m.label.label] ?? 0) * 100).toFixed(0)} %)`;
-      drawLabels($('labels'), state.labels);
+      drawLabels($('labels'), state.labels, state.segments);
       break;
+    case 'segment': {
+      const s = { ...m.segment, open: m.event === 'start' };
+      const i = state.segments.findIndex((x) => x.startMs === s.startMs && x.label === s.label);
+      if (i >= 0) state.segments[i] = s;
+      else state.segments.push(s);
+      if (state.segments.length > 200) state.segments.shift();
+      if (m.event === 'start')
+        $('segment-now').textContent = `${s.label} since ${(s.startMs / 1000).toFixed(1)} s`;
+      drawLabels($('labels'), state.labels, state.segments);
+      break;
+    }
     case 'stats':
       state.counters.stats++;
       state.stats.push(m);

@@ -27,7 +27,9 @@ function colorFor(label) {
   return `hsl(${h} 65% 55%)`;
 }
 
-export function drawLabels(c, labels) {
+// The last minute: each window's label (opacity = its probability) and, under them, the
+// segments (`segment` messages: started ones run to the newest window, `unknown` grey).
+export function drawLabels(c, labels, segments = []) {
   const ctx = c.getContext('2d');
   ctx.clearRect(0, 0, c.width, c.height);
   const last = labels[labels.length - 1];
@@ -50,9 +52,16 @@ export function drawLabels(c, labels) {
       ctx.fillText(l.label, x0 + 3, 31);
     }
   }
+  for (const s of segments) {
+    const end = s.open ? t1 : s.endMs;
+    if (end < t1 - spanMs) continue;
+    const x0 = Math.max(0, x(s.startMs));
+    ctx.fillStyle = s.label === 'unknown' ? '#8a939e' : colorFor(s.label);
+    ctx.fillRect(x0, 47, Math.max(1, x(end) - x0 - 1), 7);
+  }
   ctx.fillStyle = '#8a939e';
-  ctx.fillText('−60 s', 2, 62);
-  ctx.fillText('now', c.width - 24, 62);
+  ctx.fillText('−60 s', 2, 66);
+  ctx.fillText('now', c.width - 24, 66);
 }
 
 export function sparkline(canvas, series, colors) {
