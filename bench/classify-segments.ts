@@ -11,9 +11,13 @@
  * pipeline: decode, trunk, flow, heads, segments). `--repeat n` plays the long video n times
  * (a longer video for the speed figure).
  *
- *   node --import tsx/esm bench/classify-segments.ts [--repeat 1] [--stride frames] [--smooth 1] [--min-segment 1000] [--json out.json]
+ *   node --import tsx/esm bench/classify-segments.ts [--repeat 1] [--stride frames] [--segmenter viterbi|mode]
+ *        [--switch-cost 5] [--smooth 1] [--min-segment 1000] [--json out.json]
+ *
+ * `--json` also saves each fold's windows and truth, to try other segmenters on them offline.
  */
 import { execFileSync } from 'node:child_process';
+import type { ClipLabel } from '../src/types.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +38,8 @@ const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1
 const repeat = Number(arg('--repeat') ?? 1);
 const stride = arg('--stride') ? Number(arg('--stride')) : undefined; // default: a quarter window, as `classify --segments`
 const segmentOptions = {
+  method: (arg('--segmenter') ?? 'viterbi') as 'viterbi' | 'mode',
+  switchCost: Number(arg('--switch-cost') ?? 5),
   smoothRadius: Number(arg('--smooth') ?? 1),
   minSegmentMs: Number(arg('--min-segment') ?? 1000),
 };
@@ -98,6 +104,9 @@ interface Fold {
   classifySeconds: number;
   xRealTime: number;
   segments: number;
+  /** The windows and the truth (in the --json output: to try other segmenters offline). */
+  windows: ClipLabel[];
+  truth: Array<{ label: string; startMs: number; endMs: number }>;
 }
 const folds: Fold[] = [];
 for (const trainPerson of [1, 2]) {
@@ -197,6 +206,8 @@ for (const trainPerson of [1, 2]) {
     classifySeconds,
     xRealTime: at / 1000 / classifySeconds,
     segments: segments.length,
+    windows: r.windows,
+    truth,
   });
   console.error(
     `P${testPerson}, first part: truth ${truth
@@ -218,4 +229,4 @@ for (const f of folds)
     `| ${f.fold} | ${f.frameAccuracy.toFixed(3)} | ${f.boundariesWithin500ms} (${(f.boundaryRate * 100).toFixed(0)} %) | ${f.videoSeconds.toFixed(1)} | ${f.classifySeconds.toFixed(1)} | ${f.xRealTime.toFixed(1)} | ${f.segments} |`,
   );
 const out = arg('--json');
-if (out) writeFileSync(out, `${JSON.stringify({ repeat, stride, segmentOptions, folds }, null, 2)}\n`);
+if (out) writeFileSync(out, `${JSON.stringify({ repeat, stride, segmentOptions, folds })}\n`);

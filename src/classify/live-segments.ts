@@ -1,6 +1,7 @@
 /**
- * Segments as they happen: the live counterpart of {@link segmentsOf} for a stream of windows
- * (the server's `label` messages). The same two rules, online:
+ * Segments as they happen: the live counterpart of segments.ts's `mode` segmenter for a
+ * stream of windows (the server's `label` messages). The same two rules, online (the Viterbi
+ * segmenter needs the whole video, or a fixed lag, to place its boundaries):
  *
  * - the mode filter over `smoothRadius` windows on each side, so a window's smoothed label is
  *   known `smoothRadius` windows later;

@@ -1,16 +1,21 @@
 /**
- * Action segments on a timeline from the windows `classifyClips` labels one by one: a mode filter
- * over neighbouring windows (a label must win its neighbourhood to stand), runs of one label
- * merged, segments shorter than a minimum absorbed by a neighbour, then subtitles. Pure
- * functions: the CLI's `classify --segments` and tests use them alike.
+ * Action segments on a timeline from the windows `classifyClips` labels one by one, then
+ * subtitles. Pure functions: the CLI's `classify --segments` and tests use them alike. Two
+ * segmenters:
  *
- * Windows overlap (stride = half a window by default): each window speaks for the stretch around
- * its centre, from halfway to the previous window's centre to halfway to the next one's; the
- * first starts at its start, the last ends at its end.
+ * - `viterbi` (the default): the windows' posteriors pooled on a 100 ms grid and decoded with a
+ *   cost per change of label (viterbi.ts);
+ * - `mode`: each window speaks for the stretch around its centre (from halfway to the previous
+ *   window's centre to halfway to the next one's; the first from its start, the last to its end)
+ *   with the mode of its neighbourhood's labels (a label must win it to stand).
+ *
+ * Either way runs of one label are merged and runs shorter than a minimum absorbed by their
+ * longer neighbour.
  */
 import type { ClipLabel } from '../types.js';
 import { csvField } from '../util/csv.js';
 import { UNKNOWN_LABEL } from './openset.js';
+import { decodeLabels, type ViterbiOptions } from './viterbi.js';
 
 /** One segment of the timeline. */
 export interface ActionSegment {
@@ -26,8 +31,14 @@ export interface ActionSegment {
 }
 
 /** Options of {@link segmentsOf}. */
-export interface SegmentOptions {
-  /** Windows on each side in the mode filter (0: none). @default 1 */
+export interface SegmentOptions extends ViterbiOptions {
+  /**
+   * `viterbi`: the windows' posteriors pooled on a 100 ms grid and decoded with a switching cost
+   * (viterbi.ts); `mode`: each window's label, smoothed by a mode filter over its neighbours.
+   * @default 'viterbi'
+   */
+  method?: 'viterbi' | 'mode';
+  /** `mode`: windows on each side in the filter (0: none). @default 1 */
   smoothRadius?: number;
   /** Segments shorter than this are absorbed by a neighbour. @default 1000 */
   minSegmentMs?: number;
@@ -57,24 +68,39 @@ function stretches(windows: readonly ClipLabel[]): Array<[number, number]> {
   ]);
 }
 
+/** A stretch of the timeline with one label (a window's, or a step of the Viterbi grid). */
+interface Unit {
+  label: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** Each window's smoothed label over the stretch it speaks for (the `mode` segmenter). */
+function modeUnits(windows: readonly ClipLabel[], radius: number): Unit[] {
+  const labels = smoothLabels(
+    windows.map((w) => w.label),
+    radius,
+  );
+  return stretches(windows).map(([startMs, endMs], i) => ({ label: labels[i], startMs, endMs }));
+}
+
 /** The segments of a run of windows (in time order). */
 export function segmentsOf(windows: readonly ClipLabel[], options: SegmentOptions = {}): ActionSegment[] {
   if (windows.length === 0) return [];
-  const labels = smoothLabels(
-    windows.map((w) => w.label),
-    options.smoothRadius ?? 1,
-  );
-  const spans = stretches(windows);
-  // Runs of one label: [label, first window, last window].
+  const units =
+    (options.method ?? 'viterbi') === 'viterbi'
+      ? decodeLabels(windows, Object.keys(windows[0].scores), options)
+      : modeUnits(windows, options.smoothRadius ?? 1);
+  // Runs of one label: [label, first unit, last unit].
   let runs: Array<{ label: string; from: number; to: number }> = [];
-  labels.forEach((label, i) => {
+  units.forEach(({ label }, i) => {
     const last = runs[runs.length - 1];
     if (last && last.label === label) last.to = i;
     else runs.push({ label, from: i, to: i });
   });
   // Short runs join the longer neighbour (the previous one on a tie), shortest first, until none is left.
   const minMs = options.minSegmentMs ?? 1000;
-  const length = (r: (typeof runs)[number]) => spans[r.to][1] - spans[r.from][0];
+  const length = (r: (typeof runs)[number]) => units[r.to].endMs - units[r.from].startMs;
   for (;;) {
     if (runs.length < 2) break;
     let k = -1;
@@ -98,15 +124,22 @@ export function segmentsOf(windows: readonly ClipLabel[], options: SegmentOption
       return out;
     }, []);
   }
-  return runs.map((r) => {
-    const ws = windows.slice(r.from, r.to + 1);
+  // A segment's windows: those whose centre lies in it (the last segment takes any beyond).
+  const centre = (w: ClipLabel) => (w.startMs + w.endMs) / 2;
+  return runs.map((r, i) => {
+    const startMs = units[r.from].startMs;
+    const endMs = units[r.to].endMs;
+    const last = i === runs.length - 1;
+    const ws = windows.filter((w) => centre(w) >= startMs && (centre(w) < endMs || last));
     const fam = ws.map((w) => w.familiarity).filter((f): f is number => f !== undefined);
     return {
       label: r.label,
-      startMs: spans[r.from][0],
-      endMs: spans[r.to][1],
+      startMs,
+      endMs,
       score:
-        r.label === UNKNOWN_LABEL ? null : ws.reduce((a, w) => a + (w.scores[r.label] ?? 0), 0) / ws.length,
+        r.label === UNKNOWN_LABEL
+          ? null
+          : ws.reduce((a, w) => a + (w.scores[r.label] ?? 0), 0) / Math.max(1, ws.length),
       ...(fam.length ? { familiarity: fam.reduce((a, f) => a + f, 0) / fam.length } : {}),
       windows: ws.length,
     };

@@ -24,7 +24,7 @@ import {
   type ActionSegment,
 } from '../classify/segments.js';
 import { csvField } from '../util/csv.js';
-import { positiveIntFlag } from './flags.js';
+import { numberFlag, positiveIntFlag } from './flags.js';
 import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
 import { annotateSegments } from './annotate/segments-video.js';
@@ -40,6 +40,8 @@ interface ClassifyFlags {
   segments?: boolean;
   segmentsOut?: string;
   smooth?: string;
+  segmenter?: string;
+  switchCost?: string;
   minSegment?: string;
   annotate?: string;
 }
@@ -132,7 +134,13 @@ export function registerClassify(program: Command): void {
     )
     .option('--segments', 'print action segments (label, startMs, endMs, score) instead of windows')
     .option('--segments-out <file>', 'also write the segments of one video: .vtt, .srt, .csv or .jsonl')
-    .option('--smooth <windows>', 'segments: windows on each side in the mode filter', '1')
+    .option(
+      '--segmenter <name>',
+      'segments: viterbi (pooled posteriors, a cost per change) or mode',
+      'viterbi',
+    )
+    .option('--switch-cost <x>', 'segments (viterbi): log-likelihood a change of label must gain', '5')
+    .option('--smooth <windows>', 'segments (mode): windows on each side in the mode filter', '1')
     .option('--min-segment <ms>', 'segments: shorter ones are absorbed by a neighbour', '1000')
     .option('--annotate <file.mp4>', 'also write the video with its segments burnt in (one video)')
     .action(async (videos: string[], flags: ClassifyFlags) => {
@@ -160,7 +168,19 @@ export function registerClassify(program: Command): void {
           );
         checkOutputs([{ flag: '--segments-out', file: flags.segmentsOut }], videos);
       }
+      if (flags.segmenter !== 'viterbi' && flags.segmenter !== 'mode')
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `Expected --segmenter to be viterbi or mode, got "${flags.segmenter}".`,
+        );
+      if (!((numberFlag('--switch-cost', flags.switchCost) ?? 0) >= 0))
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `Expected --switch-cost to be >= 0, got "${flags.switchCost}".`,
+        );
       const segmentOptions = {
+        method: flags.segmenter as 'viterbi' | 'mode',
+        switchCost: numberFlag('--switch-cost', flags.switchCost),
         smoothRadius: Number(flags.smooth ?? 1),
         minSegmentMs: Number(flags.minSegment ?? 1000),
       };

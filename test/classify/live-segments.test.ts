@@ -85,7 +85,7 @@ describe('OnlineSegmenter', () => {
     for (const labels of ['aaaaaaaauuuuuuuubbbbbbbb', 'aaaabaaaaccccccccc', 'bbbbbbbbbbaaaaaaaaaa']) {
       const ws = windows(labels);
       const online = ended(run(ws));
-      const offline = segmentsOf(ws);
+      const offline = segmentsOf(ws, { method: 'mode' });
       expect(
         online.map((s) => [s.label, s.startMs, s.endMs, s.windows]),
         labels,
