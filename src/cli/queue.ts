@@ -8,12 +8,15 @@
  *   track job's `{ source, out, targets }`; a failed job on stderr and exit status 2 at the end;
  * - `siamstream jobs` prints the jobs per state of each queue (a table; JSON with `--json`).
  * `--redis` defaults to $SIAMSTREAM_REDIS (which keeps a password out of `ps`); it is never
- * printed with its password.
+ * printed with its password. While Redis does not answer, a worker retries with backoff until it
+ * does, `submit` and `jobs` for `--redis-wait` seconds (30), each try said on stderr with
+ * ERR_REDIS_UNAVAILABLE; a running worker says when its connection drops and comes back.
  */
 import type { Command } from 'commander';
 import { SiamError } from '../errors.js';
 import type { Finished, QueueName } from '../queue/index.js';
-import { positiveIntFlag } from './flags.js';
+import type { RedisTarget } from '../queue/redis.js';
+import { numberFlag, positiveIntFlag } from './flags.js';
 import { createProgress } from './progress.js';
 
 const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -46,10 +49,33 @@ function queueList(v: string | undefined): QueueName[] | undefined {
 
 const redisOption = '--redis <url>';
 const redisHelp = 'Redis URL, redis://[:password@]host:port[/db] (default: $SIAMSTREAM_REDIS)';
+const waitOption = '--redis-wait <s>';
+const waitHelp = 'while Redis does not answer, retry with backoff this long before giving up';
+
+/**
+ * `url` with a wait: each failed try is said on stderr with its code (the URL redacted) and the
+ * time to the next. `waitS`: seconds, or Infinity (a worker waits for Redis as long as it takes).
+ */
+function redisTarget(url: string, waitS: number): RedisTarget {
+  return {
+    url,
+    waitMs: waitS * 1000,
+    onRetry: (e, attempt, delayMs) =>
+      process.stderr.write(
+        `siamstream: ${e.code}: ${e.message} Retrying in ${(delayMs / 1000).toFixed(1)} s (try ${attempt + 1}).\n`,
+      ),
+  };
+}
+
+function waitSeconds(v: string | undefined): number {
+  const s = numberFlag('--redis-wait', v) ?? 30;
+  if (s < 0) throw new SiamError('ERR_BAD_OPTION', `Expected --redis-wait to be >= 0 s, got "${v}".`);
+  return s;
+}
 
 /** Waits for the submitted jobs, printing results on stdout and failures on stderr. */
 async function waitAndPrint(
-  redis: string,
+  redis: RedisTarget,
   queue: QueueName,
   ids: string[],
   labels: Map<string, string>,
@@ -92,11 +118,19 @@ export function registerQueue(program: Command): void {
       const { runWorker, redactRedisUrl } = await import('../queue/index.js');
       const queues = queueList(o.queues);
       const worker = await runWorker({
-        redis,
+        redis: redisTarget(redis, Infinity),
         queues,
         concurrency: positiveIntFlag('--concurrency', o.concurrency),
         lockMs: positiveIntFlag('--lock-ms', o.lockMs),
         onEvent: (e) => {
+          if (e.type === 'redis') {
+            process.stderr.write(
+              e.state === 'lost'
+                ? 'siamstream: ERR_REDIS_UNAVAILABLE: the connection to Redis dropped; reconnecting (running jobs go on).\n'
+                : 'siamstream: Redis is back; taking jobs again.\n',
+            );
+            return;
+          }
           const what =
             e.type === 'completed'
               ? `done in ${(e.ms / 1000).toFixed(1)} s`
@@ -128,12 +162,20 @@ export function registerQueue(program: Command): void {
     .option('--window <frames>', 'frames per window (default: the model clip length)')
     .option('--stride <frames>', 'frames between window starts (default: window / 2)')
     .option('--wait', 'wait for the results and print them as they complete')
+    .option(waitOption, waitHelp, '30')
     .action(
       async (
         files: string[],
-        o: { model: string; redis?: string; window?: string; stride?: string; wait?: boolean },
+        o: {
+          model: string;
+          redis?: string;
+          window?: string;
+          stride?: string;
+          wait?: boolean;
+          redisWait?: string;
+        },
       ) => {
-        const redis = redisUrl(o.redis);
+        const redis = redisTarget(redisUrl(o.redis), waitSeconds(o.redisWait));
         const window = positiveIntFlag('--window', o.window);
         const stride = positiveIntFlag('--stride', o.stride);
         const { submitJobs } = await import('../queue/index.js');
@@ -159,12 +201,21 @@ export function registerQueue(program: Command): void {
     .option('--preset <name>', 'tracker preset')
     .option(redisOption, redisHelp)
     .option('--wait', 'wait for the job and print its result')
+    .option(waitOption, waitHelp, '30')
     .action(
       async (
         source: string,
-        o: { box: string[]; out: string; format?: string; preset?: string; redis?: string; wait?: boolean },
+        o: {
+          box: string[];
+          out: string;
+          format?: string;
+          preset?: string;
+          redis?: string;
+          wait?: boolean;
+          redisWait?: string;
+        },
       ) => {
-        const redis = redisUrl(o.redis);
+        const redis = redisTarget(redisUrl(o.redis), waitSeconds(o.redisWait));
         const { submitJobs } = await import('../queue/index.js');
         const submitted = await submitJobs(redis, 'track', [
           {
@@ -184,9 +235,10 @@ export function registerQueue(program: Command): void {
     .description('count the queued, running, finished and failed jobs of each queue')
     .option(redisOption, redisHelp)
     .option('--json', 'print JSON instead of a table')
-    .action(async (o: { redis?: string; json?: boolean }) => {
+    .option(waitOption, waitHelp, '30')
+    .action(async (o: { redis?: string; json?: boolean; redisWait?: string }) => {
       const { jobCounts } = await import('../queue/index.js');
-      const counts = await jobCounts(redisUrl(o.redis));
+      const counts = await jobCounts(redisTarget(redisUrl(o.redis), waitSeconds(o.redisWait)));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(counts)}\n`);
         return;
@@ -203,7 +255,7 @@ export function registerQueue(program: Command): void {
 
 /** One line per submitted job on stdout (or, with `wait`, the results), a summary on stderr. */
 async function report(
-  redis: string,
+  redis: RedisTarget,
   queue: QueueName,
   submitted: { id: string; status: string }[],
   inputs: string[],

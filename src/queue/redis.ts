@@ -51,12 +51,51 @@ export function checkRedisUrl(url: string): URL {
 }
 
 /**
- * A connected client. BullMQ's workers need `maxRetriesPerRequest: null` (their blocking calls
- * must wait through a Redis restart); once connected, the client reconnects on its own.
- * @throws SiamError `ERR_REDIS_UNAVAILABLE` when Redis does not answer within {@link CONNECT_TIMEOUT_MS}.
+ * Where Redis is and how long to wait for it: a URL alone fails at once when nothing answers; with
+ * `waitMs`, connecting is retried with exponential backoff (0.5 s, 1 s, 2 s … at most
+ * {@link MAX_RETRY_DELAY_MS} between tries; `Infinity`: until it answers), each failed try told
+ * to `onRetry`.
  */
-export async function connectRedis(url: string, options: RedisOptions = {}): Promise<RedisClient> {
-  checkRedisUrl(url);
+export type RedisTarget =
+  | string
+  | {
+      url: string;
+      waitMs?: number;
+      onRetry?: (error: SiamError, attempt: number, delayMs: number) => void;
+    };
+
+/** The longest pause between two connection tries. */
+export const MAX_RETRY_DELAY_MS = 10_000;
+
+/** The URL of a target. */
+export function redisUrlOf(target: RedisTarget): string {
+  return typeof target === 'string' ? target : target.url;
+}
+
+/**
+ * A connected client (see {@link RedisTarget} for the waiting). BullMQ's workers need
+ * `maxRetriesPerRequest: null` (their blocking calls must wait through a Redis restart); once
+ * connected, the client reconnects on its own.
+ * @throws SiamError `ERR_REDIS_UNAVAILABLE` when Redis does not answer (within the wait).
+ */
+export async function connectRedis(target: RedisTarget, options: RedisOptions = {}): Promise<RedisClient> {
+  const t = typeof target === 'string' ? { url: target } : target;
+  checkRedisUrl(t.url);
+  const deadline = performance.now() + (t.waitMs ?? 0);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(t.url, options);
+    } catch (e) {
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** (attempt - 1));
+      if (performance.now() + delayMs > deadline) throw e;
+      t.onRetry?.(e as SiamError, attempt, delayMs);
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+/** One try: {@link CONNECT_TIMEOUT_MS} at most. */
+async function connectOnce(url: string, options: RedisOptions): Promise<RedisClient> {
   const { Redis } = await import('ioredis');
   const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, ...options });
   client.on('error', () => undefined); // reported through connect() and the commands that fail
@@ -76,7 +115,7 @@ export async function connectRedis(url: string, options: RedisOptions = {}): Pro
     client.disconnect();
     throw new SiamError(
       'ERR_REDIS_UNAVAILABLE',
-      `Cannot reach Redis at ${redactRedisUrl(url)}: ${(cause as Error).message.replaceAll(url, redactRedisUrl(url))}.`,
+      `Cannot reach Redis at ${redactRedisUrl(url)}: ${(cause as Error).message.replaceAll(url, redactRedisUrl(url)).replace(/\.$/, '')}.`,
       { cause, hint: HINT },
     );
   } finally {

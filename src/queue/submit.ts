@@ -6,7 +6,7 @@
 import type { Queue } from 'bullmq';
 import { SiamError, isSiamError } from '../errors.js';
 import { JOB_OPTIONS, prepareJob, QUEUE_NAMES, QUEUE_PREFIX, type JobData, type QueueName } from './jobs.js';
-import { connectRedis } from './redis.js';
+import { connectRedis, redisUrlOf, type RedisTarget } from './redis.js';
 
 /** A submitted job: its id and what submitting it did. */
 export interface Submitted {
@@ -18,7 +18,10 @@ export interface Submitted {
 /** A finished job, as {@link waitForJobs} reports it. */
 export type Finished<R> = { id: string; ok: true; result: R } | { id: string; ok: false; error: SiamError };
 
-async function openQueue(redis: string, name: QueueName): Promise<{ queue: Queue; close(): Promise<void> }> {
+async function openQueue(
+  redis: RedisTarget,
+  name: QueueName,
+): Promise<{ queue: Queue; close(): Promise<void> }> {
   const { Queue: BullQueue } = await import('bullmq');
   const connection = await connectRedis(redis);
   const queue = new BullQueue(name, { connection, prefix: QUEUE_PREFIX, defaultJobOptions: JOB_OPTIONS });
@@ -34,7 +37,7 @@ async function openQueue(redis: string, name: QueueName): Promise<{ queue: Queue
 
 /** Puts `items` on `queue` (see the module comment). Input files must exist (their identity is the id). */
 export async function submitJobs<Q extends QueueName>(
-  redis: string,
+  redis: RedisTarget,
   queue: Q,
   items: readonly JobData[Q][],
 ): Promise<Submitted[]> {
@@ -67,14 +70,14 @@ export async function submitJobs<Q extends QueueName>(
  * (after its last attempt); resolves when all have.
  */
 export async function waitForJobs<R>(
-  redis: string,
+  redis: RedisTarget,
   queue: QueueName,
   ids: readonly string[],
   onFinished: (f: Finished<R>) => void,
 ): Promise<void> {
   const { QueueEvents } = await import('bullmq');
   const q = await openQueue(redis, queue);
-  const connection = await connectRedis(redis);
+  const connection = await connectRedis(redisUrlOf(redis)); // the first one just answered
   const events = new QueueEvents(queue, { connection, prefix: QUEUE_PREFIX });
   events.on('error', () => undefined);
   // One waiter per job listens on each (BullMQ adds a listener per waitUntilFinished).
@@ -113,7 +116,7 @@ function asJobError(id: string, e: unknown): SiamError {
 }
 
 /** Jobs per state in each queue. */
-export async function jobCounts(redis: string): Promise<Record<QueueName, Record<string, number>>> {
+export async function jobCounts(redis: RedisTarget): Promise<Record<QueueName, Record<string, number>>> {
   const out = {} as Record<QueueName, Record<string, number>>;
   for (const name of QUEUE_NAMES) {
     const q = await openQueue(redis, name);

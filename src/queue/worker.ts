@@ -13,13 +13,13 @@ import { classifyFile, type FileLabel } from '../classify/classify-file.js';
 import type { ClipClassifier, ClipClassifierOptions } from '../classify/index.js';
 import { isSiamError } from '../errors.js';
 import { checkJobData, QUEUE_PREFIX, type QueueName, type TrackJobResult } from './jobs.js';
-import { connectRedis } from './redis.js';
+import { connectRedis, type RedisTarget } from './redis.js';
 import { runTrackJob } from './track-job.js';
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
-  /** `redis://[:password@]host:port[/db]`. */
-  redis: string;
+  /** `redis://[:password@]host:port[/db]`, and how long to wait for it to answer at start. */
+  redis: RedisTarget;
   /** Queues to take jobs from. @default ['classify', 'track'] */
   queues?: readonly QueueName[];
   /** Jobs run at once, per queue. @default 1 */
@@ -36,7 +36,9 @@ export interface WorkerOptions {
 export type WorkerEvent =
   | { type: 'active'; queue: QueueName; id: string }
   | { type: 'completed'; queue: QueueName; id: string; ms: number }
-  | { type: 'failed'; queue: QueueName; id: string; attempt: number; error: string };
+  | { type: 'failed'; queue: QueueName; id: string; attempt: number; error: string }
+  /** The connection to Redis dropped (`lost`; BullMQ and ioredis reconnect) or came back. */
+  | { type: 'redis'; state: 'lost' | 'back' };
 
 /** A running worker. */
 export interface RunningWorker {
@@ -75,11 +77,21 @@ class ClassifierPool {
 export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
   const { Worker: BullWorker } = await import('bullmq');
   const connection = await connectRedis(options.redis);
+  const report = options.onEvent ?? (() => undefined);
+  let lost = false;
+  let closing: Promise<void> | undefined;
+  connection.on('close', () => {
+    if (!lost && !closing) report({ type: 'redis', state: 'lost' });
+    lost = true;
+  });
+  connection.on('ready', () => {
+    if (lost) report({ type: 'redis', state: 'back' });
+    lost = false;
+  });
   const name = options.name ?? `${os.hostname()}:${process.pid}`;
   const lockMs = options.lockMs ?? 30_000;
   const classifiers = new ClassifierPool();
   const children = new Set<ChildProcess>();
-  const report = options.onEvent ?? (() => undefined);
 
   const processors: Record<QueueName, (job: Job) => Promise<FileLabel | TrackJobResult>> = {
     classify: (job) => {
@@ -134,7 +146,6 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
-  let closing: Promise<void> | undefined;
   return {
     name,
     close() {

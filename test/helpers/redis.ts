@@ -1,6 +1,7 @@
 /**
  * A real `redis-server` for tests (Debian's package; .ci/run installs it): on a free port, data in
- * a temporary folder, no persistence. A machine without it fails with a message saying how to get
+ * a temporary folder, no persistence unless asked (`persist`: the append-only file, fsync on every
+ * write, so a restart on the same `dir` and `port` finds every job again). A machine without it fails with a message saying how to get
  * it: a skip would hide a dependency CI must have.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,18 @@ import path from 'node:path';
 export interface TestRedis {
   url: string;
   port: number;
-  stop(): Promise<void>;
+  dir: string;
+  /** Stops the server (SIGTERM); its folder is deleted unless `keepData`. */
+  stop(keepData?: boolean): Promise<void>;
+}
+
+/** Options of {@link startRedis}. */
+export interface TestRedisOptions {
+  /** Append-only file on, fsync always. */
+  persist?: boolean;
+  /** Restart on this port and folder (a server stopped with `keepData`). */
+  port?: number;
+  dir?: string;
 }
 
 function freePort(): Promise<number> {
@@ -27,9 +39,9 @@ function freePort(): Promise<number> {
 }
 
 /** Starts redis-server; resolves once it accepts connections. `password` requires AUTH. */
-export async function startRedis(password?: string): Promise<TestRedis> {
-  const port = await freePort();
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'siam-redis-'));
+export async function startRedis(password?: string, options: TestRedisOptions = {}): Promise<TestRedis> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'siam-redis-')));
   const args = [
     '--port',
     String(port),
@@ -39,8 +51,7 @@ export async function startRedis(password?: string): Promise<TestRedis> {
     dir,
     '--save',
     '',
-    '--appendonly',
-    'no',
+    ...(options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
   ];
   if (password) args.push('--requirepass', password);
   const child: ChildProcess = spawn(process.env.REDIS_SERVER ?? 'redis-server', args, {
@@ -71,11 +82,12 @@ export async function startRedis(password?: string): Promise<TestRedis> {
   return {
     url: `redis://${auth}127.0.0.1:${port}`,
     port,
-    async stop() {
+    dir,
+    async stop(keepData = false) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      await rm(dir, { recursive: true, force: true });
+      if (!keepData) await rm(dir, { recursive: true, force: true });
     },
   };
 }
