@@ -11,9 +11,9 @@
  *
  * Each window speaks for the stretch from halfway between its centre and the previous window's
  * (the first from its start) to halfway to the next one's (the last to its end), as in
- * segments.ts, so a window is placed once the next one has been smoothed. Events: `start` when a segment is
- * confirmed (with its start and the score so far), `end` when the next one is confirmed or the
- * stream ends ({@link OnlineSegmenter.flush}), with its final end and score.
+ * segments.ts, so a window is placed once the next one has been smoothed. Events: `start` when a
+ * segment is confirmed (with its start and the score so far), `end` when the next one is
+ * confirmed or the stream ends ({@link OnlineSegmenter.flush}), with its final end and score.
  */
 import type { ClipLabel } from '../types.js';
 import { UNKNOWN_LABEL } from './openset.js';

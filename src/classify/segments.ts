@@ -124,13 +124,18 @@ export function segmentsOf(windows: readonly ClipLabel[], options: SegmentOption
       return out;
     }, []);
   }
-  // A segment's windows: those whose centre lies in it (the last segment takes any beyond).
+  // A segment's windows: those whose centre lies in it (the last segment takes any beyond); both
+  // in time order, so one pass.
   const centre = (w: ClipLabel) => (w.startMs + w.endMs) / 2;
+  let next = 0;
   return runs.map((r, i) => {
     const startMs = units[r.from].startMs;
     const endMs = units[r.to].endMs;
     const last = i === runs.length - 1;
-    const ws = windows.filter((w) => centre(w) >= startMs && (centre(w) < endMs || last));
+    while (next < windows.length && centre(windows[next]) < startMs) next++;
+    const from = next;
+    while (next < windows.length && (last || centre(windows[next]) < endMs)) next++;
+    const ws = windows.slice(from, next);
     const fam = ws.map((w) => w.familiarity).filter((f): f is number => f !== undefined);
     return {
       label: r.label,

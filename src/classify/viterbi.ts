@@ -29,6 +29,13 @@ export interface ViterbiOptions {
   unknownVote?: number;
 }
 
+/** The latest end of any window (a loop: a long video has too many windows to spread). */
+function lastEnd(windows: readonly ClipLabel[]): number {
+  let end = -Infinity;
+  for (const w of windows) end = Math.max(end, w.endMs);
+  return end;
+}
+
 /** Defaults, chosen on one fold of bench/classify-segments.ts (docs/classifier.md). */
 export const VITERBI_DEFAULTS = { stepMs: 100, switchCost: 5, unknownVote: 0.05 } as const;
 
@@ -44,7 +51,7 @@ export function pooledScores(
   unknownVote: number,
 ): { startMs: number; scores: Float64Array[] } {
   const startMs = windows[0].startMs;
-  const endMs = Math.max(...windows.map((w) => w.endMs));
+  const endMs = lastEnd(windows);
   const steps = Math.max(1, Math.ceil((endMs - startMs) / stepMs));
   const k = labels.length;
   const scores: Float64Array[] = [];
@@ -107,7 +114,7 @@ export function decodeLabels(
   const o = { ...VITERBI_DEFAULTS, ...options };
   const { startMs, scores } = pooledScores(windows, labels, o.stepMs, o.unknownVote);
   const names = [...labels, UNKNOWN_LABEL];
-  const endMs = Math.max(...windows.map((w) => w.endMs));
+  const endMs = lastEnd(windows);
   return viterbiPath(scores, o.switchCost).map((state, s) => ({
     label: names[state],
     startMs: startMs + s * o.stepMs,
