@@ -17,7 +17,7 @@
  */
 import type { ClipLabel } from '../types.js';
 import { UNKNOWN_LABEL } from './openset.js';
-import type { ActionSegment, SegmentOptions } from './segments.js';
+import { modeOf, type ActionSegment, type SegmentOptions } from './segments.js';
 
 /** A segment that started or ended. `end` events carry the whole segment. */
 export interface SegmentEvent {
@@ -34,15 +34,6 @@ interface Run {
   familiaritySum: number;
   familiarityCount: number;
   windows: number;
-}
-
-/** The mode of `labels` (a tie keeps `own`), as segments.ts's smoothLabels. */
-function mode(labels: readonly string[], own: string): string {
-  const counts = new Map<string, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  let best = own;
-  for (const [label, n] of counts) if (n > (counts.get(best) ?? 0)) best = label;
-  return best;
 }
 
 export class OnlineSegmenter {
@@ -99,7 +90,7 @@ export class OnlineSegmenter {
     const w = this.recent[i - first];
     const from = Math.max(first, i - this.radius);
     const to = Math.min(this.seen - 1, i + this.radius);
-    const label = mode(
+    const label = modeOf(
       this.recent.slice(from - first, to - first + 1).map((x) => x.label),
       w.label,
     );

@@ -49,14 +49,18 @@ export interface SegmentOptions extends ViterbiOptions {
  * own label.
  */
 export function smoothLabels(labels: readonly string[], radius: number): string[] {
-  return labels.map((own, i) => {
-    const counts = new Map<string, number>();
-    for (let j = Math.max(0, i - radius); j <= Math.min(labels.length - 1, i + radius); j++)
-      counts.set(labels[j], (counts.get(labels[j]) ?? 0) + 1);
-    let best = own;
-    for (const [label, n] of counts) if (n > (counts.get(best) ?? 0)) best = label;
-    return best;
-  });
+  return labels.map((own, i) =>
+    modeOf(labels.slice(Math.max(0, i - radius), Math.min(labels.length, i + radius + 1)), own),
+  );
+}
+
+/** The most frequent of `labels`; a tie keeps `own`. */
+export function modeOf(labels: readonly string[], own: string): string {
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let best = own;
+  for (const [label, n] of counts) if (n > (counts.get(best) ?? 0)) best = label;
+  return best;
 }
 
 /** Where each window's stretch of the timeline starts and ends (see the module comment). */

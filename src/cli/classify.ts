@@ -173,14 +173,15 @@ export function registerClassify(program: Command): void {
           'ERR_BAD_OPTION',
           `Expected --segmenter to be viterbi or mode, got "${flags.segmenter}".`,
         );
-      if (!((numberFlag('--switch-cost', flags.switchCost) ?? 0) >= 0))
+      const switchCost = numberFlag('--switch-cost', flags.switchCost);
+      if (!((switchCost ?? 0) >= 0))
         throw new SiamError(
           'ERR_BAD_OPTION',
           `Expected --switch-cost to be >= 0, got "${flags.switchCost}".`,
         );
       const segmentOptions = {
         method: flags.segmenter as 'viterbi' | 'mode',
-        switchCost: numberFlag('--switch-cost', flags.switchCost),
+        switchCost,
         smoothRadius: Number(flags.smooth ?? 1),
         minSegmentMs: Number(flags.minSegment ?? 1000),
       };

@@ -15,8 +15,9 @@ export type Rgb = readonly [number, number, number];
 export const GREEN: Rgb = [0, 220, 0];
 /** Box and bar colour while the target is lost. */
 export const RED: Rgb = [235, 30, 30];
-const WHITE: Rgb = [255, 255, 255];
-const DARK: Rgb = [20, 20, 20];
+/** Text, and the panels behind it. */
+export const WHITE: Rgb = [255, 255, 255];
+export const DARK: Rgb = [20, 20, 20];
 const GREY: Rgb = [90, 90, 90];
 
 /** An RGB24 image we draw into (row-major, 3 bytes a pixel). */

@@ -9,11 +9,19 @@ import { lastValueFrom, count } from 'rxjs';
 import type { ActionSegment } from '../../classify/segments.js';
 import { UNKNOWN_LABEL } from '../../classify/openset.js';
 import { createFrameDemand, decode } from '../../decode/index.js';
-import { ID_COLOURS, drawText, fillRect, panelScale, textWidth, type Rgb, type RgbImage } from './draw.js';
+import {
+  DARK,
+  ID_COLOURS,
+  WHITE,
+  drawText,
+  fillRect,
+  panelScale,
+  textWidth,
+  type Rgb,
+  type RgbImage,
+} from './draw.js';
 import { createVideoEncoder, type VideoEncoder } from './encoder.js';
 
-const DARK: Rgb = [20, 20, 20];
-const WHITE: Rgb = [255, 255, 255];
 /** The colour of `unknown` segments. */
 export const UNKNOWN_COLOUR: Rgb = [140, 140, 140];
 
