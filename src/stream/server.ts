@@ -2,20 +2,9 @@
  * `serve()`: one HTTP server for the dashboard and the WebSocket endpoint `/ws`, fed by one live
  * session (decode → track / classify). See docs/server.md and docs/protocol.md.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { realpathSync } from 'node:fs';
-import { WebSocketServer } from 'ws';
-import { SiamError } from '../errors.js';
-import {
-  checkBind,
-  checkViewToken,
-  isAllowedHost,
-  isSameOrigin,
-  requestRole,
-  requestToken,
-  tokenCookie,
-} from './auth.js';
+import { checkBind, checkViewToken } from './auth.js';
+import { openEndpoint, type Endpoint } from './endpoint.js';
 import { resolveSource } from '../decode/source.js';
 import type { MultiTracker } from '../track/multi-tracker.js';
 import { defaultClassifier, defaultFrameSource, defaultTrackerFactory } from './defaults.js';
@@ -24,7 +13,7 @@ import { JpegEncoder } from './jpeg-encoder.js';
 import { MAX_CLIENT_PAYLOAD_BYTES } from './protocol.js';
 import { startSession, type LiveSession } from './session.js';
 import { DEFAULT_SERVE_OPTIONS, validateServeOptions, type ServeOptions } from './serve-options.js';
-import { defaultDashboardDir, requestPath, serveStatic } from './static.js';
+import { defaultDashboardDir } from './static.js';
 
 /** A running server. */
 export interface LiveServer {
@@ -47,22 +36,6 @@ export interface LiveServer {
 
 /** How long `close()` waits for the source's ffmpeg children to exit (they get SIGKILL after 2 s). */
 const CHILD_EXIT_WAIT_MS = 5000;
-
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-};
-
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  const body = `${text}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
-      `Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-  socket.destroy();
-}
 
 /**
  * Starts the live server. Refuses a non-loopback `host` without a token (`ERR_INSECURE_BIND`)
@@ -102,61 +75,22 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
     queue: o.queue ?? {},
   });
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!isAllowedHost(req, token)) {
-      res.writeHead(403, { 'content-type': 'text/plain' });
-      res.end('ERR_UNAUTHORIZED: without a token, the server answers only to a loopback Host\n');
-      return;
-    }
-    if (!requestRole(req, token, viewToken)) {
-      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
-      res.end('ERR_UNAUTHORIZED: a valid token is required (open the page as /?token=…)\n');
-      return;
-    }
-    // The browser's WebSocket cannot send headers: the page hands the token over as a cookie —
-    // the one this request presented (a viewer's cookie carries the view-only token).
-    const given = requestToken(req);
-    const extra: Record<string, string> =
-      token !== undefined && given ? { 'set-cookie': tokenCookie(given) } : {};
-    void serveStatic(dashboardDir, req, res, extra);
-  };
-  const http = createServer(onRequest);
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: o.maxPayloadBytes ?? MAX_CLIENT_PAYLOAD_BYTES,
-    perMessageDeflate: false,
-  });
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const path = requestPath(req);
-    if (path === undefined) return refuseUpgrade(socket, 400, 'bad request target');
-    if (path !== '/ws') return refuseUpgrade(socket, 404, 'not found');
-    if (!isAllowedHost(req, token))
-      return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: without a token, only a loopback Host is served');
-    const role = requestRole(req, token, viewToken);
-    if (!role) return refuseUpgrade(socket, 401, 'ERR_UNAUTHORIZED: a valid token is required');
-    if (!isSameOrigin(req))
-      return refuseUpgrade(socket, 403, 'ERR_UNAUTHORIZED: cross-origin WebSocket refused');
-    wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws, role));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException): void => {
-      void encoder.close();
-      tracker.dispose();
-      reject(
-        new SiamError('ERR_BAD_OPTION', `cannot listen on ${o.host}:${o.port}: ${e.code ?? e.message}`, {
-          cause: e,
-          hint: 'pick another --port',
-        }),
-      );
-    };
-    http.once('error', onError);
-    http.listen(o.port, o.host, () => {
-      http.off('error', onError);
-      resolve();
+  let endpoint: Endpoint;
+  try {
+    endpoint = await openEndpoint({
+      host: o.host,
+      port: o.port,
+      token,
+      viewToken,
+      dashboardDir,
+      maxPayloadBytes: o.maxPayloadBytes ?? MAX_CLIENT_PAYLOAD_BYTES,
+      onClient: (ws, role) => hub.add(ws, role),
     });
-  });
+  } catch (e) {
+    await encoder.close();
+    tracker.dispose();
+    throw e;
+  }
 
   let resolveEnded!: (e: unknown) => void;
   const ended = new Promise<unknown>((r) => (resolveEnded = r));
@@ -208,8 +142,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
       },
     );
   } catch (e) {
-    wss.close();
-    http.close();
+    await endpoint.close();
     tracker.dispose();
     await encoder.close();
     throw e;
@@ -221,15 +154,12 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
   heartbeat.unref();
   statsTimer.unref();
 
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : o.port;
-  const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
   let closing: Promise<void> | null = null;
 
   return {
-    url: `http://${hostForUrl}:${port}/`,
+    url: endpoint.url,
     host: o.host,
-    port,
+    port: endpoint.port,
     session,
     get clients() {
       return hub.size;
@@ -246,11 +176,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
         session.stop();
         resolveEnded(undefined);
         hub.closeAll();
-        wss.close();
-        await new Promise<void>((r) => {
-          http.close(() => r());
-          http.closeAllConnections();
-        });
+        await endpoint.close();
         await encoder.close();
         // decode's teardown sent SIGTERM (SIGKILL after its grace period): wait for the children,
         // and for the tracker and the classifier to be disposed (a process that exits while their
