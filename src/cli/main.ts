@@ -13,6 +13,7 @@ import { registerTrack } from './track.js';
 import { registerTrain } from './train.js';
 import { registerClassify } from './classify.js';
 import { registerQueue } from './queue.js';
+import { registerCameras } from './cameras.js';
 
 /** The commander program with every command registered (it throws instead of exiting). */
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerClassify(program);
   registerQueue(program);
+  registerCameras(program);
   return program;
 }
 

@@ -16,61 +16,31 @@ import type { Command } from 'commander';
 import { SiamError } from '../errors.js';
 import type { Finished, QueueName } from '../queue/index.js';
 import type { RedisTarget } from '../queue/redis.js';
-import { numberFlag, positiveIntFlag } from './flags.js';
+import { positiveIntFlag } from './flags.js';
+import {
+  redisHelp,
+  redisOption,
+  redisTarget,
+  redisUrl,
+  waitHelp,
+  waitOption,
+  waitSeconds,
+} from './redis-flags.js';
 import { createProgress } from './progress.js';
 
 const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
-
-function redisUrl(given: string | undefined): string {
-  const url = given ?? process.env.SIAMSTREAM_REDIS;
-  if (!url)
-    throw new SiamError(
-      'ERR_BAD_OPTION',
-      'No Redis URL: give --redis redis://host:6379 or set SIAMSTREAM_REDIS.',
-      {
-        hint: 'One Redis serves every worker and submitter: docs/scale.md.',
-      },
-    );
-  return url;
-}
 
 function queueList(v: string | undefined): QueueName[] | undefined {
   if (v === undefined) return undefined;
   const names = v.split(',').map((s) => s.trim());
   for (const n of names) {
-    if (n !== 'classify' && n !== 'track') {
+    if (n !== 'classify' && n !== 'track' && n !== 'live') {
       throw new SiamError('ERR_BAD_OPTION', `Unknown queue "${n}" in --queues.`, {
-        hint: 'Queues: classify, track (live camera sessions are not on the queue yet).',
+        hint: 'Queues: classify, track, live (camera sessions).',
       });
     }
   }
   return names as QueueName[];
-}
-
-const redisOption = '--redis <url>';
-const redisHelp = 'Redis URL, redis://[:password@]host:port[/db] (default: $SIAMSTREAM_REDIS)';
-const waitOption = '--redis-wait <s>';
-const waitHelp = 'while Redis does not answer, retry with backoff this long before giving up';
-
-/**
- * `url` with a wait: each failed try is said on stderr with its code (the URL redacted) and the
- * time to the next. `waitS`: seconds, or Infinity (a worker waits for Redis as long as it takes).
- */
-function redisTarget(url: string, waitS: number): RedisTarget {
-  return {
-    url,
-    waitMs: waitS * 1000,
-    onRetry: (e, attempt, delayMs) =>
-      process.stderr.write(
-        `siamstream: ${e.code}: ${e.message} Retrying in ${(delayMs / 1000).toFixed(1)} s (try ${attempt + 1}).\n`,
-      ),
-  };
-}
-
-function waitSeconds(v: string | undefined): number {
-  const s = numberFlag('--redis-wait', v) ?? 30;
-  if (s < 0) throw new SiamError('ERR_BAD_OPTION', `Expected --redis-wait to be >= 0 s, got "${v}".`);
-  return s;
 }
 
 /** Waits for the submitted jobs, printing results on stdout and failures on stderr. */
@@ -136,19 +106,27 @@ export function registerQueue(program: Command): void {
               ? `done in ${(e.ms / 1000).toFixed(1)} s`
               : e.type === 'failed'
                 ? `failed (attempt ${e.attempt}): ${e.error}`
-                : 'started';
+                : e.type === 'handed-back'
+                  ? 'handed back to the queue'
+                  : 'started';
           process.stderr.write(`siamstream: ${e.queue} ${e.id} ${what}\n`);
         },
       });
       process.stderr.write(
         `siamstream: worker ${worker.name} on ${queues?.join(',') ?? 'classify,track'} at ${redactRedisUrl(redis)}\n`,
       );
+      // `on`, removed after, not `once`: decode's child reaper re-raises a signal it thinks nobody
+      // else handles, and a `once` listener is gone by the time it counts.
+      let onSignal = (_s: NodeJS.Signals): void => undefined;
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        onSignal = resolve;
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
       });
       process.stderr.write(`siamstream: ${signal}: finishing the running jobs\n`);
       await worker.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       process.exitCode = EXIT_ON_SIGNAL[signal];
     });
 

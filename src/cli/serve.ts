@@ -12,9 +12,13 @@ import { numberFlag } from './flags.js';
 import { checkBoxInFrame, parseBoxArg } from './track-box.js';
 import { probeVideo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
+import { SiamError } from '../errors.js';
+import { redisTarget, redisUrl, waitHelp, waitOption, waitSeconds } from './redis-flags.js';
 
 interface ServeCliOptions {
-  source: string;
+  source?: string;
+  redis?: string | true;
+  redisWait?: string;
   box?: string[];
   model?: string;
   host: string;
@@ -37,7 +41,12 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve the live tracking dashboard and its WebSocket endpoint (ws://host:port/ws)')
-    .requiredOption('--source <source>', 'video file, /dev/videoN, or rtsp/http(s)/udp URL')
+    .option('--source <source>', 'video file, /dev/videoN, or rtsp/http(s)/udp URL')
+    .option(
+      '--redis [url]',
+      'instead of --source: show the cameras on this Redis queue (default: $SIAMSTREAM_REDIS); see `submit live`',
+    )
+    .option(waitOption, waitHelp, '30')
     .option(
       '--box <x,y,w,h>',
       'start tracking this box (pixels, top-left origin) on the first frame; repeat for more (ids 1, 2, …)',
@@ -67,18 +76,24 @@ export function registerServe(program: Command): void {
     )
     .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
     .action(async (opts: ServeCliOptions) => {
+      if (opts.redis !== undefined) return serveQueueCameras(opts);
+      if (!opts.source)
+        throw new SiamError('ERR_BAD_OPTION', 'Expected --source (a file, camera or URL) or --redis.', {
+          hint: 'siamstream serve --source video.mp4, or --redis redis://host:6379 for the cameras on a queue.',
+        });
+      const source = opts.source;
       const boxes = (opts.box ?? []).map(parseBoxArg);
       const maxSide = numberFlag('--max-side', opts.maxSide);
       // A --box outside a file's frames fails here, with its code, rather than in a server with
       // no client to tell (live sources are checked on their first frame, in the server).
-      if (boxes.length > 0 && opts.source && !isLiveSource(opts.source) && opts.source !== '-') {
-        const info = await probeVideo(opts.source);
+      if (boxes.length > 0 && !isLiveSource(source) && source !== '-') {
+        const info = await probeVideo(source);
         const fit = maxSide ? Math.min(1, maxSide / Math.max(info.width, info.height)) : 1;
         for (const box of boxes)
           checkBoxInFrame(box, Math.round(info.width * fit), Math.round(info.height * fit));
       }
       const server = await serve({
-        source: opts.source,
+        source,
         box: boxes.length > 0 ? boxes : undefined,
         model: opts.model,
         host: opts.host,
@@ -137,4 +152,31 @@ export function registerServe(program: Command): void {
       // As `track` and `classify`: 128 + the signal's number (docs/errors.md, "Exit status").
       if (stoppedBy) process.exitCode = stoppedBy === 'SIGINT' ? 130 : 143;
     });
+}
+
+/** `serve --redis`: a dashboard for the cameras on the queue, until SIGINT / SIGTERM. */
+async function serveQueueCameras(opts: ServeCliOptions): Promise<void> {
+  const { serveCameras } = await import('../stream/camera-server.js');
+  const server = await serveCameras({
+    redis: redisTarget(redisUrl(opts.redis === true ? undefined : opts.redis), waitSeconds(opts.redisWait)),
+    host: opts.host,
+    port: numberFlag('--port', opts.port),
+    token: opts.token,
+    viewToken: opts.viewToken ?? (process.env.SIAMSTREAM_VIEW_TOKEN || undefined),
+  });
+  const ws = `${server.url.replace(/^http/, 'ws')}ws`;
+  process.stderr.write(
+    `siamstream: cameras dashboard at ${server.url} (${server.cameras.length} camera(s) on the queue now); WebSocket at ${ws}?camera=NAME\n`,
+  );
+  if (opts.json) process.stdout.write(`${JSON.stringify({ url: server.url, ws })}\n`);
+  let onSignal = (_s: NodeJS.Signals): void => undefined;
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await server.close();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.exitCode = signal === 'SIGINT' ? 130 : 143;
 }

@@ -8,5 +8,7 @@ export {
   type ClassifyJob,
   type TrackJob,
   type TrackJobResult,
+  type LiveJob,
 } from './jobs.js';
 export { redactRedisUrl } from './redis.js';
+export { listCameras, stopCamera, type CameraEntry } from './cameras.js';

@@ -14,9 +14,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SiamError } from '../errors.js';
 
-/** The batch queues; `live` (camera sessions) is not built yet. */
-export const QUEUE_NAMES = ['classify', 'track'] as const;
-/** A batch queue. */
+/** The queues: batch jobs (`classify`, `track`) and camera sessions (`live`, live-job.ts). */
+export const QUEUE_NAMES = ['classify', 'track', 'live'] as const;
+/** A queue. */
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Redis key prefix of every siamstream queue (BullMQ's `prefix`). */
@@ -58,6 +58,38 @@ export const trackJobSchema = z
 /** The data of a track job. */
 export type TrackJob = z.infer<typeof trackJobSchema>;
 
+/** A camera's name: its job's id and its Redis channels' names. */
+export const CAMERA_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * A live job: one camera session, run by one worker until stopped, handed to another worker when
+ * that one dies (live-job.ts). Its id is `live-<camera>`: one session per camera name.
+ */
+export const liveJobSchema = z
+  .object({
+    camera: z.string().regex(CAMERA_NAME, 'letters, digits, "_", "." and "-", at most 64'),
+    /** A camera, a stream URL, or a file every worker can read (played at its own rate). */
+    source: z.string().min(1),
+    /** Targets on the first frame, `x,y,w,h` (ids 1, 2, …); more can be added from a dashboard. */
+    boxes: z
+      .array(z.string().regex(/^\s*[-\d.eE+]+(\s*,\s*[-\d.eE+]+){3}\s*$/))
+      .max(64)
+      .optional(),
+    /** Loop a file source (a camera-like stream for demos and tests). */
+    loop: z.boolean().optional(),
+    maxSide: z.number().int().min(16).max(16384).optional(),
+    /** Previews published per second while some dashboard watches (0: none). @default 5 */
+    previewFps: z.number().min(0).max(30).optional(),
+    preset: z.string().optional(),
+    backend: z.string().optional(),
+    engine: z.enum(['auto', 'onnx', 'tfjs']).optional(),
+    /** When it was submitted (epoch ms): the state a worker resumes from must be this session's. */
+    submittedAt: z.number().optional(),
+  })
+  .strict();
+/** The data of a live job. */
+export type LiveJob = z.infer<typeof liveJobSchema>;
+
 /** What a track job returns. */
 export interface TrackJobResult {
   source: string;
@@ -69,6 +101,7 @@ export interface TrackJobResult {
 export interface JobData {
   classify: ClassifyJob;
   track: TrackJob;
+  live: LiveJob;
 }
 
 /** Retries and retention of every job. */
@@ -82,7 +115,7 @@ export const JOB_OPTIONS = {
 
 /** Validates a job's data. @throws SiamError `ERR_BAD_OPTION` naming the field. */
 export function checkJobData<Q extends QueueName>(queue: Q, data: unknown): JobData[Q] {
-  const schema = queue === 'classify' ? classifyJobSchema : trackJobSchema;
+  const schema = { classify: classifyJobSchema, track: trackJobSchema, live: liveJobSchema }[queue];
   const parsed = schema.safeParse(data);
   if (parsed.success) return parsed.data as JobData[Q];
   const why = parsed.error.issues
@@ -117,15 +150,26 @@ export async function prepareJob<Q extends QueueName>(
   queue: Q,
   data: JobData[Q],
 ): Promise<{ id: string; data: JobData[Q] }> {
-  const d = checkJobData(queue, data) as ClassifyJob & TrackJob;
   const abs = (p: string): string => (isUrl(p) ? p : path.resolve(p));
+  if (queue === 'live') {
+    const d = checkJobData('live', data);
+    // A file is checked now (its path must be one every worker can read); a camera is a device.
+    const device = isUrl(d.source) || d.source.startsWith('/dev/');
+    const source = device ? d.source : abs(d.source);
+    if (!device) await identify(source);
+    return {
+      id: `live-${d.camera}`,
+      data: { ...d, source, submittedAt: d.submittedAt ?? Date.now() } as JobData[Q],
+    };
+  }
+  const d = checkJobData(queue, data) as ClassifyJob & TrackJob;
   let inputs: string[];
   let prepared: JobData[Q];
   if (queue === 'classify') {
-    prepared = { ...d, file: abs(d.file), model: abs(d.model) } as JobData[Q];
+    prepared = { ...d, file: abs(d.file), model: abs(d.model) } as unknown as JobData[Q];
     inputs = [await identify(d.file), await identify(path.join(d.model, 'classifier.json'))];
   } else {
-    prepared = { ...d, source: abs(d.source), out: path.resolve(d.out) } as JobData[Q];
+    prepared = { ...d, source: abs(d.source), out: path.resolve(d.out) } as unknown as JobData[Q];
     inputs = [await identify(d.source)];
   }
   const fields = Object.entries(prepared)

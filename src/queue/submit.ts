@@ -18,7 +18,7 @@ export interface Submitted {
 /** A finished job, as {@link waitForJobs} reports it. */
 export type Finished<R> = { id: string; ok: true; result: R } | { id: string; ok: false; error: SiamError };
 
-async function openQueue(
+export async function openQueue(
   redis: RedisTarget,
   name: QueueName,
 ): Promise<{ queue: Queue; close(): Promise<void> }> {
@@ -56,7 +56,12 @@ export async function submitJobs<Q extends QueueName>(
         out.push({ id, status: 'existing' });
         continue;
       }
-      await q.queue.add(queue, data, { jobId: id });
+      // A camera that was stopped leaves no job behind: its name can start a new session.
+      await q.queue.add(
+        queue,
+        data,
+        queue === 'live' ? { jobId: id, removeOnComplete: true } : { jobId: id },
+      );
       out.push({ id, status: 'added' });
     }
     return out;

@@ -13,6 +13,7 @@ import { classifyFile, type FileLabel } from '../classify/classify-file.js';
 import type { ClipClassifier, ClipClassifierOptions } from '../classify/index.js';
 import { isSiamError } from '../errors.js';
 import { checkJobData, QUEUE_PREFIX, type QueueName, type TrackJobResult } from './jobs.js';
+import { runLiveJob, type LiveOutcome } from './live-job.js';
 import { connectRedis, type RedisTarget } from './redis.js';
 import { runTrackJob } from './track-job.js';
 
@@ -26,6 +27,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** A job's lock; a dead worker's jobs go back to the queue this long after it stopped renewing. @default 30000 */
   lockMs?: number;
+  /** The same for camera sessions (`live`), checked every third of it: a dead worker's cameras move within about 1.3× this. @default 3000 */
+  liveLockMs?: number;
   /** Names this worker in `processedBy` of the jobs it ran. @default `host:pid` */
   name?: string;
   /** Told of every job's start, end and failure. */
@@ -37,6 +40,8 @@ export type WorkerEvent =
   | { type: 'active'; queue: QueueName; id: string }
   | { type: 'completed'; queue: QueueName; id: string; ms: number }
   | { type: 'failed'; queue: QueueName; id: string; attempt: number; error: string }
+  /** A camera session went back to the queue because this worker is closing; another takes it. */
+  | { type: 'handed-back'; queue: QueueName; id: string }
   /** The connection to Redis dropped (`lost`; BullMQ and ioredis reconnect) or came back. */
   | { type: 'redis'; state: 'lost' | 'back' };
 
@@ -75,7 +80,7 @@ class ClassifierPool {
 
 /** Starts a worker on the queues; resolves once it is connected and taking jobs. */
 export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const { Worker: BullWorker } = await import('bullmq');
+  const { Worker: BullWorker, WaitingError } = await import('bullmq');
   const connection = await connectRedis(options.redis);
   const report = options.onEvent ?? (() => undefined);
   let lost = false;
@@ -92,8 +97,10 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
   const lockMs = options.lockMs ?? 30_000;
   const classifiers = new ClassifierPool();
   const children = new Set<ChildProcess>();
+  const shutdown = new AbortController();
 
-  const processors: Record<QueueName, (job: Job) => Promise<FileLabel | TrackJobResult>> = {
+  type Result = FileLabel | TrackJobResult | LiveOutcome;
+  const processors: Record<QueueName, (job: Job, token: string, signal: AbortSignal) => Promise<Result>> = {
     classify: (job) => {
       const d = checkJobData('classify', job.data);
       return classifiers.run({ model: d.model, backend: d.backend, engine: d.engine }, (c) =>
@@ -101,18 +108,40 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       );
     },
     track: (job) => runTrackJob(checkJobData('track', job.data), String(job.id), children),
+    // A camera runs until stopped. When this worker closes, it goes back to the queue for another
+    // (moveToWait, then WaitingError: not a failure); when its lock is lost, another has it already.
+    live: async (job, token, lockLost) => {
+      const out = await runLiveJob(checkJobData('live', job.data), {
+        connection,
+        worker: name,
+        lockLost,
+        shutdown: shutdown.signal,
+      });
+      if (out.outcome === 'handed-back') {
+        await job.moveToWait(token);
+        report({ type: 'handed-back', queue: 'live', id: String(job.id) });
+        throw new WaitingError();
+      }
+      if (out.outcome === 'failed') throw new Error(out.reason);
+      if (out.outcome === 'lock-lost')
+        throw new Error('its lock was lost: another worker runs this camera now');
+      return out;
+    },
   };
 
   const workers: Worker[] = (options.queues ?? ['classify', 'track']).map((queue) => {
     const started = new Map<string, number>();
+    const live = queue === 'live';
+    const lock = live ? (options.liveLockMs ?? 3000) : lockMs;
     const w = new BullWorker(
       queue,
-      async (job: Job) => {
+      async (job: Job, token?: string, signal?: AbortSignal) => {
         started.set(String(job.id), performance.now());
         report({ type: 'active', queue, id: String(job.id) });
         try {
-          return await processors[queue](job);
+          return await processors[queue](job, token ?? '', signal ?? new AbortController().signal);
         } catch (e) {
+          if (e instanceof WaitingError) throw e;
           // BullMQ keeps the message only: it carries the code (and hint) to whoever waits.
           throw new Error(isSiamError(e) ? e.toString() : ((e as Error)?.message ?? String(e)));
         }
@@ -122,9 +151,10 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
         prefix: QUEUE_PREFIX,
         name,
         concurrency: options.concurrency ?? 1,
-        lockDuration: lockMs,
-        stalledInterval: lockMs,
-        maxStalledCount: 2,
+        lockDuration: lock,
+        stalledInterval: live ? Math.ceil(lock / 3) : lock,
+        // A camera is handed on however often its workers die; a batch job is tried three times.
+        maxStalledCount: live ? Number.MAX_SAFE_INTEGER : 2,
       },
     );
     /** How long the job ran; forgets its start (a worker runs for months). */
@@ -142,6 +172,8 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
       report({ type: 'failed', queue, id: String(job.id), attempt: job.attemptsMade, error: e.message });
     });
     w.on('error', () => undefined); // connection trouble: ioredis reconnects, BullMQ resumes
+    // A lock that could not be renewed is another worker's job by now: stop it here.
+    w.on('lockRenewalFailed', (ids) => ids.forEach((id) => w.cancelJob(id, 'lock lost')));
     return w;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -150,6 +182,7 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     name,
     close() {
       closing ??= (async () => {
+        shutdown.abort();
         for (const c of children) c.kill('SIGTERM');
         await Promise.all(workers.map((w) => w.close()));
         await classifiers.dispose();

@@ -12,11 +12,11 @@ import type { FrameSourceFactory } from './session.js';
 
 /**
  * Frames from `decode()`: a live source in `latest` mode (never behind real time); a file at its
- * own frame rate (ffmpeg `-re`), looping if asked.
+ * own frame rate (ffmpeg `-re`), looping if asked, from `startMs` in (a live job resuming).
  */
 export function defaultFrameSource(
   source: string,
-  o: { live: boolean; loop: boolean; maxSide?: number },
+  o: { live: boolean; loop: boolean; maxSide?: number; startMs?: number },
 ): FrameSourceFactory {
   return (hooks) =>
     defer(() => from(import('../decode/index.js'))).pipe(
@@ -26,6 +26,7 @@ export function defaultFrameSource(
           realtime: !o.live,
           loop: !o.live && o.loop,
           ...(o.maxSide ? { maxSide: o.maxSide } : {}),
+          ...(o.startMs ? { startMs: o.startMs } : {}),
           onInfo: hooks.onInfo,
           onDropped: hooks.onDropped,
           onStart: hooks.onStart,

@@ -22,11 +22,17 @@ import type { LiveSession } from './session.js';
 
 /** What the {@link ClientHub} needs from the server. */
 export interface HubOptions {
-  encoder: JpegEncoder;
+  /** Encodes previews from decoded frames; none where previews arrive encoded ({@link ClientHub.relayFrame}). */
+  encoder?: JpegEncoder;
   previewMaxSide: number;
   previewMaxFps: number;
   queue: ClientQueueOptions;
+  /** Extra `hello` fields: the camera this hub shows and the cameras there are (camera servers). */
+  helloExtra?: () => Pick<HelloMessage, 'camera' | 'cameras'>;
 }
+
+/** What a hub shows: a session here (session.ts) or a camera's session on a worker (remote-camera.ts). */
+export type HubSession = Pick<LiveSession, 'commands' | 'counters' | 'info' | 'targets' | 'takeWindow'>;
 
 /**
  * The part of a `ws` WebSocket the hub uses. Structural, so that the published `.d.ts` files do
@@ -62,7 +68,7 @@ const round1 = (x: number | null): number | null => (x === null ? null : Math.ro
 /** Every connected client of one server (see the module comment). */
 export class ClientHub {
   private readonly clients = new Set<Client>();
-  private session: LiveSession | null = null;
+  private session: HubSession | null = null;
   /** When the next preview is due (a schedule, so frames that arrive a little early still count). */
   private nextPreviewAt = -Infinity;
   private lastStatsAt = performance.now();
@@ -87,7 +93,7 @@ export class ClientHub {
     }));
   }
 
-  attach(session: LiveSession): void {
+  attach(session: HubSession): void {
     this.session = session;
   }
 
@@ -139,11 +145,12 @@ export class ClientHub {
       if (c.queue.wantsFrame) ready.push(c);
       else c.queue.skipFrame();
     }
-    if (ready.length === 0 || this.opts.encoder.busy) return;
+    const encoder = this.opts.encoder;
+    if (ready.length === 0 || !encoder || encoder.busy) return;
     // After a pause (no client ready) the schedule restarts from now: no catching up in a burst.
     this.nextPreviewAt = Math.max(this.nextPreviewAt, now - interval / 4) + interval;
     const { frame, decodedAt } = sf;
-    this.opts.encoder.encode(frame.data, frame.width, frame.height).then(
+    encoder.encode(frame.data, frame.width, frame.height).then(
       (p) => {
         const msg = encodeFrameMessage(
           {
@@ -162,6 +169,15 @@ export class ClientHub {
       },
       () => undefined, // encoder closed or failed: no preview this time
     );
+  }
+
+  /** Offers a preview message encoded elsewhere (a camera's worker) to every client ready for one. */
+  relayFrame(msg: Buffer): void {
+    for (const c of this.clients) {
+      if (!c.queue.subscribed.has('frame')) continue;
+      if (c.queue.wantsFrame) c.queue.offerFrame(msg);
+      else c.queue.skipFrame();
+    }
   }
 
   /** Sends `stats` to each subscribed client; also flushes queues (a safety net for stalled callbacks). */
@@ -239,6 +255,7 @@ export class ClientHub {
       tracking: (this.session?.targets.length ?? 0) > 0,
       targets: [...(this.session?.targets ?? [])],
       control: c.role === 'control',
+      ...this.opts.helloExtra?.(),
     };
   }
 

@@ -135,6 +135,10 @@ export interface HelloMessage {
   targets: TargetState[];
   /** Whether this connection may send `init` / `stop` (false with the view-only token). */
   control: boolean;
+  /** Camera servers (`serve --redis`): the camera this connection shows (`/ws?camera=NAME`). */
+  camera?: string;
+  /** Camera servers: every camera on the queue, by name. */
+  cameras?: string[];
 }
 
 /** A target being tracked: its id and the box (clipped to the frame) it started from, on frame `frameIndex`. */
@@ -234,6 +238,7 @@ export interface ErrorMessage {
     | 'ERR_FORBIDDEN'
     | 'ERR_SOURCE_STALLED'
     | 'ERR_FFMPEG_EXIT'
+    | 'ERR_REDIS_UNAVAILABLE'
     | 'ERR_INTERNAL';
   message: string;
   /** The `id` of the client message this answers, when it had one. */

@@ -107,7 +107,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
           options.classify === undefined
             ? defaultClassifier(options.model, options.tracker?.backend, (p) => classifierReleases.push(p))
             : (options.classify ?? undefined),
-        initialBoxes: options.box === undefined ? undefined : [options.box].flat(),
+        initialTargets: options.box === undefined ? undefined : [options.box].flat().map((box) => ({ box })),
         maxTargets: options.maxTargets,
         live,
         historySize: o.historySize,

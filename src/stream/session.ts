@@ -4,10 +4,11 @@
  * Knows nothing of sockets: the server passes hooks and sends what comes out.
  */
 import { map, share, Subject, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import type { Box, ClipLabel, Frame } from '../types.js';
+import type { ClipLabel, Frame } from '../types.js';
 import type { ReconnectEvent } from '../decode/index.js';
 import {
   trackLatest,
+  type InitialTarget,
   type PipelineEvent,
   type StampedFrame,
   type TrackCommand,
@@ -37,8 +38,8 @@ export interface SessionOptions {
   classify?: OperatorFunction<Frame, ClipLabel>;
   /** How labels become segments (`segment` events). @default segments.ts's defaults */
   segments?: SegmentOptions;
-  /** Targets started on the first frame (ids 1, 2, … in order). */
-  initialBoxes?: readonly Box[];
+  /** Targets started on the first frame (ids 1, 2, … in order unless given). */
+  initialTargets?: readonly InitialTarget[];
   /** Targets followed at most. @default 16 */
   maxTargets?: number;
   live: boolean;
@@ -145,7 +146,7 @@ export function startSession(options: SessionOptions, hooks: SessionHooks): Live
         trackLatest({
           createTracker: options.createTracker,
           commands,
-          initialTargets: options.initialBoxes?.map((box) => ({ box })),
+          initialTargets: options.initialTargets,
           maxTargets: options.maxTargets,
           historySize: options.historySize,
           onSkipped: (n) => {

@@ -38,7 +38,10 @@ const state = {
 state.targets = new Targets($('targets'), (id) => send({ type: 'stop', target: id }));
 window.__siamstream = state;
 
-const token = new URLSearchParams(location.search).get('token');
+const params = new URLSearchParams(location.search);
+const token = params.get('token');
+/** A camera server (`serve --redis`) shows the camera named here (`?camera=NAME`). */
+const camera = params.get('camera');
 
 function setStatus(kind, text) {
   const el = $('status');
@@ -52,7 +55,10 @@ function send(msg) {
 
 function connect() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const url = `${proto}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const query = new URLSearchParams();
+  if (token) query.set('token', token);
+  if (camera) query.set('camera', camera);
+  const url = `${proto}//${location.host}/ws${query.size > 0 ? `?${query}` : ''}`;
   setStatus('connecting', state.attempt ? `reconnecting (attempt ${state.attempt})…` : 'connecting…');
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';
@@ -71,6 +77,26 @@ function connect() {
     state.attempt++;
     setStatus('closed', `disconnected — retrying in ${(delay / 1000).toFixed(1)} s`);
     setTimeout(connect, delay);
+  };
+}
+
+/** A camera server's cameras: a menu that reopens the page on the one chosen. */
+function showCameras(names, current) {
+  const menu = $('camera');
+  menu.hidden = false;
+  menu.replaceChildren(
+    ...names.map((n) => {
+      const o = document.createElement('option');
+      o.value = n;
+      o.textContent = n;
+      o.selected = n === current;
+      return o;
+    }),
+  );
+  menu.onchange = () => {
+    const next = new URLSearchParams(location.search);
+    next.set('camera', menu.value);
+    location.search = `?${next}`;
   };
 }
 
@@ -97,6 +123,7 @@ function onText(text) {
         state.targets.onRemove = null;
       }
       setTargets(m.targets ?? []);
+      if (m.cameras) showCameras(m.cameras, m.camera);
       if (m.source) {
         resizeVideo(m.source.width, m.source.height);
         $('source').textContent =

@@ -1,0 +1,98 @@
+/**
+ * The cameras on the `live` queue, for `siamstream cameras` and the servers' camera lists: each
+ * one's job state, worker and latest state key; and stopping one for good.
+ */
+import type { Box } from '../types.js';
+import { SiamError } from '../errors.js';
+import type { Queue } from 'bullmq';
+import type { Redis as RedisClient } from 'ioredis';
+import { liveJobSchema } from './jobs.js';
+import { liveKeys, parseLiveState, type LiveCommand } from './live-channels.js';
+import { connectRedis, type RedisTarget } from './redis.js';
+import { openQueue } from './submit.js';
+
+/** One camera as {@link listCameras} reports it. */
+export interface CameraEntry {
+  camera: string;
+  /** Its job's state: `active` (a worker runs it), `waiting` (for a worker: starting, or handed on), `delayed` (retrying after a failure), `failed`. */
+  state: string;
+  source: string;
+  /** The worker running it (`active`). */
+  worker: string | null;
+  /** The latest boxes and their frame, when it has run. */
+  frameIndex: number | null;
+  targets: { id: number; box: Box }[];
+  /** Epoch ms of that state. */
+  updatedAt: number | null;
+}
+
+/** The cameras on the queue, by name. */
+export async function listCameras(redis: RedisTarget): Promise<CameraEntry[]> {
+  const q = await openQueue(redis, 'live');
+  const client = await connectRedis(redis);
+  try {
+    return await readCameras(q.queue, client);
+  } finally {
+    client.disconnect();
+    await q.close();
+  }
+}
+
+/** {@link listCameras} on an open `live` queue and a client. */
+export async function readCameras(queue: Queue, client: RedisClient): Promise<CameraEntry[]> {
+  const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'failed', 'prioritized']);
+  const out: CameraEntry[] = [];
+  for (const job of jobs) {
+    const parsed = liveJobSchema.safeParse(job?.data);
+    if (!parsed.success) continue; // not one of ours: not listed
+    const d = parsed.data;
+    const state = await job.getState();
+    const saved = parseLiveState(await client.get(liveKeys(d.camera).state));
+    const current = saved && saved.submittedAt === d.submittedAt ? saved : null;
+    out.push({
+      camera: d.camera,
+      state,
+      source: d.source,
+      worker: state === 'active' ? (job.processedBy ?? null) : null,
+      frameIndex: current?.frameIndex ?? null,
+      targets: current?.targets ?? [],
+      updatedAt: current?.updatedAt ?? null,
+    });
+  }
+  return out.sort((a, b) => a.camera.localeCompare(b.camera));
+}
+
+/**
+ * Ends camera `camera`'s session: a running one is told to end (its worker stops it and its job
+ * completes); one waiting for a worker is removed. Resolves once its job is gone (at most
+ * `waitMs`). @throws SiamError `ERR_BAD_OPTION` when no such camera is on the queue.
+ */
+export async function stopCamera(redis: RedisTarget, camera: string, waitMs = 15_000): Promise<void> {
+  const q = await openQueue(redis, 'live');
+  const pub = await connectRedis(redis);
+  try {
+    const id = `live-${camera}`;
+    const job = await q.queue.getJob(id);
+    if (!job)
+      throw new SiamError('ERR_BAD_OPTION', `No camera named "${camera}" is on the queue.`, {
+        hint: '`siamstream cameras` lists them.',
+      });
+    const state = await job.getState();
+    if (state !== 'active') {
+      await job.remove();
+      await pub.del(liveKeys(camera).state);
+      return;
+    }
+    const end: LiveCommand = { type: 'end' };
+    await pub.publish(liveKeys(camera).commands, JSON.stringify(end));
+    const deadline = Date.now() + waitMs;
+    while ((await q.queue.getJob(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    if (await q.queue.getJob(id))
+      throw new SiamError('ERR_JOB_FAILED', `Camera "${camera}" did not stop within ${waitMs / 1000} s.`, {
+        hint: 'Its worker may be stuck; stopping that worker hands the camera on, `cameras --stop` again ends it.',
+      });
+  } finally {
+    pub.disconnect();
+    await q.close();
+  }
+}
