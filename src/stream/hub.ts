@@ -19,6 +19,7 @@ import {
 } from './protocol.js';
 import type { ClientRole } from './auth.js';
 import type { LiveSession } from './session.js';
+import { percentile } from '../util/percentile.js';
 
 /** What the {@link ClientHub} needs from the server. */
 export interface HubOptions {
@@ -54,13 +55,6 @@ interface Client {
   queue: ClientQueue;
   alive: boolean;
   framesSentAtLastStats: number;
-}
-
-/** Nearest-rank percentile of `xs` (sorted in place), or null when empty. */
-export function percentile(xs: number[], p: number): number | null {
-  if (xs.length === 0) return null;
-  xs.sort((a, b) => a - b);
-  return xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))] as number;
 }
 
 const round1 = (x: number | null): number | null => (x === null ? null : Math.round(x * 10) / 10);

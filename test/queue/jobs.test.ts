@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkJobData, prepareJob } from '../../src/queue/jobs.js';
+import { liveCommandSchema } from '../../src/queue/live-channels.js';
 import { connectRedis, redactRedisUrl } from '../../src/queue/redis.js';
 
 let dir: string;
@@ -49,6 +50,47 @@ describe('job ids', () => {
 });
 
 describe('Redis URLs', () => {
+  it('of a camera session are its name; its file must exist, a camera or URL is taken as is', async () => {
+    const file = path.join(dir, 'a.mp4');
+    const live = await prepareJob('live', { camera: 'gate-1', source: path.relative(process.cwd(), file) });
+    expect(live.id).toBe('live-gate-1');
+    expect(live.data.source).toBe(file);
+    expect(live.data.submittedAt).toBeGreaterThan(Date.now() - 60_000);
+    const url = await prepareJob('live', {
+      camera: 'cam.7',
+      source: 'rtsp://cam-7/stream',
+      boxes: ['1,2,3,4'],
+    });
+    expect(url.data.source).toBe('rtsp://cam-7/stream');
+    await expect(prepareJob('live', { camera: 'a b', source: file })).rejects.toMatchObject({
+      code: 'ERR_BAD_OPTION',
+      message: expect.stringMatching(/camera: letters, digits/) as unknown,
+    });
+    await expect(
+      prepareJob('live', { camera: 'x', source: path.join(dir, 'gone.mp4') }),
+    ).rejects.toMatchObject({
+      code: 'ERR_SOURCE_NOT_FOUND',
+    });
+  });
+
+  it("check what arrives on a camera's commands channel (Redis is a boundary too)", () => {
+    const ok = liveCommandSchema.safeParse({
+      type: 'init',
+      box: { x: 1, y: 2, width: 3, height: 4 },
+      target: 2,
+    });
+    expect(ok.success).toBe(true);
+    for (const bad of [
+      { type: 'init', box: { x: 1, y: 2, width: 3 } },
+      { type: 'init', box: { x: 1, y: 2, width: 3, height: 4 }, extra: 1 },
+      { type: 'stop', target: 0 },
+      { type: 'end', now: true },
+      { type: 'reboot' },
+      'end',
+    ])
+      expect(liveCommandSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+  });
+
   it('never show a password', () => {
     expect(redactRedisUrl('redis://:s3cret@host:6379/0')).toBe('redis://:***@host:6379/0');
     expect(redactRedisUrl('redis://user:s3cret@host:6379')).not.toMatch(/s3cret/);

@@ -10,11 +10,12 @@
  * - A worker stopped with SIGTERM hands its camera back to the queue at once (no lock to wait for).
  * - `cameras --stop` ends it: its job and state are gone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCameras, stopCamera, submitJobs } from '../../src/queue/index.js';
+import { listCameras } from '../../src/queue/index.js';
 import { liveKeys } from '../../src/queue/live-channels.js';
 import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
 import type { TrackMessage } from '../../src/stream/protocol.js';
@@ -51,6 +52,12 @@ async function startWorker(): Promise<(typeof workers)[number]> {
   return w;
 }
 
+const cli = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, SIAMSTREAM_REDIS: redis.url },
+  });
+
 const until = async (
   pred: () => boolean | Promise<boolean>,
   timeoutMs: number,
@@ -80,16 +87,19 @@ describe.skipIf(!hasSharedData)('a camera session on the queue', () => {
     const truth = readGroundTruth(path.join(SEQ, 'groundtruth.txt'));
     const b0 = truth[0]!;
     await Promise.all([startWorker(), startWorker()]);
-    const [job] = await submitJobs(redis.url, 'live', [
-      {
-        camera: 'court',
-        source: path.join(SEQ, 'video.mp4'),
-        boxes: [`${b0.x},${b0.y},${b0.width},${b0.height}`],
-        loop: true,
-        previewFps: 2,
-      },
-    ]);
-    expect(job).toEqual({ id: 'live-court', status: 'added' });
+    const submitted = await cli(
+      'submit',
+      'live',
+      path.join(SEQ, 'video.mp4'),
+      '--camera',
+      'court',
+      '--box',
+      `${b0.x},${b0.y},${b0.width},${b0.height}`,
+      '--loop',
+      '--preview-fps',
+      '2',
+    );
+    expect(JSON.parse(submitted.stdout)).toEqual({ id: 'live-court', status: 'added', camera: 'court' });
     await until(() => server.cameras.includes('court'), 10_000, 'the camera in the server list');
     const ws = `${server.url.replace(/^http/, 'ws')}ws`;
     expect(await upgradeStatus(`${ws}?camera=nowhere`)).toBe(404);
@@ -156,7 +166,11 @@ describe.skipIf(!hasSharedData)('a camera session on the queue', () => {
     expect(tracks(1, termAt + 500)[0]!.at - termAt).toBeLessThan(5000);
 
     // Ended for good: the job and the state key are gone.
-    await stopCamera(redis.url, 'court');
+    const table = await cli('cameras');
+    expect(table.stdout).toMatch(
+      new RegExp(`^court\tactive\t${third.name()}\t\\d+\t1:[-\\d,]+ 2:[-\\d,]+\t`, 'm'),
+    );
+    await cli('cameras', '--stop', 'court');
     expect(await listCameras(redis.url)).toEqual([]);
     const r = new Redis(redis.url);
     expect(await r.exists(liveKeys('court').state)).toBe(0);

@@ -10,7 +10,7 @@ import {
   parseClientMessage,
   type FrameHeader,
 } from '../../src/stream/protocol.js';
-import { percentile } from '../../src/stream/hub.js';
+import { percentile } from '../../src/util/percentile.js';
 
 describe('parseClientMessage', () => {
   const ok = (m: unknown) => parseClientMessage(Buffer.from(JSON.stringify(m)), false);

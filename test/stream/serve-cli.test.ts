@@ -33,6 +33,12 @@ describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
     );
   });
 
+  it('needs --source or --redis (ERR_BAD_OPTION, exit 2)', async () => {
+    const p = cli(['--port', '0']);
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toMatch(/ERR_BAD_OPTION: Expected --source \(a file, camera or URL\) or --redis\./);
+  });
+
   it("refuses a --box outside the file's frames (ERR_BAD_BOX, exit 2) before serving", async () => {
     const p = cli(['--source', VIDEO, '--port', '0', '--box', '900,700,40,40']);
     expect(await p.exited).toBe(2);
