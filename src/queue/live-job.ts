@@ -19,6 +19,7 @@ import { defaultFrameSource, defaultTrackerFactory } from '../stream/defaults.js
 import { JpegEncoder } from '../stream/jpeg-encoder.js';
 import { encodeFrameMessage } from '../stream/protocol.js';
 import type { InitialTarget } from '../stream/pipeline.js';
+import type { MultiTracker } from '../track/multi-tracker.js';
 import { startSession, type LiveSession } from '../stream/session.js';
 import type { SourceInfo } from '../stream/protocol.js';
 import type { LiveJob } from './jobs.js';
@@ -72,7 +73,9 @@ const parseBox = (s: string): { x: number; y: number; width: number; height: num
 
 /** Where a file source restarts and how its frame indices continue (see the module comment). */
 async function resumePoint(d: LiveJob, state: LiveState | null): Promise<{ startMs: number; base: number }> {
-  if (!state || isLiveSource(d.source)) return { startMs: 0, base: 0 };
+  if (!state) return { startMs: 0, base: 0 };
+  // A camera goes on from where it is now; its frame indices go on from the state's.
+  if (isLiveSource(d.source)) return { startMs: 0, base: state.frameIndex + 1 };
   const info = await probeVideo(d.source);
   const fps = state.info?.fps || info.fps;
   const count = info.frameCount ?? Math.round(((info.durationMs ?? 0) * fps) / 1000);
@@ -91,15 +94,24 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
   const publish = (e: LiveEvent): void =>
     void pub.publish(keys.events, JSON.stringify(e)).catch(() => undefined);
 
-  const saved = parseLiveState(await pub.get(keys.state));
-  const state = saved && saved.submittedAt === d.submittedAt ? saved : null;
+  let state: LiveState | null;
+  let resume: { startMs: number; base: number };
+  let tracker: MultiTracker;
+  try {
+    const saved = parseLiveState(await pub.get(keys.state));
+    state = saved && saved.submittedAt === d.submittedAt ? saved : null;
+    resume = await resumePoint(d, state);
+    // The tracker loads before the source opens, so the boxes are given on the first frame.
+    tracker = await defaultTrackerFactory({ preset: d.preset, backend: d.backend, engine: d.engine })();
+  } catch (e) {
+    pub.disconnect();
+    sub.disconnect();
+    throw e;
+  }
+  const { startMs, base } = resume;
   const initialTargets: InitialTarget[] = state
     ? state.targets.map((t) => ({ id: t.id, box: t.box }))
     : (d.boxes ?? []).map((b) => ({ box: parseBox(b) }));
-  const { startMs, base } = await resumePoint(d, state);
-
-  // The tracker loads before the source opens, so the boxes are given on the first frame.
-  const tracker = await defaultTrackerFactory({ preset: d.preset, backend: d.backend, engine: d.engine })();
   const previewFps = d.previewFps ?? 5;
   const encoder = previewFps > 0 ? new JpegEncoder({}) : null;
   await encoder?.ready.catch(() => undefined);
@@ -146,7 +158,17 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
                 worker: ctx.worker,
                 updatedAt: Date.now(),
               };
-          } else publish(e);
+          } else {
+            // Targets started or stopped: the state keeps the ones there are now.
+            if (e.type === 'state' && last) {
+              const boxes = new Map(last.targets.map((t) => [t.id, t.box]));
+              last = {
+                ...last,
+                targets: e.targets.map((t) => ({ id: t.id, box: boxes.get(t.id) ?? t.initBox })),
+              };
+            }
+            publish(e);
+          }
         },
         onFrame: (sf) => {
           const now = performance.now();

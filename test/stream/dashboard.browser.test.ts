@@ -3,7 +3,8 @@
  * shows frames, a box dragged with the mouse starts tracking, and the overlay follows the target;
  * a second box adds a second target, a click on its box stops it, the list's × the first.
  * Runs on the sample with the real tracker (a looping file played at its own rate). Saves
- * screenshots to artifacts/dashboard.png and artifacts/dashboard-multi.png. Without Chromium it skips with a message, except in CI
+ * screenshots to artifacts/dashboard.png and artifacts/dashboard-multi.png. On a camera server
+ * (`serve --redis`), the page shows a menu of the cameras and the one its URL names. Without Chromium it skips with a message, except in CI
  * (`CI` set: .ci/run), where it fails.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -11,7 +12,12 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { bufferCount, map } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { serve } from '../../src/stream/index.js';
+import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
+import { submitJobs } from '../../src/queue/index.js';
+import { liveKeys } from '../../src/queue/live-channels.js';
+import { startRedis } from '../helpers/redis.js';
 import type { Box } from '../../src/types.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
@@ -256,6 +262,77 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('dashboard in Chromium', () => {
     } finally {
       await browser?.close();
       await server.close();
+    }
+  });
+
+  it('on a camera server: a menu of the cameras, the one in ?camera= shown, its messages through Redis', async () => {
+    const redis = await startRedis();
+    const pub = new Redis(redis.url);
+    let server: CameraServer | undefined;
+    let browser: Browser | undefined;
+    try {
+      // Two cameras waiting for a worker; this test plays the worker of `b` on Redis.
+      await submitJobs(redis.url, 'live', [
+        { camera: 'a', source: VIDEO },
+        { camera: 'b', source: VIDEO },
+      ]);
+      server = await serveCameras({ redis: redis.url, port: 0 });
+      expect(server.cameras).toEqual(['a', 'b']);
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${server.url}?camera=b`);
+      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live');
+      await page.waitForFunction(
+        () => (document.getElementById('camera') as HTMLSelectElement).options.length === 2,
+      );
+      expect(await page.locator('#camera').inputValue()).toBe('b');
+      expect(await page.locator('#camera').isVisible()).toBe(true);
+
+      const box = { x: 18, y: 102, width: 44, height: 36 };
+      const events = liveKeys('b').events;
+      await pub.publish(
+        events,
+        JSON.stringify({
+          type: 'state',
+          tracking: true,
+          target: 1,
+          initBox: box,
+          frameIndex: 0,
+          targets: [{ id: 1, initBox: box, frameIndex: 0 }],
+        }),
+      );
+      const result = {
+        id: 1,
+        frameIndex: 1,
+        timestampMs: 33,
+        box,
+        score: 0.9,
+        psr: 10,
+        lost: false,
+        timings: {},
+      };
+      await pub.publish(
+        events,
+        JSON.stringify({ type: 'tracks', results: [result], decodedAt: Date.now(), latencyMs: 2 }),
+      );
+      await page.waitForFunction(
+        () => (window as unknown as { __siamstream: PageState }).__siamstream.counters.tracks >= 1,
+        null,
+        { timeout: 10_000 },
+      );
+      // Choosing the other camera opens it.
+      await page.locator('#camera').selectOption('a');
+      await page.waitForURL(/camera=a/);
+      await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live');
+      expect(await page.locator('#camera').inputValue()).toBe('a');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser?.close();
+      await server?.close();
+      pub.disconnect();
+      await redis.stop();
     }
   });
 });
