@@ -17,7 +17,7 @@ import { isLiveSource } from '../decode/source.js';
 import { probeVideo } from '../decode/index.js';
 import { defaultFrameSource, defaultTrackerFactory } from '../stream/defaults.js';
 import { JpegEncoder } from '../stream/jpeg-encoder.js';
-import { encodeFrameMessage } from '../stream/protocol.js';
+import { previewMessage } from '../stream/protocol.js';
 import type { InitialTarget } from '../stream/pipeline.js';
 import type { MultiTracker } from '../track/multi-tracker.js';
 import { startSession, type LiveSession } from '../stream/session.js';
@@ -176,25 +176,7 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
           nextPreviewAt = now + 1000 / previewFps;
           const { frame, decodedAt } = sf;
           encoder.encode(frame.data, frame.width, frame.height).then(
-            (p) =>
-              void pub
-                .publish(
-                  keys.frames,
-                  encodeFrameMessage(
-                    {
-                      type: 'frame',
-                      frameIndex: frame.index,
-                      timestampMs: frame.timestampMs,
-                      decodedAt,
-                      width: p.width,
-                      height: p.height,
-                      sourceWidth: frame.width,
-                      sourceHeight: frame.height,
-                    },
-                    p.jpeg,
-                  ),
-                )
-                .catch(() => undefined),
+            (p) => void pub.publish(keys.frames, previewMessage(frame, decodedAt, p)).catch(() => undefined),
             () => undefined,
           );
         },

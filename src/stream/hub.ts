@@ -8,7 +8,7 @@ import { ClientQueue, type ClientQueueOptions, type QueueSocket } from './client
 import type { JpegEncoder } from './jpeg-encoder.js';
 import type { StampedFrame } from './pipeline.js';
 import {
-  encodeFrameMessage,
+  previewMessage,
   parseClientMessage,
   PROTOCOL_VERSION,
   type ErrorMessage,
@@ -146,19 +146,7 @@ export class ClientHub {
     const { frame, decodedAt } = sf;
     encoder.encode(frame.data, frame.width, frame.height).then(
       (p) => {
-        const msg = encodeFrameMessage(
-          {
-            type: 'frame',
-            frameIndex: frame.index,
-            timestampMs: frame.timestampMs,
-            decodedAt,
-            width: p.width,
-            height: p.height,
-            sourceWidth: frame.width,
-            sourceHeight: frame.height,
-          },
-          p.jpeg,
-        );
+        const msg = previewMessage(frame, decodedAt, p);
         for (const c of ready) if (this.clients.has(c)) c.queue.offerFrame(msg);
       },
       () => undefined, // encoder closed or failed: no preview this time

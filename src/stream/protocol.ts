@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { TargetResult } from '../track/multi-tracker.js';
-import type { Box, ClipLabel } from '../types.js';
+import type { Box, ClipLabel, Frame } from '../types.js';
 import type { ActionSegment } from '../classify/segments.js';
 
 /**
@@ -252,6 +252,27 @@ export type ServerMessage =
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across local processes. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/** The preview message of `frame` (decoded at `decodedAt`) from its encoded JPEG. */
+export function previewMessage(
+  frame: Pick<Frame, 'index' | 'timestampMs' | 'width' | 'height'>,
+  decodedAt: number,
+  p: { jpeg: Uint8Array; width: number; height: number },
+): Buffer {
+  return encodeFrameMessage(
+    {
+      type: 'frame',
+      frameIndex: frame.index,
+      timestampMs: frame.timestampMs,
+      decodedAt,
+      width: p.width,
+      height: p.height,
+      sourceWidth: frame.width,
+      sourceHeight: frame.height,
+    },
+    p.jpeg,
+  );
 }
 
 /** Builds the binary preview message: `[u32be headerLength][header JSON][JPEG]`. */

@@ -10,7 +10,7 @@
  * - A worker stopped with SIGTERM hands its camera back to the queue at once (no lock to wait for).
  * - `cameras --stop` ends it: its job and state are gone.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -20,6 +20,7 @@ import { liveKeys } from '../../src/queue/live-channels.js';
 import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
 import type { TrackMessage } from '../../src/stream/protocol.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 import { hasSharedData, noteSharedDataSkip, REPO_ROOT, SHARED_DATA } from '../helpers/shared-data.js';
 import { iou, readGroundTruth, RecordingClient, upgradeStatus } from '../stream/helpers.js';
 
@@ -28,27 +29,12 @@ noteSharedDataSkip('live camera sessions on the queue');
 const SEQ = path.join(SHARED_DATA, 'tracking/Basketball');
 let redis: TestRedis;
 let server: CameraServer;
-const workers: Array<{ child: ChildProcess; log: () => string; name: () => string | undefined }> = [];
+const workers: WorkerProcess[] = [];
 
-async function startWorker(): Promise<(typeof workers)[number]> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--queues', 'live'],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, SIAMSTREAM_REDIS: redis.url },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const w = { child, log: () => log, name: () => /worker (\S+) on/.exec(log)?.[1] };
+/** A `siamstream worker` process on the test's Redis; killed after the tests. */
+async function startWorker(): Promise<WorkerProcess> {
+  const w = await startWorkerProcess(redis.url, ['--queues', 'live']);
   workers.push(w);
-  const t0 = Date.now();
-  while (!w.name()) {
-    if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`worker did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
   return w;
 }
 

@@ -8,7 +8,7 @@
  *   track job writes its results file whole; a failing one reports its code after its retries and
  *   leaves no file; `jobs --json` counts them.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { QUEUE_PREFIX } from '../../src/queue/jobs.js';
 import { jobCounts, submitJobs, waitForJobs, type Finished } from '../../src/queue/index.js';
 import { randomClipModel } from '../helpers/clip-model.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 
 const run = promisify(execFile);
@@ -31,37 +32,12 @@ const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');
 let redis: TestRedis;
 let tmp: string;
 let model: string;
-const workers: Array<{ child: ChildProcess; log: () => string; name: () => string | undefined }> = [];
+const workers: WorkerProcess[] = [];
 
-/** A `siamstream worker` process; resolves once it says it is taking jobs. */
-async function startWorker(lockMs = 2000): Promise<(typeof workers)[number]> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'worker',
-      '--lock-ms',
-      String(lockMs),
-      '--queues',
-      'classify,track',
-    ],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, SIAMSTREAM_REDIS: redis.url },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const w = { child, log: () => log, name: () => /worker (\S+) on/.exec(log)?.[1] };
+/** A `siamstream worker` process on the test's Redis; killed after the tests. */
+async function startWorker(lockMs = 2000): Promise<WorkerProcess> {
+  const w = await startWorkerProcess(redis.url, ['--lock-ms', String(lockMs), '--queues', 'classify,track']);
   workers.push(w);
-  const t0 = Date.now();
-  while (!w.name()) {
-    if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`worker did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
   return w;
 }
 
