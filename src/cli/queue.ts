@@ -1,6 +1,6 @@
 /**
  * The queue commands (docs/scale.md), on Redis through BullMQ (src/queue):
- * - `siamstream worker --redis URL [--queues classify,track] [--concurrency 1] [--lock-ms 30000]`
+ * - `siamstream worker --redis URL [--queues classify,track,live] [--concurrency 1] [--lock-ms 30000]`
  *   runs jobs until SIGINT / SIGTERM (the running ones finish first), one line per job on stderr;
  * - `siamstream submit classify <files…> --model DIR` / `submit track <source> --box … --out FILE`
  *   enqueue (one JSON line per job on stdout: id and status); with `--wait`, a progress bar on a
@@ -73,10 +73,14 @@ export function registerQueue(program: Command): void {
   program
     .command('worker')
     .description(
-      'run queued classify and track jobs from Redis (BullMQ) until stopped; start as many as you like',
+      'run queued classify, track and (with --queues live) camera jobs from Redis (BullMQ) until stopped; start as many as you like',
     )
     .option(redisOption, redisHelp)
-    .option('--queues <names>', 'queues to take jobs from, comma-separated', 'classify,track')
+    .option(
+      '--queues <names>',
+      'queues to take jobs from, comma-separated: classify, track, live (camera sessions)',
+      'classify,track',
+    )
     .option('--concurrency <n>', 'jobs run at once, per queue', '1')
     .option(
       '--lock-ms <ms>',

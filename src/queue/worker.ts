@@ -2,9 +2,11 @@
  * `runWorker()`: a long-running process's share of the queues. It takes jobs from the BullMQ
  * queues it is given and runs them with the existing stages: classify jobs in this process (a
  * classifier per model folder, loaded once and reused), track jobs as `siamstream track` children
- * (track-job.ts). BullMQ brings the rest: a job's lock is renewed while it runs; a worker that dies
- * (kill -9, a lost machine) stops renewing it, and after `lockMs` another worker's stalled-job
- * check puts the job back in the queue, to be run again from the start (at most 3 attempts).
+ * (track-job.ts), camera sessions (`live`) in this process until stopped (live-job.ts). BullMQ
+ * brings the rest: a job's lock is renewed while it runs; a worker that dies (kill -9, a lost
+ * machine) stops renewing it, and after `lockMs` another worker's stalled-job check puts the job
+ * back in the queue, to be run again from the start (at most 3 attempts) — or, for a camera, after
+ * `liveLockMs`, resumed from its state as often as its workers die.
  */
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -21,7 +23,7 @@ import { runTrackJob } from './track-job.js';
 export interface WorkerOptions {
   /** `redis://[:password@]host:port[/db]`, and how long to wait for it to answer at start. */
   redis: RedisTarget;
-  /** Queues to take jobs from. @default ['classify', 'track'] */
+  /** Queues to take jobs from (`live`: camera sessions, each holding a job slot while it runs). @default ['classify', 'track'] */
   queues?: readonly QueueName[];
   /** Jobs run at once, per queue. @default 1 */
   concurrency?: number;
