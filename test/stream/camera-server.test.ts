@@ -4,6 +4,7 @@
  * camera as protocol messages, the clients' commands reach the commands channel, and a refused
  * command's error goes back to the one client that sent it.
  */
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitJobs } from '../../src/queue/index.js';
@@ -44,6 +45,20 @@ afterAll(async () => {
 });
 
 const publish = (e: LiveEvent): Promise<number> => pub.publish(keys.events, JSON.stringify(e));
+
+/** `siamstream serve --redis` as a process, with its stdout and stderr so far. */
+function serveCli(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, SIAMSTREAM_TOKEN: '', SIAMSTREAM_REDIS: redis.url },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
 
 describe('the camera server', () => {
   it('relays a camera worker’s messages and commands through Redis', async () => {
@@ -134,5 +149,22 @@ describe('the camera server', () => {
     expect(viewer.of('error')).toHaveLength(1); // not the other client's reply
     await a.close();
     await viewer.close();
+  });
+
+  it('as `siamstream serve --redis`: prints its URL, serves the cameras on the queue, exits 143 on SIGTERM', async () => {
+    const p = serveCli(['--redis', '--port', '0', '--json']);
+    const t0 = Date.now();
+    while (!p.out().includes('\n') && p.child.exitCode === null && Date.now() - t0 < 20_000)
+      await new Promise((r) => setTimeout(r, 50));
+    const { url, ws } = JSON.parse(p.out().split('\n')[0] as string) as { url: string; ws: string };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(p.err()).toMatch(
+      /cameras dashboard at http:\/\/127\.0\.0\.1:\d+\/ \(1 camera\(s\) on the queue now\)/,
+    );
+    expect(p.err()).not.toContain(redis.url); // nothing about the URL (it may hold a password)
+    expect(await upgradeStatus(`${ws}?camera=yard`)).toBe(101);
+    expect(await upgradeStatus(`${ws}?camera=nowhere`)).toBe(404);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(143);
   });
 });
