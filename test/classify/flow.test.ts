@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
-import { opticalFlow, validateFlowOptions, warpBilinear } from '../../src/classify/flow.js';
+import path from 'node:path';
+import { lastValueFrom, toArray } from 'rxjs';
+import { DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
+import { grayImages, modelImages, stackFrameBytes } from '../../src/classify/features.js';
+import { opticalFlow, validateFlowOptions } from '../../src/classify/flow.js';
+import { decode } from '../../src/decode/index.js';
+import { opticalFlowTfjs, warpBilinear } from '../helpers/flow-tfjs.js';
+import { REPO_ROOT } from '../helpers/shared-data.js';
 
 /** A smooth random texture (a sum of low-frequency sinusoids), so a sub-pixel shift is exact. */
 function texture(w: number, h: number, dx: number, dy: number, seed: number): Float32Array {
@@ -79,6 +86,66 @@ describe.each(['wasm', 'cpu'])('optical flow on %s', (backend) => {
     expect(flow[0][20][24][0]).toBeCloseTo(1, 1);
     expect(flow[1][20][24][1]).toBeCloseTo(-1, 1);
     tf.dispose([prev, next]);
+  });
+});
+
+/** Largest absolute difference of two equal-length arrays. */
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe.each(['wasm', 'cpu'])('the flow kernel against the TF.js ops it replaced, on %s', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  /** Both flows of the same pairs `[n, h, w, 1]`; the kernel's and the TF.js ops'. */
+  const both = (prev: Float32Array, next: Float32Array, n: number, h: number, w: number, levels = 3) => {
+    const a = tf.tensor4d(prev, [n, h, w, 1]);
+    const b = tf.tensor4d(next, [n, h, w, 1]);
+    const kernel = opticalFlow(a, b, { levels });
+    const reference = opticalFlowTfjs(a, b, { levels });
+    const out = {
+      kernel: kernel.dataSync() as Float32Array,
+      reference: reference.dataSync() as Float32Array,
+    };
+    tf.dispose([a, b, kernel, reference]);
+    return out;
+  };
+
+  it('equal within 1e-4 px on textures moving by whole and sub-pixel steps, at even and odd sizes', () => {
+    for (const [w, h, levels] of [
+      [64, 48, 3],
+      [45, 37, 3],
+      [33, 20, 2],
+    ]) {
+      const prev = new Float32Array([...texture(w, h, 0, 0, 11), ...texture(w, h, 0, 0, 12)]);
+      const next = new Float32Array([...texture(w, h, 2.3, -1.1, 11), ...texture(w, h, -3, 0.5, 12)]);
+      const { kernel, reference } = both(prev, next, 2, h, w, levels);
+      expect(maxDiff(kernel, reference), `${w}x${h}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('equal within 1e-4 px on real frames: the grey images the classifier gives it', async () => {
+    const clip = path.join(REPO_ROOT, 'samples/actions/move_left/move_left-1.mp4');
+    const frames = await lastValueFrom(decode(clip).pipe(toArray()));
+    const picked = frames.slice(0, 9);
+    const images = modelImages(
+      stackFrameBytes(picked),
+      [9, picked[0].height, picked[0].width],
+      DEFAULT_STREAM_CONFIG,
+    );
+    const gray = grayImages(images, DEFAULT_STREAM_CONFIG);
+    const [, h, w] = gray.shape;
+    const data = gray.dataSync() as Float32Array;
+    tf.dispose([images, gray]);
+    const { kernel, reference } = both(data.slice(0, 8 * h * w), data.slice(h * w), 8, h, w);
+    expect(maxDiff(kernel, reference)).toBeLessThan(1e-4);
+    // Not a trivial agreement: the hand moves.
+    expect(Math.max(...kernel.map(Math.abs))).toBeGreaterThan(0.5);
   });
 });
 
