@@ -10,7 +10,7 @@
 import type { Command } from 'commander';
 import { createClipClassifier, type ClipClassifierOptions } from '../classify/index.js';
 import { classifyFile, type FileLabel } from '../classify/classify-file.js';
-import { probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
+import { prefetchFfmpegCapabilities, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -197,6 +197,14 @@ export function registerClassify(program: Command): void {
         );
       const window = positiveIntFlag('--window', flags.window);
       const stride = positiveIntFlag('--stride', flags.stride);
+      // Started now and done while the model loads: the first file's probe and ffmpeg's `-version`
+      // (decode asks for it synchronously), ~60 ms each here.
+      const firstInfo = probeVideo(videos[0]).catch(() => undefined);
+      try {
+        void prefetchFfmpegCapabilities(resolveFfmpeg().path);
+      } catch {
+        // no ffmpeg: decode says so with its code
+      }
       const classifier = await createClipClassifier({
         model: flags.model,
         backend: flags.backend,
@@ -222,7 +230,7 @@ export function registerClassify(program: Command): void {
         let failed = 0;
         for (const file of videos) {
           try {
-            const info = await probeVideo(file).catch(() => undefined);
+            const info = await (file === videos[0] ? firstInfo : probeVideo(file).catch(() => undefined));
             const progress = createProgress({
               label: file.split('/').pop() ?? file,
               total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined,

@@ -3,7 +3,7 @@
  * `@ffmpeg-installer/ffmpeg` ships (a 2018 build without ffprobe). Also says what the binary can do,
  * since the options we pass depend on its version.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -98,14 +98,29 @@ export interface FfmpegCapabilities {
 
 const capabilityCache = new Map<string, FfmpegCapabilities>();
 
+/**
+ * Runs `ffmpeg -version` without blocking and caches what {@link ffmpegCapabilities} would find, so
+ * a later decode does not wait for it (a command starts this while its model loads). Never rejects:
+ * a failure is left for {@link ffmpegCapabilities} to report.
+ */
+export async function prefetchFfmpegCapabilities(ffmpegPath: string): Promise<void> {
+  if (capabilityCache.has(ffmpegPath)) return;
+  const out = await new Promise<string | undefined>((resolve) =>
+    execFile(ffmpegPath, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 }, (e, stdout) =>
+      resolve(e ? undefined : stdout),
+    ),
+  );
+  if (out !== undefined && !capabilityCache.has(ffmpegPath))
+    capabilityCache.set(ffmpegPath, parseCapabilities(out));
+}
+
 /** Runs `ffmpeg -version` once per binary (cached) and says which options it understands. */
 export function ffmpegCapabilities(ffmpegPath: string): FfmpegCapabilities {
   const cached = capabilityCache.get(ffmpegPath);
   if (cached) return cached;
-  let versionLine = 'unknown';
+  let out: string;
   try {
-    const out = execFileSync(ffmpegPath, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
-    versionLine = out.split('\n')[0]?.trim() || 'unknown';
+    out = execFileSync(ffmpegPath, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
   } catch (e) {
     throw new SiamError(
       'ERR_FFMPEG_NOT_FOUND',
@@ -116,6 +131,14 @@ export function ffmpegCapabilities(ffmpegPath: string): FfmpegCapabilities {
       },
     );
   }
+  const caps = parseCapabilities(out);
+  capabilityCache.set(ffmpegPath, caps);
+  return caps;
+}
+
+/** What `ffmpeg -version`'s output says the binary supports. */
+function parseCapabilities(out: string): FfmpegCapabilities {
+  const versionLine = out.split('\n')[0]?.trim() || 'unknown';
   const m = /version n?(\d+)\.(\d+)/.exec(versionLine);
   const version: [number, number] | undefined = m ? [Number(m[1]), Number(m[2])] : undefined;
   const atLeast = (maj: number, min: number): boolean =>
@@ -126,6 +149,5 @@ export function ffmpegCapabilities(ffmpegPath: string): FfmpegCapabilities {
     fpsMode: atLeast(5, 1),
     showinfoChecksumOption: atLeast(5, 0),
   };
-  capabilityCache.set(ffmpegPath, caps);
   return caps;
 }

@@ -7,6 +7,7 @@ export { probeVideo } from './probe.js';
 export {
   resolveFfmpeg,
   ffmpegCapabilities,
+  prefetchFfmpegCapabilities,
   type FfmpegLocation,
   type FfmpegCapabilities,
 } from './ffmpeg-path.js';
