@@ -60,6 +60,56 @@ function blur(
   return out;
 }
 
+/** {@link blur} of two maps at once (one pass over the indices for both). */
+function blur2(
+  x1: Float32Array,
+  x2: Float32Array,
+  h: number,
+  w: number,
+  k: Float64Array,
+  tmp1: Float32Array,
+  tmp2: Float32Array,
+  out1: Float32Array,
+  out2: Float32Array,
+): void {
+  const r = (k.length - 1) / 2;
+  const taps = k.length;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let xx = 0; xx < w; xx++) {
+      const lo = xx < r ? r - xx : 0;
+      const hi = xx + r >= w ? w - xx + r : taps;
+      let s1 = 0;
+      let s2 = 0;
+      const base = row + xx - r;
+      for (let i = lo; i < hi; i++) {
+        const kv = k[i];
+        s1 += kv * x1[base + i];
+        s2 += kv * x2[base + i];
+      }
+      tmp1[row + xx] = s1;
+      tmp2[row + xx] = s2;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    const lo = y < r ? r - y : 0;
+    const hi = y + r >= h ? h - y + r : taps;
+    const row = y * w;
+    for (let xx = 0; xx < w; xx++) {
+      let s1 = 0;
+      let s2 = 0;
+      let j = (y - r + lo) * w + xx;
+      for (let i = lo; i < hi; i++, j += w) {
+        const kv = k[i];
+        s1 += kv * tmp1[j];
+        s2 += kv * tmp2[j];
+      }
+      out1[row + xx] = s1;
+      out2[row + xx] = s2;
+    }
+  }
+}
+
 /** 2×2 average pooling, stride 2, TF `same` padding (padding excluded from the mean). */
 function downsample(x: Float32Array, h: number, w: number): { data: Float32Array; h: number; w: number } {
   const oh = Math.ceil(h / 2);
@@ -127,8 +177,12 @@ export function flowPair(
   const win = kernel(o.windowSigma);
   const pre = kernel(0.8);
   const tmp = new Float32Array(h * w);
-  const prevPyr = [{ data: blur(prev, h, w, pre, tmp, new Float32Array(h * w)), h, w }];
-  const nextPyr = [{ data: blur(next, h, w, pre, tmp, new Float32Array(h * w)), h, w }];
+  const tmp2 = new Float32Array(h * w);
+  const p0 = new Float32Array(h * w);
+  const q0 = new Float32Array(h * w);
+  blur2(prev, next, h, w, pre, tmp, tmp2, p0, q0);
+  const prevPyr: { data: Float32Array; h: number; w: number }[] = [{ data: p0, h, w }];
+  const nextPyr: { data: Float32Array; h: number; w: number }[] = [{ data: q0, h, w }];
   for (let l = 1; l < o.levels; l++) {
     const p = prevPyr[l - 1];
     prevPyr.push(downsample(p.data, p.h, p.w));
@@ -172,8 +226,9 @@ export function flowPair(
       b[i] = ix[i] * iy[i];
       c[i] = iy[i] * iy[i];
     }
-    const gxx = blur(a, lh, lw, win, tmp, new Float32Array(n));
-    const gxy = blur(b, lh, lw, win, tmp, new Float32Array(n));
+    const gxx = new Float32Array(n);
+    const gxy = new Float32Array(n);
+    blur2(a, b, lh, lw, win, tmp, tmp2, gxx, gxy);
     const gyy = blur(c, lh, lw, win, tmp, new Float32Array(n));
     const det = new Float32Array(n);
     for (let i = 0; i < n; i++) {
@@ -204,8 +259,7 @@ export function flowPair(
           b[i] = iy[i] * it;
         }
       }
-      blur(a, lh, lw, win, tmp, bx);
-      blur(b, lh, lw, win, tmp, by);
+      blur2(a, b, lh, lw, win, tmp, tmp2, bx, by);
       // η = −G⁻¹ b (eq. (28)), then the field smoothed with the same window: the per-pixel
       // solutions are coupled through the warp, and averaging them removes the noise that
       // otherwise stalls the iteration.
@@ -213,8 +267,9 @@ export function flowPair(
         a[i] = u[i] + (gxy[i] * by[i] - gyy[i] * bx[i]) / det[i];
         b[i] = v[i] + (gxy[i] * bx[i] - gxx[i] * by[i]) / det[i];
       }
-      u = blur(a, lh, lw, win, tmp, new Float32Array(n));
-      v = blur(b, lh, lw, win, tmp, new Float32Array(n));
+      u = new Float32Array(n);
+      v = new Float32Array(n);
+      blur2(a, b, lh, lw, win, tmp, tmp2, u, v);
     }
   }
   const out = new Float32Array(h * w * 2);
