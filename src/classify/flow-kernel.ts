@@ -22,45 +22,10 @@ export function gaussian1d(sigma: number): Float64Array {
 }
 
 /**
- * Separable zero-padded blur (rows, then columns) of an `h`×`w` map into `out` (`tmp`: scratch of
- * the same size). The taps that fall outside are found once per row and column, not per pixel.
+ * Separable zero-padded blurs (rows, then columns) of two `h`×`w` maps at once, into `out1` and
+ * `out2` (`tmp1`, `tmp2`: scratch). Inside, the symmetric kernel's taps are taken in pairs; only
+ * the border pixels test which taps fall outside.
  */
-function blur(
-  x: Float32Array,
-  h: number,
-  w: number,
-  k: Float64Array,
-  tmp: Float32Array,
-  out: Float32Array,
-): Float32Array {
-  const r = (k.length - 1) / 2;
-  const taps = k.length;
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let xx = 0; xx < w; xx++) {
-      const lo = xx < r ? r - xx : 0;
-      const hi = xx + r >= w ? w - xx + r : taps;
-      let s = 0;
-      const base = row + xx - r;
-      for (let i = lo; i < hi; i++) s += k[i] * x[base + i];
-      tmp[row + xx] = s;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    const lo = y < r ? r - y : 0;
-    const hi = y + r >= h ? h - y + r : taps;
-    const row = y * w;
-    for (let xx = 0; xx < w; xx++) {
-      let s = 0;
-      let j = (y - r + lo) * w + xx;
-      for (let i = lo; i < hi; i++, j += w) s += k[i] * tmp[j];
-      out[row + xx] = s;
-    }
-  }
-  return out;
-}
-
-/** {@link blur} of two maps at once (one pass over the indices for both). */
 function blur2(
   x1: Float32Array,
   x2: Float32Array,
@@ -74,38 +39,57 @@ function blur2(
 ): void {
   const r = (k.length - 1) / 2;
   const taps = k.length;
+  const kc = k[r];
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let xx = 0; xx < w; xx++) {
-      const lo = xx < r ? r - xx : 0;
-      const hi = xx + r >= w ? w - xx + r : taps;
-      let s1 = 0;
-      let s2 = 0;
-      const base = row + xx - r;
-      for (let i = lo; i < hi; i++) {
-        const kv = k[i];
-        s1 += kv * x1[base + i];
-        s2 += kv * x2[base + i];
+      const c = row + xx;
+      let s1 = kc * x1[c];
+      let s2 = kc * x2[c];
+      if (xx >= r && xx + r < w) {
+        // Inside: the kernel is symmetric, so each pair of taps costs one product.
+        for (let i = 1; i <= r; i++) {
+          const kv = k[r + i];
+          s1 += kv * (x1[c - i] + x1[c + i]);
+          s2 += kv * (x2[c - i] + x2[c + i]);
+        }
+      } else {
+        const lo = xx < r ? r - xx : 0;
+        const hi = xx + r >= w ? w - xx + r : taps;
+        for (let i = lo; i < hi; i++) {
+          if (i === r) continue;
+          s1 += k[i] * x1[c + i - r];
+          s2 += k[i] * x2[c + i - r];
+        }
       }
-      tmp1[row + xx] = s1;
-      tmp2[row + xx] = s2;
+      tmp1[c] = s1;
+      tmp2[c] = s2;
     }
   }
   for (let y = 0; y < h; y++) {
+    const inside = y >= r && y + r < h;
     const lo = y < r ? r - y : 0;
     const hi = y + r >= h ? h - y + r : taps;
     const row = y * w;
     for (let xx = 0; xx < w; xx++) {
-      let s1 = 0;
-      let s2 = 0;
-      let j = (y - r + lo) * w + xx;
-      for (let i = lo; i < hi; i++, j += w) {
-        const kv = k[i];
-        s1 += kv * tmp1[j];
-        s2 += kv * tmp2[j];
+      const c = row + xx;
+      let s1 = kc * tmp1[c];
+      let s2 = kc * tmp2[c];
+      if (inside) {
+        for (let i = 1, d = w; i <= r; i++, d += w) {
+          const kv = k[r + i];
+          s1 += kv * (tmp1[c - d] + tmp1[c + d]);
+          s2 += kv * (tmp2[c - d] + tmp2[c + d]);
+        }
+      } else {
+        for (let i = lo; i < hi; i++) {
+          if (i === r) continue;
+          s1 += k[i] * tmp1[c + (i - r) * w];
+          s2 += k[i] * tmp2[c + (i - r) * w];
+        }
       }
-      out1[row + xx] = s1;
-      out2[row + xx] = s2;
+      out1[c] = s1;
+      out2[c] = s2;
     }
   }
 }
@@ -229,8 +213,9 @@ export function flowPair(
     const gxx = new Float32Array(n);
     const gxy = new Float32Array(n);
     blur2(a, b, lh, lw, win, tmp, tmp2, gxx, gxy);
-    const gyy = blur(c, lh, lw, win, tmp, new Float32Array(n));
+    const gyy = new Float32Array(n);
     const det = new Float32Array(n);
+    blur2(c, c, lh, lw, win, tmp, tmp2, gyy, det); // the same map twice: det is scratch until below
     for (let i = 0; i < n; i++) {
       gxx[i] += o.regularization;
       gyy[i] += o.regularization;
