@@ -21,7 +21,7 @@ import { previewMessage } from '../stream/protocol.js';
 import type { InitialTarget } from '../stream/pipeline.js';
 import type { MultiTracker } from '../track/multi-tracker.js';
 import { startSession, type LiveSession } from '../stream/session.js';
-import type { SourceInfo } from '../stream/protocol.js';
+import type { ErrorMessage, SourceInfo } from '../stream/protocol.js';
 import type { LiveJob } from './jobs.js';
 import {
   liveCommandSchema,
@@ -213,9 +213,7 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
     if (!parsed.success) return;
     const c = parsed.data;
     if (c.type === 'end') return finish('ended', 'stopped');
-    const reply = (
-      err: Parameters<NonNullable<Parameters<typeof session.commands.next>[0]['reply']>>[0],
-    ): void => publish(c.replyTo ? { ...err, replyTo: c.replyTo } : err);
+    const reply = (err: ErrorMessage): void => publish(c.replyTo ? { ...err, replyTo: c.replyTo } : err);
     session.commands.next(c.type === 'init' ? { ...c, reply } : { type: 'stop', target: c.target, reply });
   });
   await sub.subscribe(keys.commands);
