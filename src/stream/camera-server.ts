@@ -67,28 +67,32 @@ export async function serveCameras(options: CameraServeOptions): Promise<CameraS
 
   const pub: RedisClient = await connectRedis(options.redis);
   const sub: RedisClient = await connectRedis(options.redis);
-  let queue: { queue: Queue; close(): Promise<void> };
+  let queue: { queue: Queue; close(): Promise<void> } | undefined;
+  let names: string[] = [];
+  const refresh = async (): Promise<void> => {
+    if (queue) names = (await readCameras(queue.queue, pub)).map((c) => c.camera);
+  };
   try {
     queue = await openQueue(options.redis, 'live');
+    await refresh();
   } catch (e) {
     pub.disconnect();
     sub.disconnect();
+    await queue?.close();
     throw e;
   }
-  let names: string[] = [];
-  const refresh = async (): Promise<void> => {
-    names = (await readCameras(queue.queue, pub)).map((c) => c.camera);
-  };
-  await refresh();
+  const liveQueue = queue;
   const refreshTimer = setInterval(() => void refresh().catch(() => undefined), options.refreshMs ?? 2000);
   refreshTimer.unref();
 
   const cameras = new Map<string, RemoteCamera>();
   const byChannel = new Map<string, RemoteCamera>();
-  sub.on('message', (channel: string, text: string) => byChannel.get(channel)?.onEvent(text));
+  // Buffers only: a preview is binary, and turning it into a string would be wasted work.
   sub.on('messageBuffer', (channel: Buffer, msg: Buffer) => {
     const name = channel.toString();
-    if (name.endsWith(':frames')) byChannel.get(name)?.onFrame(msg);
+    const cam = byChannel.get(name);
+    if (name.endsWith(':frames')) cam?.onFrame(msg);
+    else cam?.onEvent(msg.toString('utf8'));
   });
 
   /** The camera's hub, made (and subscribed) on its first client. */
@@ -134,7 +138,7 @@ export async function serveCameras(options: CameraServeOptions): Promise<CameraS
     clearInterval(refreshTimer);
     pub.disconnect();
     sub.disconnect();
-    await queue.close();
+    await liveQueue.close();
     throw e;
   });
 
@@ -166,7 +170,7 @@ export async function serveCameras(options: CameraServeOptions): Promise<CameraS
         await endpoint.close();
         sub.disconnect();
         pub.disconnect();
-        await queue.close();
+        await liveQueue.close();
       })();
       return closing;
     },
