@@ -87,7 +87,9 @@ async function resumePoint(d: LiveJob, state: LiveState | null): Promise<{ start
 /** Runs camera `d.camera` until it ends, the worker closes, or the lock is lost. */
 export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveOutcome> {
   const keys = liveKeys(d.camera);
-  const pub = ctx.connection.duplicate();
+  // No offline queue for what is published: while Redis is away, results are dropped (pub/sub keeps
+  // nothing anyway) instead of piling up in memory and arriving late in a burst.
+  const pub = ctx.connection.duplicate({ enableOfflineQueue: false, lazyConnect: true });
   const sub = ctx.connection.duplicate();
   pub.on('error', () => undefined);
   sub.on('error', () => undefined);
@@ -98,6 +100,7 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
   let resume: { startMs: number; base: number };
   let tracker: MultiTracker;
   try {
+    await pub.connect();
     const saved = parseLiveState(await pub.get(keys.state));
     state = saved && saved.submittedAt === d.submittedAt ? saved : null;
     resume = await resumePoint(d, state);

@@ -4,7 +4,9 @@
  * - `jobs` and `submit` say ERR_REDIS_UNAVAILABLE on each try, retry with backoff, and give up
  *   after `--redis-wait`;
  * - a worker started while Redis is down waits for it, then runs every job queued before;
- * - a running worker says when its connection drops and comes back, and takes new jobs after.
+ * - a running worker says when its connection drops and comes back, and takes new jobs after;
+ * - a camera session goes on after a restart longer than its lock (its worker takes it back from
+ *   its state key).
  * Nothing queued is lost, no password is printed.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +17,11 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { saveClipModel } from '../../src/classify/model.js';
-import { jobCounts, submitJobs } from '../../src/queue/index.js';
+import { Redis } from 'ioredis';
+import { jobCounts, listCameras, submitJobs } from '../../src/queue/index.js';
+import { liveKeys } from '../../src/queue/live-channels.js';
+import { SAMPLE_VIDEO } from '../helpers/sample.js';
+import { startWorkerProcess } from '../helpers/worker-process.js';
 import { randomClipModel } from '../helpers/clip-model.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
@@ -122,4 +128,55 @@ describe('Redis down and back', () => {
     expect(new Set(done).size).toBe(8);
     expect(log).not.toContain(PASSWORD);
   }, 180_000);
+
+  it('a camera session goes on after Redis restarts: its worker takes it back from its state', async () => {
+    await redis?.stop();
+    redis = await startRedis(PASSWORD, { persist: true });
+    const { url, port, dir } = redis;
+    const live = await startWorkerProcess(url, ['--queues', 'live']);
+    worker = live.child;
+    const box = { x: 18, y: 102, width: 44, height: 36 };
+    await submitJobs(url, 'live', [
+      {
+        camera: 'yard',
+        source: SAMPLE_VIDEO,
+        boxes: [`${box.x},${box.y},${box.width},${box.height}`],
+        loop: true,
+      },
+    ]);
+    // What the camera publishes, as a dashboard server would see it (ioredis re-subscribes itself).
+    const frames: { at: number; frameIndex: number }[] = [];
+    const sub = new Redis(url);
+    sub.on('error', () => undefined);
+    sub.on('message', (_c: string, text: string) => {
+      const e = JSON.parse(text) as { type: string; results?: { frameIndex: number }[] };
+      if (e.type === 'tracks' && e.results?.[0])
+        frames.push({ at: Date.now(), frameIndex: e.results[0].frameIndex });
+    });
+    await sub.subscribe(liveKeys('yard').events);
+    try {
+      await until('results', () => frames.length >= 20);
+      const before = frames.at(-1)!.frameIndex;
+      // Down for longer than a camera's lock (3 s): the lock runs out meanwhile.
+      await redis.stop(true);
+      redis = undefined;
+      await new Promise((r) => setTimeout(r, 4000));
+      redis = await startRedis(PASSWORD, { persist: true, port, dir });
+      const backAt = Date.now();
+      await until('results again', () => frames.some((f) => f.at > backAt + 200), 30_000);
+      // It went on from its state, written every 200 ms (a file resumes at that frame: at most a
+      // few frames before the last result, never from the first frame).
+      const after = frames.find((f) => f.at > backAt + 200)!;
+      expect(after.frameIndex).toBeGreaterThanOrEqual(before - 8);
+      expect(after.frameIndex).toBeGreaterThan(8);
+      expect(live.log()).toMatch(/connection to Redis dropped/);
+      expect(live.log()).toMatch(/Redis is back/);
+      const [cam] = await listCameras(url);
+      expect(cam).toMatchObject({ camera: 'yard', state: 'active', worker: live.name() });
+      expect(cam?.targets.map((t) => t.id)).toEqual([1]);
+      expect(live.log()).not.toContain(PASSWORD);
+    } finally {
+      sub.disconnect();
+    }
+  }, 120_000);
 });
