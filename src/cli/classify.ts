@@ -197,9 +197,16 @@ export function registerClassify(program: Command): void {
         );
       const window = positiveIntFlag('--window', flags.window);
       const stride = positiveIntFlag('--stride', flags.stride);
-      // Started now and done while the model loads: the first file's probe and ffmpeg's `-version`
-      // (decode asks for it synchronously), ~60 ms each here.
-      const firstInfo = probeVideo(videos[0]).catch(() => undefined);
+      // ffmpeg's `-version` (decode asks for it synchronously) runs while the model loads, ~60 ms.
+      // Each file's probe runs while the one before is classified (the first's while the model loads).
+      const probes = new Map<number, Promise<VideoInfo | undefined>>();
+      const probe = (i: number): Promise<VideoInfo | undefined> | undefined => {
+        if (i >= videos.length) return undefined;
+        let p = probes.get(i);
+        if (!p) probes.set(i, (p = probeVideo(videos[i] as string).catch(() => undefined)));
+        return p;
+      };
+      void probe(0);
       try {
         void prefetchFfmpegCapabilities(resolveFfmpeg().path);
       } catch {
@@ -228,9 +235,11 @@ export function registerClassify(program: Command): void {
           process.stdout.write(`${header.join(',')}\n`);
         }
         let failed = 0;
-        for (const file of videos) {
+        for (const [i, file] of videos.entries()) {
           try {
-            const info = await (file === videos[0] ? firstInfo : probeVideo(file).catch(() => undefined));
+            const info = await probe(i);
+            probes.delete(i);
+            void probe(i + 1);
             const progress = createProgress({
               label: file.split('/').pop() ?? file,
               total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined,
