@@ -3,6 +3,7 @@
  * one's job state, worker and latest state key; and stopping one for good.
  */
 import type { Box } from '../types.js';
+import { redactUrl } from '../decode/source.js';
 import { SiamError } from '../errors.js';
 import type { Queue } from 'bullmq';
 import type { Redis as RedisClient } from 'ioredis';
@@ -16,6 +17,7 @@ export interface CameraEntry {
   camera: string;
   /** Its job's state: `active` (a worker runs it), `waiting` (for a worker: starting, or handed on), `delayed` (retrying after a failure), `failed`. */
   state: string;
+  /** Its source, a password in a URL replaced by `***`. */
   source: string;
   /** The worker running it (`active`). */
   worker: string | null;
@@ -52,7 +54,7 @@ export async function readCameras(queue: Queue, client: RedisClient): Promise<Ca
     out.push({
       camera: d.camera,
       state,
-      source: d.source,
+      source: redactUrl(d.source), // a camera URL may carry a password
       worker: state === 'active' ? (job.processedBy ?? null) : null,
       frameIndex: current?.frameIndex ?? null,
       targets: current?.targets ?? [],

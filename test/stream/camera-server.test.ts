@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitJobs } from '../../src/queue/index.js';
+import { listCameras, submitJobs } from '../../src/queue/index.js';
 import { liveKeys, type LiveCommand, type LiveEvent } from '../../src/queue/live-channels.js';
 import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
 import { encodeFrameMessage } from '../../src/stream/protocol.js';
@@ -166,5 +166,11 @@ describe('the camera server', () => {
     expect(await upgradeStatus(`${ws}?camera=nowhere`)).toBe(404);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(143);
+  });
+
+  it('lists a camera URL without its password', async () => {
+    await submitJobs(redis.url, 'live', [{ camera: 'gate', source: 'rtsp://admin:s3cr3t@cam-7/stream' }]);
+    const gate = (await listCameras(redis.url)).find((c) => c.camera === 'gate');
+    expect(gate).toMatchObject({ state: 'waiting', source: 'rtsp://admin:***@cam-7/stream', worker: null });
   });
 });
