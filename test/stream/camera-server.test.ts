@@ -4,7 +4,6 @@
  * camera as protocol messages, the clients' commands reach the commands channel, and a refused
  * command's error goes back to the one client that sent it.
  */
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCameras, submitJobs } from '../../src/queue/index.js';
@@ -13,7 +12,7 @@ import { serveCameras, type CameraServer } from '../../src/stream/camera-server.
 import { encodeFrameMessage } from '../../src/stream/protocol.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
-import { RecordingClient, upgradeStatus } from './helpers.js';
+import { RecordingClient, spawnServe, upgradeStatus } from './helpers.js';
 
 let redis: TestRedis;
 let server: CameraServer;
@@ -45,20 +44,6 @@ afterAll(async () => {
 });
 
 const publish = (e: LiveEvent): Promise<number> => pub.publish(keys.events, JSON.stringify(e));
-
-/** `siamstream serve --redis` as a process, with its stdout and stderr so far. */
-function serveCli(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, SIAMSTREAM_TOKEN: '', SIAMSTREAM_REDIS: redis.url },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
 
 describe('the camera server', () => {
   it('relays a camera worker’s messages and commands through Redis', async () => {
@@ -152,7 +137,7 @@ describe('the camera server', () => {
   });
 
   it('as `siamstream serve --redis`: prints its URL, serves the cameras on the queue, exits 143 on SIGTERM', async () => {
-    const p = serveCli(['--redis', '--port', '0', '--json']);
+    const p = spawnServe(['--redis', '--port', '0', '--json'], { SIAMSTREAM_REDIS: redis.url });
     const t0 = Date.now();
     while (!p.out().includes('\n') && p.child.exitCode === null && Date.now() - t0 < 20_000)
       await new Promise((r) => setTimeout(r, 50));

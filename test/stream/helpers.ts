@@ -3,6 +3,7 @@
  * background, emitted on a timer like a live camera), an identity tracker, a ground-truth-replaying
  * tracker, and a small `ws` client that records what it receives.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Observable } from 'rxjs';
 import WebSocket from 'ws';
@@ -13,6 +14,7 @@ import type { MultiTracker } from '../../src/track/multi-tracker.js';
 import { fakeMultiTracker } from '../helpers/fake-tracker.js';
 import { decodeFrameMessage, type FrameHeader, type ServerMessage } from '../../src/stream/protocol.js';
 import type { Box, Frame } from '../../src/types.js';
+import { REPO_ROOT } from '../helpers/shared-data.js';
 
 /** Where the square is on frame `i` (pixels). */
 export function squareAt(i: number, width: number, height: number, side = 40): Box {
@@ -144,4 +146,18 @@ export function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}
     });
     ws.once('error', (e) => reject(e));
   });
+}
+
+/** `siamstream serve …args` as a process (no token from the environment unless `env` gives one). */
+export function spawnServe(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, SIAMSTREAM_TOKEN: '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, out: () => stdout, err: () => stderr };
 }

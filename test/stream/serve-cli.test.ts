@@ -2,27 +2,15 @@
  * `siamstream serve` as a process: refuses an insecure bind; serves (several `--box` targets),
  * prints its URL, stops on SIGTERM.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/shared-data.js';
-import { RecordingClient } from './helpers.js';
+import { RecordingClient, spawnServe } from './helpers.js';
 
 const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, SIAMSTREAM_TOKEN: '', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
+const cli = spawnServe;
 
 describe.skipIf(!existsSync(VIDEO))('siamstream serve (CLI)', () => {
   it('refuses --host 0.0.0.0 without a token (ERR_INSECURE_BIND, exit 2)', async () => {
