@@ -9,6 +9,7 @@ import type { TargetResult } from '../track/multi-tracker.js';
 import type { Box } from '../types.js';
 import type {
   ErrorMessage,
+  HelloMessage,
   LabelMessage,
   SegmentMessage,
   SourceInfo,
@@ -37,7 +38,7 @@ export type LiveEvent =
   /** Every target's result on one frame. */
   | { type: 'tracks'; results: TargetResult[]; decodedAt: number; latencyMs: number }
   /** The source's size and rate (on start, on change, and every second with `counters`). */
-  | { type: 'info'; info: SourceInfo | null; worker: string }
+  | { type: 'info'; info: SourceInfo | null; worker: string; preview: HelloMessage['preview'] }
   /** The session's counters so far (every second). */
   | { type: 'counters'; framesIn: number; decoderDropped: number; trackerSkipped: number; worker: string }
   /** The session ended for good (stopped, or its source ended). */

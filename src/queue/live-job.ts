@@ -17,6 +17,7 @@ import { isLiveSource } from '../decode/source.js';
 import { probeVideo } from '../decode/index.js';
 import { defaultFrameSource, defaultTrackerFactory } from '../stream/defaults.js';
 import { JpegEncoder } from '../stream/jpeg-encoder.js';
+import { DEFAULT_JPEG_PREVIEW_OPTIONS } from '../stream/jpeg.js';
 import { previewMessage } from '../stream/protocol.js';
 import type { InitialTarget } from '../stream/pipeline.js';
 import type { MultiTracker } from '../track/multi-tracker.js';
@@ -117,6 +118,13 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
     : (d.boxes ?? []).map((b) => ({ box: parseBox(b) }));
   const previewFps = d.previewFps ?? 5;
   const encoder = previewFps > 0 ? new JpegEncoder({}) : null;
+  /** What `hello` says of the previews (the camera servers pass it on). */
+  const preview = {
+    transport: 'binary' as const,
+    format: 'jpeg' as const,
+    maxSide: DEFAULT_JPEG_PREVIEW_OPTIONS.maxSide,
+    maxFps: previewFps,
+  };
   await encoder?.ready.catch(() => undefined);
 
   let info: SourceInfo | null = state?.info ?? null;
@@ -185,7 +193,7 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
         },
         onInfo: (i) => {
           info = i;
-          publish({ type: 'info', info, worker: ctx.worker });
+          publish({ type: 'info', info, worker: ctx.worker, preview });
         },
         // A source that fails while the worker closes was stopped by the closing (decode's child
         // reaper kills ffmpeg on SIGTERM): the camera is handed back, not failed.
@@ -227,7 +235,7 @@ export async function runLiveJob(d: LiveJob, ctx: LiveJobContext): Promise<LiveO
     }, STATE_EVERY_MS),
     setInterval(() => {
       const c = session.counters;
-      publish({ type: 'info', info, worker: ctx.worker });
+      publish({ type: 'info', info, worker: ctx.worker, preview });
       publish({
         type: 'counters',
         framesIn: c.framesIn,

@@ -28,8 +28,8 @@ export interface HubOptions {
   previewMaxSide: number;
   previewMaxFps: number;
   queue: ClientQueueOptions;
-  /** Extra `hello` fields: the camera this hub shows and the cameras there are (camera servers). */
-  helloExtra?: () => Pick<HelloMessage, 'camera' | 'cameras'>;
+  /** Extra `hello` fields (camera servers): the camera this hub shows, the cameras there are, and its previews as its worker makes them. */
+  helloExtra?: () => Partial<Pick<HelloMessage, 'camera' | 'cameras' | 'preview'>>;
 }
 
 /** What a hub shows: a session here (session.ts) or a camera's session on a worker (remote-camera.ts). */

@@ -11,7 +11,13 @@ import type { Redis as RedisClient } from 'ioredis';
 import { liveKeys, type LiveCommand, type LiveEvent, type LiveState } from '../queue/live-channels.js';
 import { ClientHub, type HubOptions, type HubSession } from './hub.js';
 import type { TrackCommand } from './pipeline.js';
-import { nowMs, type ErrorMessage, type SourceInfo, type TargetState } from './protocol.js';
+import {
+  nowMs,
+  type ErrorMessage,
+  type HelloMessage,
+  type SourceInfo,
+  type TargetState,
+} from './protocol.js';
 import type { SessionCounters } from './session.js';
 
 /** How long a command's reply route is kept. */
@@ -48,6 +54,8 @@ export class RemoteCamera {
   private readonly session = new RemoteSession();
   private readonly replies = new Map<string, (e: ErrorMessage) => void>();
   private readonly keys: ReturnType<typeof liveKeys>;
+  /** The previews as the camera's worker makes them (from its `info`). */
+  private preview: HelloMessage['preview'] | undefined;
 
   /**
    * @param pub publishes the commands (a connection not in subscriber mode)
@@ -58,7 +66,13 @@ export class RemoteCamera {
     hubOptions: HubOptions,
   ) {
     this.keys = liveKeys(camera);
-    this.hub = new ClientHub(hubOptions);
+    this.hub = new ClientHub({
+      ...hubOptions,
+      helloExtra: () => ({
+        ...hubOptions.helloExtra?.(),
+        ...(this.preview ? { preview: this.preview } : {}),
+      }),
+    });
     this.hub.attach(this.session);
     this.session.commands.subscribe((c) => {
       let replyTo: string | undefined;
@@ -117,8 +131,9 @@ export class RemoteCamera {
           this.hub.broadcast({ type: 'track', result, decodedAt: e.decodedAt }, 'track');
         return;
       case 'info':
-        if (JSON.stringify(e.info) !== JSON.stringify(s.info)) {
+        if (JSON.stringify([e.info, e.preview]) !== JSON.stringify([s.info, this.preview])) {
           s.info = e.info;
+          this.preview = e.preview;
           this.hub.helloAll();
         }
         return;

@@ -68,9 +68,15 @@ describe('the camera server', () => {
     expect(viewer.of('hello')[0]).toMatchObject({ camera: 'yard', control: false });
     await new Promise((r) => setTimeout(r, 100)); // the server's subscription is in place
 
-    // The worker's events: the source's size (a new hello), one frame's results (a track message
+    // The worker's events: the source's size and preview rate (a new hello), one frame's results (a track message
     // per target), a preview.
-    await publish({ type: 'info', info: { width: 320, height: 240, fps: 25, live: false }, worker: 'w1' });
+    const preview = { transport: 'binary' as const, format: 'jpeg' as const, maxSide: 640, maxFps: 2 };
+    await publish({
+      type: 'info',
+      info: { width: 320, height: 240, fps: 25, live: false },
+      worker: 'w1',
+      preview,
+    });
     const result = (id: number) => ({
       id,
       frameIndex: 7,
@@ -97,6 +103,7 @@ describe('the camera server', () => {
     await a.waitFor((c) => c.of('track').length === 2 && c.frames.length === 1, 5000, 'tracks and a frame');
     expect(a.of('track').map((m) => m.result.id)).toEqual([1, 2]);
     expect(a.of('hello').at(-1)?.source).toEqual({ width: 320, height: 240, fps: 25, live: false });
+    expect(a.of('hello').at(-1)?.preview).toEqual(preview); // the worker's preview rate, not a default
     expect(a.frames[0]?.header.frameIndex).toBe(7);
 
     // Commands: an init goes to the worker's channel with a reply route; a view-only client's is refused here.
