@@ -5,9 +5,9 @@
 import type { Box } from '../types.js';
 import { redactUrl } from '../decode/source.js';
 import { SiamError } from '../errors.js';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Redis as RedisClient } from 'ioredis';
-import { liveJobSchema } from './jobs.js';
+import { liveJobSchema, type LiveJob } from './jobs.js';
 import { liveKeys, parseLiveState, type LiveCommand } from './live-channels.js';
 import { connectRedis, type RedisTarget } from './redis.js';
 import { openQueue } from './submit.js';
@@ -40,18 +40,40 @@ export async function listCameras(redis: RedisTarget): Promise<CameraEntry[]> {
   }
 }
 
-/** {@link listCameras} on an open `live` queue and a client. */
+/** The job states a camera on the queue can be in. */
+const CAMERA_STATES = ['active', 'waiting', 'prioritized', 'delayed', 'failed'] as const;
+
+/**
+ * The cameras' jobs with their states, by name: one query per state, none per job. A job that
+ * moves between two queries is kept once.
+ */
+async function cameraJobs(queue: Queue): Promise<{ state: string; job: Job; data: LiveJob }[]> {
+  const out: { state: string; job: Job; data: LiveJob }[] = [];
+  const seen = new Set<string>();
+  for (const state of CAMERA_STATES) {
+    for (const job of await queue.getJobs([state])) {
+      const parsed = liveJobSchema.safeParse(job?.data);
+      if (!parsed.success || seen.has(parsed.data.camera)) continue; // not one of ours, or seen
+      seen.add(parsed.data.camera);
+      out.push({ state, job, data: parsed.data });
+    }
+  }
+  return out.sort((a, b) => a.data.camera.localeCompare(b.data.camera));
+}
+
+/** The names of the cameras on an open `live` queue (what a camera server offers). */
+export async function cameraNames(queue: Queue): Promise<string[]> {
+  return (await cameraJobs(queue)).map((c) => c.data.camera);
+}
+
+/** {@link listCameras} on an open `live` queue and a client: their state keys in one MGET. */
 export async function readCameras(queue: Queue, client: RedisClient): Promise<CameraEntry[]> {
-  const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'failed', 'prioritized']);
-  const out: CameraEntry[] = [];
-  for (const job of jobs) {
-    const parsed = liveJobSchema.safeParse(job?.data);
-    if (!parsed.success) continue; // not one of ours: not listed
-    const d = parsed.data;
-    const state = await job.getState();
-    const saved = parseLiveState(await client.get(liveKeys(d.camera).state));
+  const jobs = await cameraJobs(queue);
+  const states = jobs.length > 0 ? await client.mget(jobs.map((c) => liveKeys(c.data.camera).state)) : [];
+  return jobs.map(({ state, job, data: d }, i) => {
+    const saved = parseLiveState(states[i] ?? null);
     const current = saved && saved.submittedAt === d.submittedAt ? saved : null;
-    out.push({
+    return {
       camera: d.camera,
       state,
       source: redactUrl(d.source), // a camera URL may carry a password
@@ -59,9 +81,8 @@ export async function readCameras(queue: Queue, client: RedisClient): Promise<Ca
       frameIndex: current?.frameIndex ?? null,
       targets: current?.targets ?? [],
       updatedAt: current?.updatedAt ?? null,
-    });
-  }
-  return out.sort((a, b) => a.camera.localeCompare(b.camera));
+    };
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { realpathSync } from 'node:fs';
 import type { Queue } from 'bullmq';
 import type { Redis as RedisClient } from 'ioredis';
-import { readCameras } from '../queue/cameras.js';
+import { cameraNames } from '../queue/cameras.js';
 import { CAMERA_NAME } from '../queue/jobs.js';
 import { liveKeys, parseLiveState } from '../queue/live-channels.js';
 import { connectRedis, type RedisTarget } from '../queue/redis.js';
@@ -70,7 +70,7 @@ export async function serveCameras(options: CameraServeOptions): Promise<CameraS
   let queue: { queue: Queue; close(): Promise<void> } | undefined;
   let names: string[] = [];
   const refresh = async (): Promise<void> => {
-    if (queue) names = (await readCameras(queue.queue, pub)).map((c) => c.camera);
+    if (queue) names = await cameraNames(queue.queue);
   };
   try {
     queue = await openQueue(options.redis, 'live');
