@@ -9,7 +9,7 @@ import { SiamError } from '../errors.js';
 import type { Frame } from '../types.js';
 import type { AppearanceTrunk } from './appearance.js';
 import { appearanceShape, motionShape, type StreamConfig } from './config.js';
-import { opticalFlow, type FlowOptions } from './flow.js';
+import { opticalFlowData, type FlowOptions } from './flow.js';
 
 /** An augmentation view of a clip: a crop (normalised `[y1, x1, y2, x2]`) and a horizontal flip. */
 export interface View {
@@ -106,14 +106,21 @@ export function motionFromGray(
   const n = gray.shape[0];
   const [, fh, fw] = gray.shape;
   const [mh, mw] = motionShape(config);
+  const size = fh * fw;
+  const hasPrev = previousGray !== undefined && previousGray.length === size;
+  if (n === 1 && !hasPrev) return tf.zeros([1, mh, mw, 2]) as tf.Tensor4D;
+  // The pairs straight from the grey images' data (the flow runs on arrays: flow-kernel.ts).
+  const g = gray.dataSync() as Float32Array;
+  const pairs = hasPrev ? n : n - 1;
+  let firsts = g.subarray(0, (n - 1) * size);
+  if (hasPrev) {
+    firsts = new Float32Array(n * size);
+    firsts.set(previousGray);
+    firsts.set(g.subarray(0, (n - 1) * size), size);
+  }
+  const flows = opticalFlowData(firsts, g.subarray(hasPrev ? 0 : size), pairs, fh, fw, flowOptions);
   return tf.tidy(() => {
-    const hasPrev = previousGray !== undefined && previousGray.length === fh * fw;
-    if (n === 1 && !hasPrev) return tf.zeros([1, mh, mw, 2]) as tf.Tensor4D;
-    const firsts = hasPrev
-      ? tf.concat([tf.tensor4d(previousGray, [1, fh, fw, 1]), tf.slice(gray, 0, n - 1)])
-      : tf.slice(gray, 0, n - 1);
-    const seconds = hasPrev ? gray : tf.slice(gray, 1, n - 1);
-    const flow = opticalFlow(firsts as tf.Tensor4D, seconds as tf.Tensor4D, flowOptions);
+    const flow = tf.tensor4d(flows, [pairs, fh, fw, 2]);
     const pooled = tf.div(tf.avgPool(flow, config.flowPool, config.flowPool, 'same'), config.flowScale);
     return (hasPrev ? pooled : tf.concat([tf.zeros([1, mh, mw, 2]), pooled])) as tf.Tensor4D;
   });

@@ -199,14 +199,8 @@ export function registerClassify(program: Command): void {
       const stride = positiveIntFlag('--stride', flags.stride);
       // ffmpeg's `-version` (decode asks for it synchronously) runs while the model loads, ~60 ms.
       // Each file's probe runs while the one before is classified (the first's while the model loads).
-      const probes = new Map<number, Promise<VideoInfo | undefined>>();
-      const probe = (i: number): Promise<VideoInfo | undefined> | undefined => {
-        if (i >= videos.length) return undefined;
-        let p = probes.get(i);
-        if (!p) probes.set(i, (p = probeVideo(videos[i] as string).catch(() => undefined)));
-        return p;
-      };
-      void probe(0);
+      const probe = (file: string): Promise<VideoInfo | undefined> => probeVideo(file).catch(() => undefined);
+      let nextInfo = probe(videos[0] as string);
       try {
         void prefetchFfmpegCapabilities(resolveFfmpeg().path);
       } catch {
@@ -237,9 +231,8 @@ export function registerClassify(program: Command): void {
         let failed = 0;
         for (const [i, file] of videos.entries()) {
           try {
-            const info = await probe(i);
-            probes.delete(i);
-            void probe(i + 1);
+            const info = await nextInfo;
+            if (i + 1 < videos.length) nextInfo = probe(videos[i + 1] as string);
             const progress = createProgress({
               label: file.split('/').pop() ?? file,
               total: info?.durationMs ? Math.round((info.durationMs / 1000) * classifier.fps) : undefined,

@@ -133,12 +133,7 @@ export class ClientHub {
     // last" test: every jittered-early frame waited for the next one).
     const interval = 1000 / this.opts.previewMaxFps;
     if (now < this.nextPreviewAt - interval / 4) return;
-    const ready: Client[] = [];
-    for (const c of this.clients) {
-      if (!c.queue.subscribed.has('frame')) continue;
-      if (c.queue.wantsFrame) ready.push(c);
-      else c.queue.skipFrame();
-    }
+    const ready = this.readyForFrame();
     const encoder = this.opts.encoder;
     if (ready.length === 0 || !encoder || encoder.busy) return;
     // After a pause (no client ready) the schedule restarts from now: no catching up in a burst.
@@ -155,11 +150,18 @@ export class ClientHub {
 
   /** Offers a preview message encoded elsewhere (a camera's worker) to every client ready for one. */
   relayFrame(msg: Buffer): void {
+    for (const c of this.readyForFrame()) c.queue.offerFrame(msg);
+  }
+
+  /** The clients subscribed to previews and ready for one; the others subscribed count one skipped. */
+  private readyForFrame(): Client[] {
+    const ready: Client[] = [];
     for (const c of this.clients) {
       if (!c.queue.subscribed.has('frame')) continue;
-      if (c.queue.wantsFrame) c.queue.offerFrame(msg);
+      if (c.queue.wantsFrame) ready.push(c);
       else c.queue.skipFrame();
     }
+    return ready;
   }
 
   /** Sends `stats` to each subscribed client; also flushes queues (a safety net for stalled callbacks). */
