@@ -19,6 +19,7 @@ import {
 } from './protocol.js';
 import type { ClientRole } from './auth.js';
 import type { LiveSession } from './session.js';
+import type { TargetResult } from '../track/multi-tracker.js';
 import { percentile } from '../util/percentile.js';
 
 /** What the {@link ClientHub} needs from the server. */
@@ -117,6 +118,11 @@ export class ClientHub {
   broadcast(msg: ServerMessage, stream?: StreamType): void {
     const text = JSON.stringify(msg);
     for (const c of this.clients) if (!stream || c.queue.subscribed.has(stream)) c.queue.sendMessage(text);
+  }
+
+  /** One frame's results: one `track` message per target (a version-1 client following one target reads it as before). */
+  broadcastTracks(results: readonly TargetResult[], decodedAt: number): void {
+    for (const result of results) this.broadcast({ type: 'track', result, decodedAt }, 'track');
   }
 
   /** Re-sends `hello` (the source info changed). */

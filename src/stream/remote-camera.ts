@@ -127,8 +127,7 @@ export class RemoteCamera {
       case 'tracks':
         s.counters.tracksOut++;
         s.counters.latencies.push(nowMs() - e.decodedAt);
-        for (const result of e.results)
-          this.hub.broadcast({ type: 'track', result, decodedAt: e.decodedAt }, 'track');
+        this.hub.broadcastTracks(e.results, e.decodedAt);
         return;
       case 'info':
         if (JSON.stringify([e.info, e.preview]) !== JSON.stringify([s.info, this.preview])) {

@@ -114,10 +114,7 @@ export async function serve(options: ServeOptions): Promise<LiveServer> {
       },
       {
         onEvent: (e) => {
-          // One `track` message per target: a version-1 client following one target reads it as before.
-          if (e.type === 'track')
-            for (const result of e.results)
-              hub.broadcast({ type: 'track', result, decodedAt: e.decodedAt }, 'track');
+          if (e.type === 'track') hub.broadcastTracks(e.results, e.decodedAt);
           else hub.broadcast(e, e.type === 'label' || e.type === 'segment' ? 'label' : undefined);
         },
         onFrame: (sf) => hub.onFrame(sf),
