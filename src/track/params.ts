@@ -114,6 +114,9 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   check('maxScaleChange', o.maxScaleChange, o.maxScaleChange >= 1, '≥ 1');
   check('motionGain', o.motionGain, o.motionGain >= 0 && o.motionGain <= 1, 'in [0, 1]');
   check('maxSpeedFactor', o.maxSpeedFactor, o.maxSpeedFactor >= 0, '≥ 0');
+  check('recentreBeyond', o.recentreBeyond, o.recentreBeyond >= 0, '≥ 0');
+  check('frameTaper', o.frameTaper, o.frameTaper >= 0, '≥ 0');
+  check('windowFlat', o.windowFlat, o.windowFlat >= 0 && o.windowFlat < 1, 'in [0, 1)');
   check(
     'globalSearchAfterFrames',
     o.globalSearchAfterFrames,

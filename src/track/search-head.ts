@@ -39,6 +39,7 @@ const PSR_EXCLUDE_CELLS = 2;
 
 export class SearchHead {
   readonly window: Float64Array;
+  private readonly weighted: Float64Array;
   private readonly spectra: Float64Array[][];
   private readonly label: Float64Array;
   private readonly labelF: Float64Array;
@@ -57,11 +58,13 @@ export class SearchHead {
     maxScales: number,
     private readonly upsample: number,
     private readonly norm: FeatureNorm,
+    windowFlat = 0,
   ) {
     this.gains = new Float64Array(cf.channels).fill(1);
     this.patchGains = new Float64Array(cf.channels).fill(1);
     const n = cf.n;
-    this.window = cosineWindow(cells);
+    this.window = cosineWindow(cells, windowFlat);
+    this.weighted = new Float64Array(cells * cells);
     this.spectra = Array.from({ length: maxScales }, () => cf.allocSpectra());
     this.label = new Float64Array(n * n);
     this.labelF = new Float64Array(2 * n * n);
@@ -140,14 +143,28 @@ export class SearchHead {
     for (const g of this.wide.values()) g.valid = false;
   }
 
-  /** Responses of every patch of `batch` (the scales). */
-  search(batch: FeatureBatch, influence: number, windowed: boolean): ScaleReading[] {
+  /**
+   * Responses of every patch of `batch` (the scales); `inFrame[i]`, when given, weights patch i's
+   * cells by how far inside the frame they are (grid-maps.ts `inFrameWeights`).
+   */
+  search(
+    batch: FeatureBatch,
+    influence: number,
+    windowed: boolean,
+    inFrame: ReadonlyArray<Float64Array | undefined> = [],
+  ): ScaleReading[] {
     this.lastBatch = batch;
     const readings: ScaleReading[] = [];
     for (let i = 0; i < batch.count; i++) {
       const zf = this.spectra[i];
       const z = this.features(batch, i);
-      this.cf.grid.spectra(z, this.cells, windowed ? this.window : null, this.gainsFor(z), zf);
+      let window = windowed ? this.window : null;
+      const weights = inFrame[i];
+      if (weights) {
+        for (let c = 0; c < weights.length; c++) this.weighted[c] = (window ? window[c] : 1) * weights[c];
+        window = this.weighted;
+      }
+      this.cf.grid.spectra(z, this.cells, window, this.gainsFor(z), zf);
       readings.push(this.read(zf, i, influence));
     }
     return readings;

@@ -2,7 +2,9 @@
  * Where the tracker looks and what it finds there (tracker.ts decides what to believe).
  *
  * - Tracking: the search region around the predicted centre at the size candidates of this
- *   frame (target.ts), trunk, correlation filter (search-head.ts), the best penalised peak.
+ *   frame (target.ts), trunk, correlation filter (search-head.ts), the best penalised peak; a
+ *   peak far off centre is searched again, centred on itself (fast motion). Cells near the
+ *   frame's border are faded out (grid-maps.ts `inFrameWeights`).
  * - Lost: a widened search at the last centre (a larger crop at the same pixels per cell) and,
  *   once the loss lasts, on every second lost frame one tile of a sweep over the whole frame
  *   (redetect.ts).
@@ -16,6 +18,7 @@ import { CorrelationFilter } from './correlation-filter.js';
 import type { Region } from './crop.js';
 import { FEATURE_BLOCKS, featureStride, type FeatureBatch } from './embedding.js';
 import { nextPowerOfTwo } from './fft2d.js';
+import { inFrameWeights } from './grid-maps.js';
 import type { ResolvedTrackerOptions } from './params.js';
 import { TileSweep, tileCentres } from './redetect.js';
 import { interpolatedScale, pickScale } from './scale.js';
@@ -43,6 +46,8 @@ export interface Search {
   size: SizeCandidate;
   /** √area of the chosen region (for the label's σ). */
   learnSide: number;
+  /** Where the motion model expected the target (a re-centred search keeps the first one's). */
+  predicted: { cx: number; cy: number };
 }
 
 export class Searcher {
@@ -51,6 +56,7 @@ export class Searcher {
   private readonly cells: number;
   private readonly scales: SizeCandidate[];
   private readonly maskBuffer: Float64Array;
+  private readonly frameBuffers: Float64Array[];
   private readonly sweep = new TileSweep();
   private lostSearch = 1;
 
@@ -65,9 +71,17 @@ export class Searcher {
       o.templateUpdate,
     );
     const maxCandidates = o.scaleCount;
-    this.head = new SearchHead(cf, this.cells, maxCandidates, o.responseUpsample, o.featureNorm);
+    this.head = new SearchHead(
+      cf,
+      this.cells,
+      maxCandidates,
+      o.responseUpsample,
+      o.featureNorm,
+      o.windowFlat,
+    );
     this.scales = scaleCandidates(o.scaleCount, o.scaleStep);
     this.maskBuffer = new Float64Array(this.cells * this.cells);
+    this.frameBuffers = Array.from({ length: o.scaleCount }, () => new Float64Array(this.cells * this.cells));
   }
 
   /** Learns the exemplar (forgetting any earlier template); reads its self-response. */
@@ -134,6 +148,27 @@ export class Searcher {
     return (this.options.labelSigmaFactor * Math.sqrt(t.w * t.h)) / cellPx;
   }
 
+  /** Per region, the weights of its cells inside the frame (undefined: wholly inside, or `frameTaper` 0). */
+  private inFrame(frame: Frame, regions: readonly Region[]): Array<Float64Array | undefined> {
+    const taper = this.options.frameTaper;
+    if (taper <= 0) return [];
+    const f = this.cells;
+    return regions.map((r, i) => {
+      const sideY = r.sideY ?? r.side;
+      return inFrameWeights(
+        f,
+        r.cx - r.side / 2,
+        r.cy - sideY / 2,
+        r.side / f,
+        sideY / f,
+        frame.width,
+        frame.height,
+        taper,
+        this.frameBuffers[i],
+      );
+    });
+  }
+
   /** Which sizes this frame searches: the scales every n-th frame, else the current size. */
   private candidates(frameCount: number): SizeCandidate[] {
     const o = this.options;
@@ -149,11 +184,13 @@ export class Searcher {
     const side = this.regionSide(state.t);
     const { sideX, sideY } = state.regionSides(side);
     const sizes = this.candidates(frameCount);
+    const regions = sizes.map((c) => ({ cx: p.cx, cy: p.cy, side: sideX * c.fx, sideY: sideY * c.fy }));
     return {
-      regions: sizes.map((c) => ({ cx: p.cx, cy: p.cy, side: sideX * c.fx, sideY: sideY * c.fy })),
+      regions,
       size: o.inputSize,
       read: (batch) => {
-        const readings = this.head.search(batch, o.windowInfluence, o.searchWindow);
+        const inFrame = this.inFrame(frame, regions);
+        const readings = this.head.search(batch, o.windowInfluence, o.searchWindow, inFrame);
         const peaks = readings.map((r) => r.value);
         const factors = sizes.map((c) => c.fx);
         const best = pickScale(peaks, factors, o.scalePenalty);
@@ -170,7 +207,31 @@ export class Searcher {
           cellY: ((sideY * sizes[best].fy) / o.inputSize) * this.stride,
           size,
           learnSide: side * Math.sqrt(sizes[best].fx * sizes[best].fy),
+          predicted: p,
         };
+      },
+    };
+  }
+
+  /**
+   * Fast motion: when the peak of `first` lies beyond `recentreBeyond` of the region's half side,
+   * a second search at the size it chose, centred on that peak, where the search window no longer
+   * dims the target and the displacement penalty no longer pulls it back. Undefined otherwise.
+   */
+  planRecentre(frame: Frame, first: Search, cx: number, cy: number): SearchPlan<Search> | undefined {
+    const o = this.options;
+    const { dx, dy } = first.reading;
+    if (o.recentreBeyond <= 0 || Math.hypot(dx, dy) <= o.recentreBeyond * (this.cells / 2)) return undefined;
+    const sideX = (first.cellX / this.stride) * o.inputSize;
+    const sideY = (first.cellY / this.stride) * o.inputSize;
+    const regions = [{ cx, cy, side: sideX, sideY }];
+    return {
+      regions,
+      size: o.inputSize,
+      read: (batch) => {
+        const inFrame = this.inFrame(frame, regions);
+        const [reading] = this.head.search(batch, o.windowInfluence, o.searchWindow, inFrame);
+        return { ...first, reading, cx, cy };
       },
     };
   }
@@ -223,6 +284,7 @@ export class Searcher {
         cellY: (sideY / o.inputSize) * this.stride,
         size: { fx: 1, fy: 1 },
         learnSide: side,
+        predicted: centre,
       }),
     };
   }

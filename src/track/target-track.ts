@@ -105,6 +105,12 @@ export class TargetTrack {
     return this.searcher.planNear(frame, this.state, this.frames);
   }
 
+  /** A second search centred on a tracked target's far-off peak (fast motion), or undefined. */
+  planRecentre(frame: Frame, located: Located): SearchPlan<Search> | undefined {
+    if (located.wasLost) return undefined;
+    return this.searcher.planRecentre(frame, located.search, located.cx, located.cy);
+  }
+
   /** Where the search puts the target and whether to believe it; changes nothing but the last reading. */
   locate(frame: Frame, search: Search): Located {
     const o = this.options;
@@ -153,7 +159,7 @@ export class TargetTrack {
         state.stop();
       } else {
         const maxSpeed = o.maxSpeedFactor * this.searcher.regionSide(state.t);
-        state.observe({ cx: search.cx, cy: search.cy }, cx, cy, o.motionGain, maxSpeed);
+        state.observe(search.predicted, cx, cy, o.motionGain, maxSpeed);
         const r = o.scaleUpdateRate;
         let { fx, fy } = search.size;
         if (this.sizes) {

@@ -5,7 +5,8 @@
  *
  * Per frame (searcher.ts): crop the search region at each size candidate around the predicted
  * centre → trunk → per candidate, r = w ⋆ φ(z) in the Fourier domain → the best penalised peak
- * gives the displacement and the size. Then (target-track.ts): if the peak is confident, move,
+ * gives the displacement and the size (a peak far off centre is searched again, centred on
+ * itself). Then (target-track.ts): if the peak is confident, move,
  * resize, update the motion model and, on a sharp peak, the template (on the same search
  * features, the label centred on the new position: no second trunk pass); if not, the target is
  * lost, the reported box stays at the last confident one and the searcher looks wider until a

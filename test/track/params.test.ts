@@ -51,6 +51,11 @@ describe('tracker options', () => {
     expect(codeOf(() => resolveTrackerOptions({ workers: -1 }))).toBe('ERR_BAD_OPTION');
     expect(codeOf(() => resolveTrackerOptions({ lambda: Number.NaN }))).toBe('ERR_BAD_OPTION');
     expect(codeOf(() => resolveTrackerOptions({ psrLost: 5, psrFound: 4 }))).toBe('ERR_BAD_OPTION');
+    expect(codeOf(() => resolveTrackerOptions({ recentreBeyond: -0.1 }))).toBe('ERR_BAD_OPTION');
+    expect(codeOf(() => resolveTrackerOptions({ frameTaper: -1 }))).toBe('ERR_BAD_OPTION');
+    expect(() => resolveTrackerOptions({ windowFlat: 1 })).toThrowError(
+      'Expected `windowFlat` to be in [0, 1), got 1',
+    );
   });
 
   it('rejects unknown options (a typo) with ERR_BAD_OPTION and the nearest name as a hint', () => {
