@@ -116,6 +116,12 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   check('maxSpeedFactor', o.maxSpeedFactor, o.maxSpeedFactor >= 0, '≥ 0');
   check('recentreBeyond', o.recentreBeyond, o.recentreBeyond >= 0, '≥ 0');
   check('frameTaper', o.frameTaper, o.frameTaper >= 0, '≥ 0');
+  check(
+    'longSideFraction',
+    o.longSideFraction,
+    o.longSideFraction >= 0 && o.longSideFraction <= 1,
+    'in [0, 1]',
+  );
   check('windowFlat', o.windowFlat, o.windowFlat >= 0 && o.windowFlat < 1, 'in [0, 1)');
   check(
     'globalSearchAfterFrames',

@@ -59,6 +59,8 @@ export class Searcher {
   private readonly frameBuffers: Float64Array[];
   private readonly sweep = new TileSweep();
   private lostSearch = 1;
+  /** The region's stretch along an elongated target's length, set at `init` (`longSideFraction`). */
+  private stretch = { x: 1, y: 1 };
 
   constructor(private readonly options: ResolvedTrackerOptions) {
     const o = options;
@@ -87,14 +89,21 @@ export class Searcher {
   /** Learns the exemplar (forgetting any earlier template); reads its self-response. */
   planFirst(state: TargetState): SearchPlan<ScaleReading> {
     const t = state.t;
-    const side = this.regionSide(t);
+    this.stretch = { x: 1, y: 1 };
+    const f = this.options.longSideFraction;
+    const plain = this.regionSide(t);
+    if (f > 0 && Math.max(t.w, t.h) > f * plain) {
+      if (t.w >= t.h) this.stretch.x = t.w / (f * plain);
+      else this.stretch.y = t.h / (f * plain);
+    }
+    const { side, sideX, sideY } = this.sides(state);
     return {
-      regions: [{ cx: t.cx, cy: t.cy, side }],
+      regions: [{ cx: t.cx, cy: t.cy, side: sideX, sideY }],
       size: this.options.inputSize,
       read: (batch) => {
         this.head.cf.reset();
         this.stopLostSearch();
-        const mask = this.mask(t, side, side, 0, 0);
+        const mask = this.mask(t, sideX, sideY, 0, 0);
         return this.head.learnFirst(batch, this.labelSigma(t, side), mask);
       },
     };
@@ -125,6 +134,17 @@ export class Searcher {
   reset(): void {
     this.stopLostSearch();
     this.head.cf.reset();
+  }
+
+  /**
+   * The search region's width and height in pixels: exemplar-shaped (target.ts), stretched along
+   * an elongated target's length (`longSideFraction`); `side` is √ of its area.
+   */
+  private sides(state: TargetState): { side: number; sideX: number; sideY: number } {
+    const { sideX, sideY } = state.regionSides(this.regionSide(state.t));
+    const x = sideX * this.stretch.x;
+    const y = sideY * this.stretch.y;
+    return { side: Math.sqrt(x * y), sideX: x, sideY: y };
   }
 
   /** Side of the search region (√ of its area) for the current target, in pixels. */
@@ -181,8 +201,7 @@ export class Searcher {
   planNear(frame: Frame, state: TargetState, frameCount: number): SearchPlan<Search> {
     const o = this.options;
     const p = state.predict(frame.width, frame.height);
-    const side = this.regionSide(state.t);
-    const { sideX, sideY } = state.regionSides(side);
+    const { side, sideX, sideY } = this.sides(state);
     const sizes = this.candidates(frameCount);
     const regions = sizes.map((c) => ({ cx: p.cx, cy: p.cy, side: sideX * c.fx, sideY: sideY * c.fy }));
     return {
@@ -249,8 +268,7 @@ export class Searcher {
   ): SearchPlan<Search> {
     const o = this.options;
     this.lostSearch = Math.min(o.maxLostSearch, this.lostSearch * o.lostSearchGrowth);
-    const side = this.regionSide(state.t);
-    const { sideX, sideY } = state.regionSides(side);
+    const { side, sideX, sideY } = this.sides(state);
     // Around the last confident centre (carrying it along the last velocity lost Couple: the
     // velocity at the moment of a loss is mostly the drift that caused it) …
     let centre = { cx: state.t.cx, cy: state.t.cy };
