@@ -207,6 +207,11 @@ export const PRESETS: Readonly<Record<string, Readonly<TrackerHyperParams>>> = O
     // fold B 0.518 → 0.533); not re-tuned for this preset.
     exemplarMaskTaper: 0.1,
     searchAreaFactor: 3,
+    // The default's border fade and stretched region for elongated targets, cost-free: SRE fold A
+    // 0.501 → 0.502, fold B 0.533 → 0.557. Not its re-centred search: fold A 0.496 with it, and
+    // a second trunk call on some frames would make the live latency uneven.
+    frameTaper: 2,
+    longSideFraction: 0.45,
   }),
   shape: Object.freeze({
     ...STRIDE8,
