@@ -18,7 +18,7 @@ import {
   type SourceInfo,
   type TargetState,
 } from './protocol.js';
-import type { SessionCounters } from './session.js';
+import { emptyCounters, type SessionCounters } from './counters.js';
 
 /** How long a command's reply route is kept. */
 const REPLY_TTL_MS = 30_000;
@@ -26,13 +26,7 @@ const REPLY_TTL_MS = 30_000;
 /** The session of a camera on a worker, as the hub reads it. */
 class RemoteSession implements HubSession {
   readonly commands = new Subject<TrackCommand>();
-  readonly counters: SessionCounters = {
-    framesIn: 0,
-    tracksOut: 0,
-    decoderDropped: 0,
-    trackerSkipped: 0,
-    latencies: [],
-  };
+  readonly counters: SessionCounters = emptyCounters();
   info: SourceInfo | null = null;
   targets: readonly TargetState[] = [];
   private window = { framesIn: 0, tracksOut: 0 };

@@ -14,6 +14,7 @@ import {
   type TrackCommand,
   type TrackerFactory,
 } from './pipeline.js';
+import { emptyCounters, type SessionCounters } from './counters.js';
 import { nowMs, type SegmentMessage, type SourceInfo, type TargetState } from './protocol.js';
 import { OnlineSegmenter } from '../classify/live-segments.js';
 import type { SegmentOptions } from '../classify/segments.js';
@@ -60,16 +61,6 @@ export interface SessionHooks {
   onReconnect?(event: ReconnectEvent): void;
 }
 
-/** Rolling counters for `stats`. */
-export interface SessionCounters {
-  framesIn: number;
-  tracksOut: number;
-  decoderDropped: number;
-  trackerSkipped: number;
-  /** decoded → result latencies (ms) since the last {@link LiveSession.takeWindow}. */
-  latencies: number[];
-}
-
 /** The running session. */
 export interface LiveSession {
   readonly commands: Subject<TrackCommand>;
@@ -91,13 +82,7 @@ export interface LiveSession {
 /** Starts the session now (the source is opened immediately). */
 export function startSession(options: SessionOptions, hooks: SessionHooks): LiveSession {
   const commands = new Subject<TrackCommand>();
-  const counters: SessionCounters = {
-    framesIn: 0,
-    tracksOut: 0,
-    decoderDropped: 0,
-    trackerSkipped: 0,
-    latencies: [],
-  };
+  const counters = emptyCounters();
   let window = { framesIn: 0, tracksOut: 0 };
   let info: SourceInfo | null = null;
   let targets: readonly TargetState[] = [];
