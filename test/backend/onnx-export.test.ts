@@ -10,10 +10,12 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import onnxProto from 'onnx-proto';
 import { initBackend, tf } from '../../src/backend/backend.js';
 import { OnnxGraphBuilder, type TfNode } from '../../src/backend/onnx/graph.js';
 import { cachedExport, exportKey } from '../../src/backend/onnx/cache.js';
 
+const { onnx } = onnxProto;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const dims = (shape: number[]) => ({ dim: shape.map((d) => ({ size: String(d) })) });
 
@@ -147,6 +149,80 @@ const CASES: Array<{
   },
 ];
 
+/** MobileNetV3's hard activations as its TF graph writes them (c: the model's 1/6, rounded). */
+const SIXTH = 0.1666259765625;
+const hardSwish = (x: string, out: string): TfNode[] => [
+  { name: `${out}/mul`, op: 'Mul', input: ['sixth', x] },
+  { name: `${out}/add`, op: 'Add', input: [x, 'three'] },
+  { name: `${out}/relu6`, op: 'Relu6', input: [`${out}/add`] },
+  { name: out, op: 'Mul', input: [`${out}/mul`, `${out}/relu6`] },
+];
+const hardSigmoid = (y: string, out: string, c = 'sixth'): TfNode[] => [
+  { name: `${out}/add`, op: 'AddV2', input: [y, 'three'] },
+  { name: `${out}/relu6`, op: 'Relu6', input: [`${out}/add`] },
+  { name: out, op: 'Mul', input: [c, `${out}/relu6`] },
+];
+const convOf = (name: string, input: string, w: string, b?: string): TfNode => ({
+  ...conv(b ? '_FusedConv2D' : 'Conv2D', 1, 'SAME', b ? ['BiasAdd'] : []),
+  name,
+  input: b ? [input, w, b] : [input, w],
+});
+
+/** Graphs whose hard activations become single ONNX ops (`ops`: what the export must contain). */
+const HARD_CASES: Array<(typeof CASES)[number] & { ops: string[] }> = [
+  {
+    name: 'hard-swish into a convolution (its factor folded) and a residual Add (applied)',
+    input: [2, 7, 6, 3],
+    nodes: [
+      ...hardSwish('x', 'hs'),
+      convOf('cv', 'hs', 'w', 'b'),
+      { name: 'y', op: 'AddV2', input: ['cv', 'hs'] },
+    ],
+    constants: {
+      sixth: { shape: [], values: [SIXTH] },
+      three: { shape: [], values: [3] },
+      w: { shape: [3, 3, 3, 3], values: random(81) },
+      b: { shape: [3], values: random(3) },
+    },
+    ops: ['HardSwish'],
+  },
+  {
+    name: 'squeeze-excite: hard-sigmoid gate (c = 0.25) times the input, then a 1×1 conv',
+    input: [1, 6, 5, 4],
+    nodes: [
+      { name: 'mean', op: 'Mean', input: ['x', 'axes'], attr: { keep_dims: { b: true } } },
+      convOf('se', 'mean', 'w1', 'b1'),
+      ...hardSigmoid('se', 'gate', 'quarter'),
+      { name: 'excite', op: 'Mul', input: ['gate', 'x'] },
+      convOf('y', 'excite', 'w2'),
+    ],
+    constants: {
+      axes: { shape: [2], values: [1, 2], dtype: 'int32' },
+      quarter: { shape: [], values: [0.25] },
+      three: { shape: [], values: [3] },
+      w1: { shape: [1, 1, 4, 4], values: random(16) },
+      b1: { shape: [4], values: random(4, 3) },
+      w2: { shape: [1, 1, 4, 2], values: random(8) },
+    },
+    ops: ['HardSigmoid'],
+  },
+  {
+    name: 'hard-swish of a hard-swish, mean of it, as the output (the factor applied once)',
+    input: [1, 5, 5, 2],
+    nodes: [
+      ...hardSwish('x', 'h1'),
+      ...hardSwish('h1', 'h2'),
+      { name: 'y', op: 'Mean', input: ['h2', 'axes'], attr: { keep_dims: { b: true } } },
+    ],
+    constants: {
+      sixth: { shape: [], values: [SIXTH] },
+      three: { shape: [], values: [3] },
+      axes: { shape: [1], values: [3], dtype: 'int32' },
+    },
+    ops: ['HardSwish', 'HardSwish'],
+  },
+];
+
 async function runOnnx(
   artifacts: tf.io.ModelArtifacts,
   input: Float32Array,
@@ -168,7 +244,7 @@ beforeAll(async () => {
 });
 
 describe('ONNX exporter, op by op against tfjs', () => {
-  for (const c of CASES) {
+  for (const c of [...CASES, ...HARD_CASES]) {
     it(c.name, async () => {
       const artifacts = graph(c.input, c.nodes, c.constants);
       const model = await loadGraphModel(tf.io.fromMemory(artifacts));
@@ -192,6 +268,16 @@ describe('ONNX exporter, op by op against tfjs', () => {
       expect(Math.max(...Array.from(want, Math.abs))).toBeGreaterThan(0.1); // not a vacuous all-zero comparison
     });
   }
+
+  it('exports hard-swish and hard-sigmoid as one op each (no Clip left)', () => {
+    for (const c of HARD_CASES) {
+      const g = new OnnxGraphBuilder(graph(c.input, c.nodes, c.constants), 'x');
+      g.output(g.convert('y'), 'out');
+      const types = onnx.ModelProto.decode(g.encode()).graph?.node?.map((n) => n.opType) ?? [];
+      expect(types.filter((t) => t?.startsWith('Hard'))).toEqual(c.ops);
+      expect(types).not.toContain('Clip');
+    }
+  });
 
   it('names an op it does not convert (ERR_UNSUPPORTED_OP)', () => {
     const artifacts = graph([1, 4, 4, 2], [{ name: 'y', op: 'Sigmoid', input: ['x'] }], {});

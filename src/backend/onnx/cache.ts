@@ -12,7 +12,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** Bump when the exporter's output changes for the same source (it invalidates every cached file). */
-export const EXPORTER_VERSION = 1;
+export const EXPORTER_VERSION = 2;
 
 /** The cache folder for exported models. */
 export function onnxCacheDir(): string {

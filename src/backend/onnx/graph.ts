@@ -17,8 +17,8 @@ import { decodeWeightValues, type WeightValue } from './weights.js';
 
 const { onnx } = onnxProto;
 
-/** ONNX opset the converters target (Clip with min/max inputs, ReduceMean with an axes attribute). */
-export const ONNX_OPSET = 13;
+/** ONNX opset the converters target (Clip with min/max inputs, ReduceMean with an axes attribute, HardSwish). */
+export const ONNX_OPSET = 14;
 
 /** A node of a TensorFlow GraphDef as TensorFlow.js's model.json stores it. */
 export interface TfNode {
@@ -45,6 +45,9 @@ export class OnnxGraphBuilder {
   private readonly nodes = new Map<string, TfNode>();
   private readonly weights: Map<string, WeightValue>;
   private readonly converted = new Map<string, string>();
+  /** ONNX values holding their TF value divided by a scalar, folded into the next linear op. */
+  private readonly scales = new Map<string, number>();
+  private readonly materialised = new Map<string, string>();
   private readonly onnxNodes: OnnxTypes.INodeProto[] = [];
   private readonly initializers: OnnxTypes.ITensorProto[] = [];
   private readonly outputs: OnnxTypes.IValueInfoProto[] = [];
@@ -72,6 +75,11 @@ export class OnnxGraphBuilder {
   constant(name: string): WeightValue | undefined {
     const node = this.nodes.get(stripPort(name));
     return node?.op === 'Const' ? this.weights.get(node.name) : undefined;
+  }
+
+  /** The TF node `name` (port and control marker stripped), if the graph has it. */
+  tfNode(name: string): TfNode | undefined {
+    return this.nodes.get(stripPort(name));
   }
 
   /** A name not used yet in the ONNX graph, derived from `base`. */
@@ -118,6 +126,32 @@ export class OnnxGraphBuilder {
 
   /** Converts the TF node `name` (and what feeds it); returns the ONNX name of its NCHW value. */
   convert(name: string): string {
+    const { value, scale } = this.convertScaled(name);
+    if (scale === 1) return value;
+    let out = this.materialised.get(value);
+    if (!out) {
+      out = this.node('Mul', [value, this.initializer(`${value}/scale`, [], [scale])], `${value}/scaled`);
+      this.materialised.set(value, out);
+    }
+    return out;
+  }
+
+  /**
+   * Converts `name` for a consumer that is linear in it (a convolution folds `scale` into its
+   * weights, a mean or a product passes it on): the TF value is `scale` times the ONNX `value`.
+   */
+  convertScaled(name: string): { value: string; scale: number } {
+    const value = this.convertNode(name);
+    return { value, scale: this.scales.get(value) ?? 1 };
+  }
+
+  /** Records that the TF value is `scale` times the ONNX `value`; returns `value`. */
+  scaled(value: string, scale: number): string {
+    if (scale !== 1) this.scales.set(value, scale);
+    return value;
+  }
+
+  private convertNode(name: string): string {
     const base = stripPort(name);
     if (name.includes(':') && !name.endsWith(':0')) {
       throw new SiamError(
