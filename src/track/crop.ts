@@ -61,42 +61,59 @@ export function cropPatchesJs(
 ): void {
   const { width: W, height: H, data } = frame;
   const row = 3 * W;
+  const [m0, m1, m2] = mean;
+  // Per output column, its left tap's byte offset in a row, its weight and whether both taps are
+  // inside the frame: computed once per region instead of once per pixel.
+  const xo = new Int32Array(size);
+  const fxs = new Float32Array(size);
+  const inside = new Uint8Array(size);
   let o = 0;
   for (const { cx, cy, side, sideY = side } of regions) {
     const step = side / size;
     const stepY = sideY / size;
     const x0 = cx - side / 2 + step / 2 - 0.5;
     const y0 = cy - sideY / 2 + stepY / 2 - 0.5;
+    for (let i = 0; i < size; i++) {
+      const x = x0 + i * step;
+      const xi = Math.floor(x);
+      xo[i] = 3 * xi;
+      fxs[i] = x - xi;
+      inside[i] = xi >= 0 && xi + 1 < W ? 1 : 0;
+    }
     for (let j = 0; j < size; j++) {
       const y = y0 + j * stepY;
       const yi = Math.floor(y);
       const fy = y - yi;
       const yIn0 = yi >= 0 && yi < H;
       const yIn1 = yi + 1 >= 0 && yi + 1 < H;
+      const top = yi * row;
       for (let i = 0; i < size; i++) {
-        const x = x0 + i * step;
-        const xi = Math.floor(x);
-        const fx = x - xi;
-        if (yIn0 && yIn1 && xi >= 0 && xi + 1 < W) {
-          const a = yi * row + 3 * xi;
+        const fx = fxs[i];
+        if (yIn0 && yIn1 && inside[i]) {
+          // Lerp along x on both rows, then along y.
+          const a = top + xo[i];
           const c = a + row;
-          const w00 = (1 - fx) * (1 - fy);
-          const w01 = fx * (1 - fy);
-          const w10 = (1 - fx) * fy;
-          const w11 = fx * fy;
-          out[o++] = data[a] * w00 + data[a + 3] * w01 + data[c] * w10 + data[c + 3] * w11;
-          out[o++] = data[a + 1] * w00 + data[a + 4] * w01 + data[c + 1] * w10 + data[c + 4] * w11;
-          out[o++] = data[a + 2] * w00 + data[a + 5] * w01 + data[c + 2] * w10 + data[c + 5] * w11;
+          let t = data[a] + (data[a + 3] - data[a]) * fx;
+          let b = data[c] + (data[c + 3] - data[c]) * fx;
+          out[o++] = t + (b - t) * fy;
+          t = data[a + 1] + (data[a + 4] - data[a + 1]) * fx;
+          b = data[c + 1] + (data[c + 4] - data[c + 1]) * fx;
+          out[o++] = t + (b - t) * fy;
+          t = data[a + 2] + (data[a + 5] - data[a + 2]) * fx;
+          b = data[c + 2] + (data[c + 5] - data[c + 2]) * fx;
+          out[o++] = t + (b - t) * fy;
           continue;
         }
         // Border: each tap reads the frame or, outside it, the mean colour.
+        const xi = xo[i] / 3;
         const xIn0 = xi >= 0 && xi < W;
         const xIn1 = xi + 1 >= 0 && xi + 1 < W;
         for (let k = 0; k < 3; k++) {
-          const p00 = yIn0 && xIn0 ? data[yi * row + 3 * xi + k] : mean[k];
-          const p01 = yIn0 && xIn1 ? data[yi * row + 3 * (xi + 1) + k] : mean[k];
-          const p10 = yIn1 && xIn0 ? data[(yi + 1) * row + 3 * xi + k] : mean[k];
-          const p11 = yIn1 && xIn1 ? data[(yi + 1) * row + 3 * (xi + 1) + k] : mean[k];
+          const m = k === 0 ? m0 : k === 1 ? m1 : m2;
+          const p00 = yIn0 && xIn0 ? data[top + xo[i] + k] : m;
+          const p01 = yIn0 && xIn1 ? data[top + xo[i] + 3 + k] : m;
+          const p10 = yIn1 && xIn0 ? data[top + row + xo[i] + k] : m;
+          const p11 = yIn1 && xIn1 ? data[top + row + xo[i] + 3 + k] : m;
           out[o++] = (p00 * (1 - fx) + p01 * fx) * (1 - fy) + (p10 * (1 - fx) + p11 * fx) * fy;
         }
       }
