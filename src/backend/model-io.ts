@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { SiamError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
@@ -146,6 +146,8 @@ export async function loadGraphModelFromFile(
   const artifacts = await readModelArtifacts(jsonPath);
   if (options.dynamicInput) freeInputDims(artifacts);
   try {
+    // Imported here: the ONNX engine reads the artifacts alone, and the converter costs ~45 ms to load.
+    const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
     return await loadGraphModel(tf.io.fromMemory(artifacts));
   } catch (cause) {
     throw new SiamError(

@@ -3,34 +3,53 @@
  * The `siamstream` command line. One file per command under src/cli/; each exports a
  * `register…(program)` that adds its command. Machine-readable output goes to stdout only;
  * progress, logs and errors go to stderr.
+ *
+ * A command's module (and what it imports: TensorFlow.js, RxJS, ws, …) is imported only when that
+ * command runs: `siamstream classify …` loads the classify command alone; `--help`, `help` or an
+ * unknown name load them all, to list them.
  */
 import { Command, CommanderError } from 'commander';
 import { isSiamError, SiamError } from '../errors.js';
-import { registerDoctor } from './doctor.js';
-import { registerEval } from './eval.js';
-import { registerServe } from './serve.js';
-import { registerTrack } from './track.js';
-import { registerTrain } from './train.js';
-import { registerClassify } from './classify.js';
-import { registerQueue } from './queue.js';
-import { registerCameras } from './cameras.js';
 
-/** The commander program with every command registered (it throws instead of exiting). */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** The modules that register the commands, in the order `--help` lists them, and their top-level command names. */
+const MODULES: Array<{ names: string[]; load: () => Promise<Register> }> = [
+  { names: ['doctor'], load: async () => (await import('./doctor.js')).registerDoctor },
+  { names: ['track'], load: async () => (await import('./track.js')).registerTrack },
+  { names: ['eval'], load: async () => (await import('./eval.js')).registerEval },
+  { names: ['serve'], load: async () => (await import('./serve.js')).registerServe },
+  { names: ['train'], load: async () => (await import('./train.js')).registerTrain },
+  { names: ['classify'], load: async () => (await import('./classify.js')).registerClassify },
+  {
+    // `submit live` and `cameras` (cameras.ts) extend the queue's `submit`: one unit.
+    names: ['worker', 'submit', 'jobs', 'cameras'],
+    load: async () => {
+      const [{ registerQueue }, { registerCameras }] = await Promise.all([
+        import('./queue.js'),
+        import('./cameras.js'),
+      ]);
+      return (program) => {
+        registerQueue(program);
+        registerCameras(program);
+      };
+    },
+  },
+];
+
+/**
+ * The commander program (it throws instead of exiting) with the command `only` registered, or
+ * every command when `only` is not one of their names.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('siamstream')
     .description('Real-time video object tracking and clip classification on TensorFlow.js + ffmpeg.')
     .showHelpAfterError()
     // Commander's own error line is replaced by our coded one (reportError); its help still shows.
     .configureOutput({ outputError: () => {} })
     .exitOverride();
-  registerDoctor(program);
-  registerTrack(program);
-  registerEval(program);
-  registerServe(program);
-  registerTrain(program);
-  registerClassify(program);
-  registerQueue(program);
-  registerCameras(program);
+  const one = MODULES.find((m) => only !== undefined && m.names.includes(only));
+  for (const m of one ? [one] : MODULES) (await m.load())(program);
   return program;
 }
 
@@ -66,7 +85,7 @@ export function reportError(e: unknown): void {
 /** Runs the CLI on `argv`; errors are reported on stderr and set the exit code. */
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv[2])).parseAsync(argv);
   } catch (e) {
     reportError(e);
   }

@@ -22,3 +22,36 @@ describe('siamstream usage errors', () => {
     expect(help.stdout).toMatch(/Usage: siamstream/);
   });
 });
+
+describe('siamstream start-up', () => {
+  const names = (p: { commands: ReadonlyArray<{ name(): string }> }) => p.commands.map((c) => c.name());
+  const all = [
+    'doctor',
+    'track',
+    'eval',
+    'serve',
+    'train',
+    'classify',
+    'worker',
+    'submit',
+    'jobs',
+    'cameras',
+  ];
+
+  it('registers only the command that runs, and every command to list them', async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    expect(names(await buildProgram('classify'))).toEqual(['classify']);
+    // The queue's commands and the cameras' (`submit live` extends `submit`) are one unit.
+    for (const name of ['submit', 'cameras'])
+      expect(names(await buildProgram(name))).toEqual(['worker', 'submit', 'jobs', 'cameras']);
+    for (const other of [undefined, '--help', 'help', 'tarck'])
+      expect(names(await buildProgram(other))).toEqual(all);
+  });
+
+  it("a command's help and a run of it see the same options as with every command registered", async () => {
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const alone = (await buildProgram('classify')).commands[0];
+    const listed = (await buildProgram()).commands.find((c) => c.name() === 'classify')!;
+    expect(alone.helpInformation()).toBe(listed.helpInformation());
+  });
+});

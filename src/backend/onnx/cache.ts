@@ -43,7 +43,11 @@ export interface CachedModel {
 }
 
 /** Reads the export of `key` from the cache, or runs `build` and stores its result atomically. */
-export async function cachedExport(name: string, key: string, build: () => Uint8Array): Promise<CachedModel> {
+export async function cachedExport(
+  name: string,
+  key: string,
+  build: () => Uint8Array | Promise<Uint8Array>,
+): Promise<CachedModel> {
   const dir = onnxCacheDir();
   const file = path.join(dir, `${name}-${key}.onnx`);
   try {
@@ -51,7 +55,7 @@ export async function cachedExport(name: string, key: string, build: () => Uint8
   } catch {
     // not cached yet
   }
-  const bytes = build();
+  const bytes = await build();
   const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
   try {
     await mkdir(dir, { recursive: true });

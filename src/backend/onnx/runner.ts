@@ -7,7 +7,7 @@ import { SiamError } from '../../errors.js';
 import { loadOnnxRuntime, onnxProviders, type OnnxRuntime } from '../engine.js';
 import { readModelArtifacts } from '../model-io.js';
 import { cachedExport, exportKey } from './cache.js';
-import { OnnxGraphBuilder } from './graph.js';
+import type { OnnxGraphBuilder } from './graph.js';
 
 type Session = Awaited<ReturnType<OnnxRuntime['InferenceSession']['create']>>;
 
@@ -37,9 +37,11 @@ export class OnnxRunner {
     const ort = await loadOnnxRuntime();
     const artifacts = await readModelArtifacts(recipe.modelPath);
     const key = exportKey(artifacts, `${recipe.name} ${recipe.input}`);
-    const model = await cachedExport(recipe.name, key, () =>
-      recipe.build(new OnnxGraphBuilder(artifacts, recipe.input)),
-    );
+    // The exporter (and onnx-proto, ~50 ms to load) only on a cache miss.
+    const model = await cachedExport(recipe.name, key, async () => {
+      const { OnnxGraphBuilder } = await import('./graph.js');
+      return recipe.build(new OnnxGraphBuilder(artifacts, recipe.input));
+    });
     const session = await ort.InferenceSession.create(model.bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
