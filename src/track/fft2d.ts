@@ -126,7 +126,40 @@ export class Fft2d {
       x.set(line, j * span);
     }
     const sign = inverse ? -1 : 1;
-    for (let size = 2; size <= n; size <<= 1) {
+    // The first two stages at once, as radix-4 butterflies: their twiddles are 1 and ∓i, so no
+    // multiplications (~30 % of the column pass).
+    const first = n >= 4 ? 8 : 2;
+    if (n >= 4) {
+      for (let start = 0; start < n; start += 4) {
+        const r0 = start * span;
+        const r1 = r0 + span;
+        const r2 = r1 + span;
+        const r3 = r2 + span;
+        for (let q = 0; q < span; q += 2) {
+          // Stage 1: (0, 1) and (2, 3) with twiddle 1.
+          const ar = x[r0 + q] + x[r1 + q];
+          const ai = x[r0 + q + 1] + x[r1 + q + 1];
+          const br = x[r0 + q] - x[r1 + q];
+          const bi = x[r0 + q + 1] - x[r1 + q + 1];
+          const cr = x[r2 + q] + x[r3 + q];
+          const ci = x[r2 + q + 1] + x[r3 + q + 1];
+          const dr = x[r2 + q] - x[r3 + q];
+          const di = x[r2 + q + 1] - x[r3 + q + 1];
+          // Stage 2: (a, c) with twiddle 1, (b, d) with e^{∓iπ/2} = ∓i: d·(∓i) = (±di, ∓dr).
+          const tr = sign * di;
+          const ti = -sign * dr;
+          x[r0 + q] = ar + cr;
+          x[r0 + q + 1] = ai + ci;
+          x[r2 + q] = ar - cr;
+          x[r2 + q + 1] = ai - ci;
+          x[r1 + q] = br + tr;
+          x[r1 + q + 1] = bi + ti;
+          x[r3 + q] = br - tr;
+          x[r3 + q + 1] = bi - ti;
+        }
+      }
+    }
+    for (let size = first; size <= n; size <<= 1) {
       const half = size >> 1;
       const step = n / size;
       for (let start = 0; start < n; start += size) {

@@ -23,8 +23,7 @@ function solve(a: number[][], b: number[]): number[] {
 }
 
 describe('Fft2d', () => {
-  it('matches a naive 2-D DFT (complex input) and inverts exactly', () => {
-    const n = 8;
+  it.each([2, 4, 8, 32])('matches a naive 2-D DFT (complex input) and inverts exactly, N = %i', (n) => {
     const r = rng(1);
     const re = Array.from({ length: n * n }, r);
     const im = Array.from({ length: n * n }, r);
