@@ -1,7 +1,7 @@
 /**
  * Tracker benchmark: our tracker against OpenCV's CSRT on the same sequences, in the same run.
  *
- *   node --import tsx/esm bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--engine …] [--preset …]
+ *   node --import tsx/esm bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--engine …] [--preset …] [--threads n]
  *
  * Runs the OTB evaluation of src/eval on DIR (default ../shared/data/tracking) and
  * `/usr/bin/python3 ../shared/tools/opencv_peers.py --trackers CSRT` on the same sequences,
@@ -53,6 +53,8 @@ const { values: args } = parseArgs({
     backend: { type: 'string' },
     engine: { type: 'string' },
     preset: { type: 'string' },
+    // ONNX Runtime's intra-op threads (default 1; OpenCV's trackers use every core: `[peers] threads=`).
+    threads: { type: 'string' },
   },
 });
 
@@ -120,8 +122,9 @@ async function main(): Promise<void> {
       backend: args.backend,
       engine: args.engine as TrackerOptions['engine'],
       preset: args.preset,
+      threads: args.threads === undefined ? undefined : Number(args.threads),
     });
-    console.error(`bench/track: engine ${tracker.options.engine}`);
+    console.error(`bench/track: engine ${tracker.options.engine}, ${tracker.options.threads} thread(s)`);
     // runEval disposes its tracker: this one outlives each run, so its dispose is a no-op there.
     const shared: Tracker = {
       init: (frame, box) => tracker.init(frame, box),
