@@ -127,7 +127,7 @@ export class Fft2d {
     }
     const sign = inverse ? -1 : 1;
     // The first two stages at once, as radix-4 butterflies: their twiddles are 1 and ∓i, so no
-    // multiplications (~30 % of the column pass).
+    // multiplications (a 32×32 2-D FFT 17.7 → 15.9 µs, bench/correlation-filter.ts).
     const first = n >= 4 ? 8 : 2;
     if (n >= 4) {
       for (let start = 0; start < n; start += 4) {
