@@ -98,6 +98,10 @@ export interface FfmpegCapabilities {
 
 const capabilityCache = new Map<string, FfmpegCapabilities>();
 
+/** How both ways below run `ffmpeg -version`. */
+const VERSION_ARGS = ['-hide_banner', '-version'];
+const VERSION_RUN = { encoding: 'utf8', timeout: 10_000 } as const;
+
 /**
  * Runs `ffmpeg -version` without blocking and caches what {@link ffmpegCapabilities} would find, so
  * a later decode does not wait for it (a command starts this while its model loads). Never rejects:
@@ -106,9 +110,7 @@ const capabilityCache = new Map<string, FfmpegCapabilities>();
 export async function prefetchFfmpegCapabilities(ffmpegPath: string): Promise<void> {
   if (capabilityCache.has(ffmpegPath)) return;
   const out = await new Promise<string | undefined>((resolve) =>
-    execFile(ffmpegPath, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 }, (e, stdout) =>
-      resolve(e ? undefined : stdout),
-    ),
+    execFile(ffmpegPath, VERSION_ARGS, VERSION_RUN, (e, stdout) => resolve(e ? undefined : stdout)),
   );
   if (out !== undefined && !capabilityCache.has(ffmpegPath))
     capabilityCache.set(ffmpegPath, parseCapabilities(out));
@@ -120,7 +122,7 @@ export function ffmpegCapabilities(ffmpegPath: string): FfmpegCapabilities {
   if (cached) return cached;
   let out: string;
   try {
-    out = execFileSync(ffmpegPath, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
+    out = execFileSync(ffmpegPath, VERSION_ARGS, VERSION_RUN);
   } catch (e) {
     throw new SiamError(
       'ERR_FFMPEG_NOT_FOUND',
