@@ -1,6 +1,7 @@
 /**
  * Dense optical flow by pyramidal Lucas–Kanade (the arithmetic in flow-kernel.ts, plain loops over
- * Float32Arrays), with a tensor interface for the classifier's stages.
+ * Float32Arrays): `opticalFlowData` on arrays (what the classifier calls, features.ts) and
+ * `opticalFlow` on tensors.
  *
  * Lucas & Kanade, "An Iterative Image Registration Technique with an Application to Stereo Vision",
  * IJCAI 1981; the coarse-to-fine iterative scheme of J.-Y. Bouguet, "Pyramidal Implementation of
