@@ -1,7 +1,7 @@
 /**
  * Tracker benchmark: our tracker against OpenCV's CSRT on the same sequences, in the same run.
  *
- *   node --import tsx/esm bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--engine …] [--preset …] [--threads n]
+ *   node --import tsx/esm bench/track.ts [--json out.json] [--seqs a,b] [--data DIR] [--peers CSRT] [--backend …] [--engine …] [--preset …] [--threads n] [--peer-threads n|all]
  *
  * Runs the OTB evaluation of src/eval on DIR (default ../shared/data/tracking) and
  * `/usr/bin/python3 ../shared/tools/opencv_peers.py --trackers CSRT` on the same sequences,
@@ -12,6 +12,12 @@
  * of each fold (FOLDS below: parameters are chosen on one fold and reported on the other), of
  * the original 8 and the 9 newer sequences, AUC by attribute and the lost flag against the
  * absent (`nan`) frames (src/eval's summary tables).
+ *
+ * Threads: ours runs ONNX Runtime with `--threads` intra-op threads (default 1) and the peer runs
+ * with as many OpenCV threads (`cv2.setNumThreads`, set by a two-line bootstrap around the
+ * unchanged script), so that the ratio compares trackers on equal cores. OpenCV's own default
+ * is every core (CSRT runs ~1.3–1.5× faster on two than on one here); `--peer-threads all`
+ * keeps it, `--peer-threads n` sets another count.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,8 +59,9 @@ const { values: args } = parseArgs({
     backend: { type: 'string' },
     engine: { type: 'string' },
     preset: { type: 'string' },
-    // ONNX Runtime's intra-op threads (default 1; OpenCV's trackers use every core: `[peers] threads=`).
+    // ONNX Runtime's intra-op threads (default 1), and the peer's OpenCV threads unless --peer-threads.
     threads: { type: 'string' },
+    'peer-threads': { type: 'string' },
   },
 });
 
@@ -67,10 +74,24 @@ interface PeerScore {
 }
 type PeerResults = Record<string, Record<string, PeerScore>>;
 
-/** Runs opencv_peers.py (its log goes to our stderr) and reads its JSON. */
-function runPeers(outDir: string, seqs: string[]): Promise<PeerResults> {
+/**
+ * Runs opencv_peers.py with `threads` OpenCV threads (0: OpenCV's default, every core) through a
+ * bootstrap that sets them and then runs the script as its own `__main__`; its log goes to our
+ * stderr; reads its JSON.
+ */
+function runPeers(outDir: string, seqs: string[], threads: number): Promise<PeerResults> {
   const out = path.join(outDir, 'opencv_results.json');
+  const bootstrap = [
+    'import runpy, sys, cv2',
+    'n = int(sys.argv.pop(1))',
+    'if n > 0: cv2.setNumThreads(n)',
+    'sys.argv = sys.argv[1:]',
+    "runpy.run_path(sys.argv[0], run_name='__main__')",
+  ].join('\n');
   const argv = [
+    '-c',
+    bootstrap,
+    String(threads),
     args['peers-script']!,
     '--data',
     args.data!,
@@ -106,6 +127,16 @@ async function decodeFps(video: string): Promise<number> {
   return frames / ((performance.now() - t0) / 1000);
 }
 
+/** `--peer-threads`: a count, `all` (0: OpenCV's default), or unset (the same as ours). */
+function parsePeerThreads(value: string | undefined, ours: number): number {
+  if (value === undefined) return ours;
+  if (value === 'all') return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--peer-threads: expected a positive integer or "all", got ${value}`);
+  return n;
+}
+
 function overallFps(scores: { frames: number; fps: number }[]): number {
   return scores.reduce((n, s) => n + s.frames, 0) / scores.reduce((t, s) => t + s.frames / s.fps, 0);
 }
@@ -124,7 +155,13 @@ async function main(): Promise<void> {
       preset: args.preset,
       threads: args.threads === undefined ? undefined : Number(args.threads),
     });
-    console.error(`bench/track: engine ${tracker.options.engine}, ${tracker.options.threads} thread(s)`);
+    const oursThreads = tracker.options.threads;
+    const peerThreads = parsePeerThreads(args['peer-threads'], oursThreads);
+    const peerThreadsLabel =
+      peerThreads === 0 ? `OpenCV's default (${os.cpus().length})` : String(peerThreads);
+    console.error(
+      `bench/track: engine ${tracker.options.engine}, ${oursThreads} thread(s); peer threads ${peerThreadsLabel}`,
+    );
     // runEval disposes its tracker: this one outlives each run, so its dispose is a no-op there.
     const shared: Tracker = {
       init: (frame, box) => tracker.init(frame, box),
@@ -148,7 +185,7 @@ async function main(): Promise<void> {
         process.stderr.write(
           `  [ours]  ${name.padEnd(12)} AUC=${fix(s.auc, 3)} P@20=${fix(s.p20, 3)} fps=${fix(s.fps, 1)} e2e=${fix(s.e2eFps, 1)}\n`,
         );
-        const p = await runPeers(tmp, [name]);
+        const p = await runPeers(tmp, [name], peerThreads);
         for (const [t, r] of Object.entries(p)) Object.assign((peers[t] ??= {}), r);
       }
     } finally {
@@ -235,7 +272,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${rows.join('\n')}\n\n${hd.length ? `${e2eRows.join('\n')}\n\n` : ''}`);
     process.stdout.write(`${groupRows.join('\n')}\n\n${evalTables}\n`);
     process.stdout.write(
-      `(${os.cpus().length} cores, load ${load}; fps ratio = ours / ${peerName}, sequences alternating in this run)\n`,
+      `(${os.cpus().length} cores, load ${load}; threads: ours ${oursThreads}, ${peerName} ${peerThreadsLabel}; ` +
+        `fps ratio = ours / ${peerName}, sequences alternating in this run)\n`,
     );
 
     if (args.json) {
@@ -243,6 +281,7 @@ async function main(): Promise<void> {
         createdAt: new Date().toISOString(),
         machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
         peer: peerName,
+        threads: { ours: oursThreads, peer: peerThreads === 0 ? 'default' : peerThreads },
         sequences: perSeq,
         mean: { ours: ours.mean, peer: peerMean },
         fps: { ours: ours.fps, peer: peerFps, ratio: ours.fps / peerFps, oursE2e: ours.e2eFps },
