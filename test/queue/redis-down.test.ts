@@ -32,10 +32,11 @@ const PASSWORD = 'n0t-in-logs';
 
 let redis: TestRedis | undefined;
 let tmp: string | undefined;
-let worker: ChildProcess | undefined;
+/** Every worker process the tests start: none outlives the file. */
+const workers: ChildProcess[] = [];
 
 afterAll(async () => {
-  worker?.kill('SIGKILL');
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
   await redis?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
@@ -93,11 +94,12 @@ describe('Redis down and back', () => {
 
     // A worker started now waits for Redis …
     let log = '';
-    worker = spawn(
+    const worker = spawn(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--lock-ms', '2000', '--queues', 'classify'],
       { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    workers.push(worker);
     worker.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     await until('the worker to retry', () => /ERR_REDIS_UNAVAILABLE.*Retrying in/.test(log));
     expect(worker.exitCode).toBeNull();
@@ -127,6 +129,10 @@ describe('Redis down and back', () => {
     expect(done.length).toBe(8);
     expect(new Set(done).size).toBe(8);
     expect(log).not.toContain(PASSWORD);
+    // Stopped as a user stops it (SIGTERM: the worker finishes and exits 143, docs/scale.md).
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(143);
   }, 180_000);
 
   it('a camera session goes on after Redis restarts: its worker takes it back from its state', async () => {
@@ -134,7 +140,7 @@ describe('Redis down and back', () => {
     redis = await startRedis(PASSWORD, { persist: true });
     const { url, port, dir } = redis;
     const live = await startWorkerProcess(url, ['--queues', 'live']);
-    worker = live.child;
+    workers.push(live.child);
     const box = { x: 18, y: 102, width: 44, height: 36 };
     await submitJobs(url, 'live', [
       {
