@@ -15,8 +15,8 @@
  *
  * Tracker-only fps is measured as opencv_peers.py measures it: the frames decoded first, then the
  * time inside `init()` + `update()` alone (a second pass of ours over the sequence held in memory,
- * timed only: its boxes are not scored). The evaluation's own pass, beside ffmpeg decoding on the other
- * core, gives the AUC, the end-to-end fps and the "beside decode" column.
+ * timed only: its boxes are not scored). The evaluation's own pass, beside ffmpeg decoding on the
+ * other core, gives the AUC, the end-to-end fps and the "beside decode" column.
  *
  * Threads: ours runs ONNX Runtime with `--threads` intra-op threads (default 1) and the peer runs
  * with as many OpenCV threads (`cv2.setNumThreads`, set by a two-line bootstrap around the
