@@ -24,6 +24,7 @@ import type { Box, Frame, Timings, TrackResult } from '../types.js';
 import { intersectionArea, iou, validateBox, validateFrame } from './box.js';
 import { CropEmbedder } from './crop-embedder.js';
 import type { Embedder } from './embedder.js';
+import type { FeatureBatch } from './embedding.js';
 import type { ResolvedTrackerOptions } from './params.js';
 import type { Search, SearchPlan } from './searcher.js';
 import { TargetTrack, type Located } from './target-track.js';
@@ -153,25 +154,17 @@ export class SiamMultiTracker implements MultiTracker {
     const targets = this.targets;
     if (targets.length === 0) return [];
     const plans = targets.map((t) => t.plan(frame));
-    const asked = plans.filter((p): p is SearchPlan<Search> => p !== undefined);
-    const first = await this.crops.embed(frame, asked);
-    this.ensureUsable(); // dispose() may have run while the trunk was busy: its state is gone
+    const first = await this.embedPlans(frame, plans);
     let t1 = performance.now();
-    let next = 0;
-    const located = plans.map((p, i) =>
-      p ? targets[i].locate(frame, p.read(first.batches[next++])) : undefined,
-    );
+    const located = plans.map((p, i) => p && targets[i].locate(frame, p.read(first.batches[i]!)));
     let { cropMs, trunkMs } = first;
     // Targets found far off centre look again around where they were found (fast motion).
     const again = located.map((at, i) => (at ? targets[i].planRecentre(frame, at) : undefined));
-    const recentred = again.filter((p): p is SearchPlan<Search> => p !== undefined);
-    if (recentred.length > 0) {
+    if (again.some((p) => p !== undefined)) {
       const t = performance.now();
-      const second = await this.crops.embed(frame, recentred);
-      this.ensureUsable();
-      next = 0;
+      const second = await this.embedPlans(frame, again);
       again.forEach((p, i) => {
-        if (p) located[i] = targets[i].locate(frame, p.read(second.batches[next++]));
+        if (p) located[i] = targets[i].locate(frame, p.read(second.batches[i]!));
       });
       cropMs += second.cropMs;
       trunkMs += second.trunkMs;
@@ -190,6 +183,21 @@ export class SiamMultiTracker implements MultiTracker {
         : t.skipped(frame, timings());
       return { ...result, id: t.id };
     });
+  }
+
+  /**
+   * Embeds the plans given, all targets' crops together (crop-embedder.ts): each plan's features
+   * at its own index, undefined where a target has no plan.
+   */
+  private async embedPlans(
+    frame: Frame,
+    plans: ReadonlyArray<SearchPlan<Search> | undefined>,
+  ): Promise<{ batches: Array<FeatureBatch | undefined>; cropMs: number; trunkMs: number }> {
+    const asked = plans.filter((p): p is SearchPlan<Search> => p !== undefined);
+    const { batches, cropMs, trunkMs } = await this.crops.embed(frame, asked);
+    this.ensureUsable(); // dispose() may have run while the trunk was busy: its state is gone
+    let next = 0;
+    return { batches: plans.map((p) => (p ? batches[next++] : undefined)), cropMs, trunkMs };
   }
 
   /** Two confident targets on the same spot: a re-detection on its occluder yields, else the one less sure of itself. */
