@@ -33,8 +33,14 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { count, lastValueFrom, take, toArray } from 'rxjs';
 import { decode } from '../src/decode/index.js';
-import { listSequences, runEval, summaryJson, type EvalSummary } from '../src/eval/index.js';
-import { parseGroundTruth } from '../src/eval/groundtruth.js';
+import {
+  listSequences,
+  runEval,
+  summaryJson,
+  type EvalSummary,
+  type SequenceEntry,
+} from '../src/eval/index.js';
+import { readGroundTruth } from '../src/eval/groundtruth.js';
 import { isValidGt } from '../src/eval/metrics.js';
 import { summarise, type SequenceSummary } from '../src/eval/summary.js';
 import { formatSummaryTable } from '../src/eval/summary-table.js';
@@ -139,11 +145,12 @@ async function decodeFps(video: string): Promise<number> {
  * `init` on the first frame with the first ground-truth box, `update` on the rest of the frames
  * the ground truth covers, decode excluded and not running meanwhile.
  */
-async function inMemoryFps(tracker: Tracker, dir: string): Promise<number> {
-  const gt = parseGroundTruth(readFileSync(path.join(dir, 'groundtruth.txt'), 'utf8'));
-  const frames = await lastValueFrom(decode(path.join(dir, 'video.mp4')).pipe(take(gt.length), toArray()));
+async function inMemoryFps(tracker: Tracker, seq: SequenceEntry): Promise<number> {
+  const gt = await readGroundTruth(seq.groundTruth);
+  const frames = await lastValueFrom(decode(seq.video).pipe(take(gt.length), toArray()));
   const first = gt[0];
-  if (!isValidGt(first)) throw new Error(`${dir}: the first ground-truth line is not a box`);
+  // The evaluation's pass has run on this sequence: its first box is usable (run-eval.ts checks it).
+  if (!isValidGt(first)) throw new Error(`${seq.groundTruth}: the first line is not a box`);
   const t0 = performance.now();
   await tracker.init(frames[0], first);
   for (let i = 1; i < frames.length; i++) await tracker.update(frames[i]);
@@ -170,7 +177,8 @@ async function main(): Promise<void> {
   try {
     // Ours and the peer alternate sequence by sequence, so that both see about the same load
     // on the shared machine; one tracker serves every sequence (created once, as in `eval`).
-    const seqs = listSequences(args.data!, args.seqs?.split(',').filter(Boolean)).map((s) => s.name);
+    const entries = listSequences(args.data!, args.seqs?.split(',').filter(Boolean));
+    const seqs = entries.map((s) => s.name);
     const peerName = args.peers!.split(',')[0];
     const tracker = await createTracker({
       backend: args.backend,
@@ -198,7 +206,8 @@ async function main(): Promise<void> {
     const memFps: Record<string, number> = {};
     const peers: PeerResults = {};
     try {
-      for (const name of seqs) {
+      for (const entry of entries) {
+        const { name } = entry;
         const one = await runEval({
           dataDir: args.data!,
           outDir: path.join(tmp, 'ours'),
@@ -206,7 +215,7 @@ async function main(): Promise<void> {
           trackerFactory: async () => shared,
         });
         const s = (oursSeqs[name] = one.sequences[name]);
-        const m = (memFps[name] = await inMemoryFps(shared, path.join(args.data!, name)));
+        const m = (memFps[name] = await inMemoryFps(shared, entry));
         process.stderr.write(
           `  [ours]  ${name.padEnd(12)} AUC=${fix(s.auc, 3)} P@20=${fix(s.p20, 3)} fps=${fix(m, 1)} beside-decode=${fix(s.fps, 1)} e2e=${fix(s.e2eFps, 1)}\n`,
         );
