@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cachedExport } from '../../src/backend/onnx/cache.js';
-import { makeDir } from '../../src/util/make-dir.js';
 import { OnnxTrunk } from '../../src/track/onnx-trunk.js';
 
 let root: string;
@@ -116,15 +115,6 @@ describe('ONNX export cache: a folder that cannot be written', () => {
     expect(await cachedExport('m', 'k5', () => model)).toEqual({ bytes: model, exported: true });
     expect(stderr.join('')).toMatch(/ERR_CACHE_UNWRITABLE: .*ENOTDIR/);
     expect(await readFile(blocker, 'utf8')).toBe('not a folder');
-  });
-
-  it('makeDir: each missing folder is made once; /proc and a file in the way are refused at once', async () => {
-    const deep = path.join(root, 'made', 'a', 'b', 'c');
-    await makeDir(deep);
-    await makeDir(deep); // exists: fine
-    expect(await readdir(path.join(root, 'made', 'a', 'b'))).toEqual(['c']);
-    await expect(makeDir('/proc/siamstream-no-such-dir/onnx')).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(makeDir(path.join(root, 'a-file', 'x'))).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 });
 
