@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   ERR_MODEL_INVALID: 'A model folder is malformed or from an incompatible version.',
   ERR_ENGINE_UNAVAILABLE:
     'The onnx engine was asked for but onnxruntime-node is not installed or failed to load.',
+  ERR_CACHE_UNWRITABLE:
+    'The ONNX model cache folder cannot be written (a warning: the model runs without the cache).',
   ERR_UNSUPPORTED_OP: 'The ONNX exporter met a graph op it does not convert (the op is named).',
   ERR_DATASET_EMPTY: 'A training folder has no usable clips.',
   ERR_DATASET_ONE_CLASS: 'A training folder has fewer than two classes.',

@@ -24,6 +24,12 @@ import { disposeClipModel, loadClipModel, type ClipModel } from './model.js';
 import { argmax, fuseProbabilities, meanRows, streamProbabilities } from './scoring.js';
 import { meanFamiliarity, prototypesOf, UNKNOWN_LABEL } from './openset.js';
 
+/**
+ * Frames a window needs before it gets a class: the classes are motions, and motion is measured
+ * between frames. A shorter window (a one-frame clip, a one-frame tail) is `unknown`, its scores kept.
+ */
+export const MIN_LABELLED_FRAMES = 2;
+
 /** Options of {@link createClipClassifier}. */
 export interface ClipClassifierOptions {
   /** A model folder (written by `siamstream train`), or a model already in memory (then the caller keeps ownership). */
@@ -273,7 +279,9 @@ export async function createClipClassifier(options: ClipClassifierOptions): Prom
         startFrame: first.index,
         endFrame: last.index,
         label:
-          familiar !== undefined && familiar < unknownBelow ? UNKNOWN_LABEL : config.labels[argmax(probs)],
+          frames.length < MIN_LABELLED_FRAMES || (familiar !== undefined && familiar < unknownBelow)
+            ? UNKNOWN_LABEL
+            : config.labels[argmax(probs)],
         scores,
         ...(familiar === undefined ? {} : { familiarity: familiar }),
         timings: { ...timings, headMs, totalMs: performance.now() - t0 },

@@ -12,7 +12,7 @@ import { createClipClassifier, type ClipClassifierOptions } from '../classify/in
 import { classifyFile, type FileLabel } from '../classify/classify-file.js';
 import { prefetchFfmpegCapabilities, probeVideo, resolveFfmpeg, type VideoInfo } from '../decode/index.js';
 import { SiamError, isSiamError } from '../errors.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   SEGMENT_CSV_HEADER,
@@ -24,6 +24,7 @@ import {
   type ActionSegment,
 } from '../classify/segments.js';
 import { csvField } from '../util/csv.js';
+import { makeDir } from '../util/make-dir.js';
 import { numberFlag, positiveIntFlag } from './flags.js';
 import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
@@ -57,7 +58,7 @@ async function writeSegments(file: string, segments: ActionSegment[]): Promise<v
         : ext === '.csv'
           ? toSegmentsCsv(segments)
           : segments.map((s) => JSON.stringify(s)).join('\n') + '\n';
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await makeDir(path.dirname(path.resolve(file))); // bounded: a recursive mkdir under /proc never ends
   await writeFile(file, text);
 }
 

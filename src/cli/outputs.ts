@@ -5,12 +5,13 @@
  * synchronous `write(2)` as soon as it arrives, so an interrupted run (Ctrl-C) leaves a valid
  * file holding every frame tracked so far, with nothing left in a user-space buffer.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { partialPath } from './output-path.js';
 import { SiamError } from '../errors.js';
 import { formatBoxLine } from '../eval/groundtruth.js';
 import type { TargetResult } from '../track/index.js';
+import { makeDirSync } from '../util/make-dir.js';
 
 /** The result file formats `--out` understands. */
 export const RESULT_FORMATS = ['csv', 'jsonl', 'txt', 'mot'] as const;
@@ -141,7 +142,7 @@ export function openResultSink(
   const partial = partialPath(file);
   let fd: number | undefined;
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    makeDirSync(path.dirname(file)); // bounded: a recursive mkdir under /proc never returns
     fd = openSync(partial, 'w');
   } catch (cause) {
     throw new SiamError('ERR_BAD_OPTION', `Cannot write results to ${file}: ${(cause as Error).message}.`, {

@@ -162,11 +162,16 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     if (e.code === 'EPIPE') stop('SIGPIPE');
   };
   let finish: () => void = () => {};
+  let stopped: () => void = () => {};
+  const onStop = new Promise<undefined>((resolve) => (stopped = () => resolve(undefined)));
+  /** True while a tracker start-up left behind by a signal has not settled (it may never). */
+  let startupLeft = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stoppedBy) return;
     stoppedBy = signal;
     subscription?.unsubscribe();
     finish();
+    stopped();
   };
   // `on`, not `once`: the decoder's child reaper re-raises the signal when it is the last
   // listener. A second signal while stopping does that on purpose: it kills at once.
@@ -183,11 +188,21 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   try {
     // Loaded on demand, so that other commands start without TensorFlow.js.
     const { createMultiTracker } = await import('../track/index.js');
-    tracker = await createMultiTracker({
+    const starting = createMultiTracker({
       backend: opts.backend,
       engine: opts.engine as TrackerOptions['engine'],
       preset: opts.preset,
     });
+    // A signal during start-up ends the run without waiting for it: a start-up stuck on I/O (the
+    // model cache under /proc spun for ever) used to hold the first SIGTERM behind it.
+    tracker = await Promise.race([starting, onStop]);
+    if (!tracker) {
+      startupLeft = true;
+      void starting.then(
+        (late) => late.dispose().finally(() => (startupLeft = false)),
+        () => (startupLeft = false),
+      );
+    }
     if (!stoppedBy) {
       await new Promise<void>((resolve) => {
         finish = resolve;
@@ -233,6 +248,9 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     await tracker?.dispose(); // after an update cut short by a signal has finished with the model
   }
   report(sink, framesDone, encoder, opts.annotate, stoppedBy);
+  // Outputs are closed and reported; a start-up still running could keep the process alive for
+  // ever: die of the signal, as without a handler.
+  if (startupLeft && stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.kill(process.pid, stoppedBy);
   if (failure) throw failure;
   if (!stoppedBy) checkComplete(framesDone, info, Boolean(opts.strict));
   if (stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.exitCode = EXIT_ON_SIGNAL[stoppedBy];

@@ -6,7 +6,7 @@
  * Timing follows opencv_peers.py: tracker fps counts only the time inside `init()` + `update()`
  * (decode excluded); end-to-end fps is wall clock from the decoder's start to the last frame.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lastValueFrom, take, tap } from 'rxjs';
 import { createFrameDemand, decode } from '../decode/index.js';
@@ -14,6 +14,7 @@ import { SiamError } from '../errors.js';
 import { track } from '../track/operator.js';
 import type { Tracker, TrackerOptions } from '../track/index.js';
 import type { Box, TrackResult } from '../types.js';
+import { makeDir } from '../util/make-dir.js';
 import { deriveAttributes, type SequenceAttribute } from './attributes.js';
 import { readGroundTruth, writeGroundTruth } from './groundtruth.js';
 import { lostVsAbsent } from './lost-vs-absent.js';
@@ -168,7 +169,13 @@ export async function runEval(options: EvalOptions): Promise<EvalSummary> {
   }
   const total = [...gts.values()].reduce((n, g) => n + g.length, 0);
   const outDir = path.resolve(options.outDir);
-  await mkdir(outDir, { recursive: true });
+  // Bounded (a recursive mkdir under /proc never ended), and before the tracker is made.
+  await makeDir(outDir).catch((cause: Error) => {
+    throw new SiamError('ERR_BAD_OPTION', `Cannot create the output folder ${outDir}: ${cause.message}`, {
+      cause,
+      hint: 'Give an output folder on a writable disk.',
+    });
+  });
 
   // Loaded on demand: the metrics and file helpers of this module do not need TensorFlow.js.
   const factory =

@@ -33,6 +33,9 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** Whitespace or a control character (C0, DEL, C1): never part of a token typed, pasted or put in a header. */
+const NOT_IN_TOKEN = /[\s\p{Cc}]/u;
+
 /**
  * Throws `ERR_INSECURE_BIND` when `host` is not loopback and there is no token. Call before binding.
  * @returns the token to use (the option, else the environment), or undefined.
@@ -43,7 +46,7 @@ export function checkBind(
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
   const effective = token ?? (env.SIAMSTREAM_TOKEN || undefined);
-  if (effective !== undefined && (effective.length < 8 || /\s/.test(effective))) {
+  if (effective !== undefined && (effective.length < 8 || NOT_IN_TOKEN.test(effective))) {
     throw new SiamError(
       'ERR_BAD_OPTION',
       'a token must be at least 8 characters long, without spaces or control characters',
@@ -124,10 +127,10 @@ export function checkViewToken(viewToken: string | undefined, token: string | un
       hint: 'pass --token T for who may steer, and --view-token V for who may only watch',
     });
   }
-  if (viewToken.length < 8 || /\s/.test(viewToken) || viewToken === token) {
+  if (viewToken.length < 8 || NOT_IN_TOKEN.test(viewToken) || viewToken === token) {
     throw new SiamError(
       'ERR_BAD_OPTION',
-      'a view-only token must be at least 8 characters long, without whitespace, and differ from the token',
+      'a view-only token must be at least 8 characters long, without spaces or control characters, and differ from the token',
       { hint: 'use e.g. `openssl rand -hex 16`' },
     );
   }

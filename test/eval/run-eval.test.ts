@@ -245,6 +245,17 @@ describe('runEval (fake tracker)', () => {
     ).rejects.toMatchObject({ code: 'ERR_EVAL_DATA', hint: expect.stringContaining('alpha, beta') });
   });
 
+  it('refuses an output folder that cannot be made (under /proc) with ERR_BAD_OPTION, at once', async () => {
+    // Before: Node's recursive mkdir retried ENOENT under /proc for ever and this never settled.
+    await expect(
+      runEval({
+        dataDir: path.join(tmp, 'data'),
+        outDir: '/proc/siamstream-no-such-dir/out',
+        trackerFactory: async () => fakeTracker(() => 0, []),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_BAD_OPTION', message: expect.stringContaining('ENOENT') });
+  });
+
   it('refuses a missing data folder with ERR_EVAL_DATA', async () => {
     await expect(
       runEval({ dataDir: path.join(tmp, 'nope'), outDir: path.join(tmp, 'x') }),

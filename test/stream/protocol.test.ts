@@ -1,7 +1,7 @@
 /** Pure parts of the live server: message validation, binary frames, the client queue, auth helpers. */
 import { describe, expect, it } from 'vitest';
 import { ClientQueue, type QueueSocket } from '../../src/stream/client-queue.js';
-import { checkBind, isLoopbackHost, tokensEqual } from '../../src/stream/auth.js';
+import { checkBind, checkViewToken, isLoopbackHost, tokensEqual } from '../../src/stream/auth.js';
 import { resolveStaticPath } from '../../src/stream/static.js';
 import { isSiamError } from '../../src/errors.js';
 import {
@@ -157,6 +157,28 @@ describe('auth and static helpers', () => {
     expect(checkBind('0.0.0.0', undefined, { SIAMSTREAM_TOKEN: 'env-token-123' })).toBe('env-token-123');
     expect(checkBind('127.0.0.1', undefined, {})).toBeUndefined();
     expect(() => checkBind('0.0.0.0', 'short', {})).toThrow(/at least 8/);
+  });
+
+  it('refuses a token or view-only token with a control character, as its message says (main accepted \\x01)', () => {
+    for (const bad of ['abcd\x01efgh', 'abcdefgh\x7f', 'abcd\x1b[0mefgh', 'abcd\u0085efgh', 'abcd efgh']) {
+      expect(() => checkBind('0.0.0.0', bad, {}), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_BAD_OPTION',
+          message: expect.stringContaining('control characters'),
+        }),
+      );
+      expect(() => checkBind('127.0.0.1', undefined, { SIAMSTREAM_TOKEN: bad }), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: 'ERR_BAD_OPTION' }),
+      );
+      expect(() => checkViewToken(bad, 'control-token-1'), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_BAD_OPTION',
+          message: expect.stringContaining('control characters'),
+        }),
+      );
+    }
+    expect(checkBind('0.0.0.0', 'tok-\u00e9t\u00e9-123', {})).toBe('tok-\u00e9t\u00e9-123'); // printable non-ASCII is fine
+    expect(() => checkViewToken('view-token-1', 'control-token-1')).not.toThrow();
   });
 
   it('compares tokens', () => {

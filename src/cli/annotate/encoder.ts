@@ -5,11 +5,12 @@
  * SIGTERM, then SIGKILL after a grace period; the child is also killed if this process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { partialPath } from '../output-path.js';
 import { DEFAULT_KILL_GRACE_MS, terminate } from '../../decode/child-reaper.js';
 import { SiamError } from '../../errors.js';
+import { makeDirSync } from '../../util/make-dir.js';
 
 /** Options of {@link createVideoEncoder}. */
 export interface VideoEncoderOptions {
@@ -81,7 +82,7 @@ export function encoderArgs(o: VideoEncoderOptions): string[] {
 /** Starts the encoder child. */
 export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
   if (!(o.fps > 0 && Number.isFinite(o.fps))) o = { ...o, fps: DEFAULT_ENCODER_FPS };
-  mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+  makeDirSync(path.dirname(path.resolve(o.out))); // bounded: a recursive mkdir under /proc never returns
   const args = encoderArgs(o);
   // Own process group: a terminal Ctrl-C reaches only us, and we close stdin so ffmpeg can write
   // the mp4 trailer, instead of ffmpeg and us racing to shut down.
