@@ -3,13 +3,14 @@
  * ship them, or from folders the user trained). tfjs's `file://` handlers live in tfjs-node,
  * which we do not require, so we read and write with our own `tf.io` handlers.
  */
-import { readFile, writeFile, mkdir, access } from 'node:fs/promises';
+import { readFile, writeFile, access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { SiamError } from '../errors.js';
+import { makeDirs } from '../util/make-dirs.js';
 
 const require = createRequire(import.meta.url);
 
@@ -85,7 +86,7 @@ export function fileLoadHandler(jsonPath: string): tf.io.IOHandler {
 /** A `tf.io.IOHandler` that writes `model.json` + `weights.bin` into `dir`. */
 export function fileSaveHandler(dir: string): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (artifacts) => {
-    await mkdir(dir, { recursive: true });
+    makeDirs(dir); // bounded: a recursive mkdir never returns under /proc
     const weights = artifacts.weightData
       ? Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData as ArrayBuffer | ArrayBuffer[]))
       : Buffer.alloc(0);

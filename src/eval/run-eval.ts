@@ -6,7 +6,7 @@
  * Timing follows opencv_peers.py: tracker fps counts only the time inside `init()` + `update()`
  * (decode excluded); end-to-end fps is wall clock from the decoder's start to the last frame.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { lastValueFrom, take, tap } from 'rxjs';
 import { createFrameDemand, decode } from '../decode/index.js';
@@ -20,6 +20,7 @@ import { lostVsAbsent } from './lost-vs-absent.js';
 import { isValidGt, scoreSequence, type GroundTruthBox } from './metrics.js';
 import { listSequences, readMetaAttributes, type SequenceEntry } from './sequences.js';
 import { renderSuccessPlot } from './success-plot.js';
+import { makeDirs } from '../util/make-dirs.js';
 import {
   summarise,
   summariseSequence,
@@ -168,7 +169,7 @@ export async function runEval(options: EvalOptions): Promise<EvalSummary> {
   }
   const total = [...gts.values()].reduce((n, g) => n + g.length, 0);
   const outDir = path.resolve(options.outDir);
-  await mkdir(outDir, { recursive: true });
+  makeDirs(outDir);
 
   // Loaded on demand: the metrics and file helpers of this module do not need TensorFlow.js.
   const factory =
