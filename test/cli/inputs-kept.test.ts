@@ -97,6 +97,28 @@ describe('a mistake in a flag loses nothing', () => {
   }, 300_000);
 });
 
+describe('submit', () => {
+  it('refuses a bad --preset, --format or --box before anything is queued (Redis is not even asked)', async () => {
+    // Failed before the fix: the job was queued and failed on the worker, attempts later.
+    const redis = ['--redis', 'redis://127.0.0.1:1', '--redis-wait', '0'];
+    const track = ['submit', 'track', clip, '--out', path.join(tmp, 'q.csv'), ...redis];
+    for (const [args, expected] of [
+      [[...track, '--box', box, '--preset', 'nosuch'], /ERR_BAD_OPTION: Expected --preset/],
+      [[...track, '--box', box, '--format', 'xls'], /ERR_BAD_OPTION: Unknown result format/],
+      [[...track, '--box', '1,2,0,4'], /ERR_BAD_BOX: /],
+      [
+        ['submit', 'live', clip, '--camera', 'c1', '--preset', 'nosuch', ...redis],
+        /ERR_BAD_OPTION: Expected --preset/,
+      ],
+    ] as const) {
+      const r = await runBounded([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(expected);
+      expect(r.stderr).not.toMatch(/ERR_REDIS_UNAVAILABLE/);
+    }
+  }, 300_000);
+});
+
 describe('temporary files', () => {
   it('track writes beside inputs called <name>.partial.<ext> without touching them', async () => {
     // Failed before the fix: the input clip.partial.mp4 was the encoder's temporary file for
