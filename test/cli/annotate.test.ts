@@ -204,6 +204,20 @@ describe('encoder', () => {
     expect(existsSync(path.join(tmp, 'clip.partial-2.mp4'))).toBe(false);
   });
 
+  it('refuses an output it cannot create with ERR_BAD_OPTION (a folder that is a file) before ffmpeg starts', () => {
+    const file = path.join(tmp, 'a-file');
+    writeFileSync(file, '');
+    expect(() =>
+      createVideoEncoder({
+        ffmpegPath: resolveFfmpeg().path,
+        out: path.join(file, 'v.mp4'),
+        width: 8,
+        height: 8,
+        fps: 10,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
+  });
+
   it('reports ERR_FFMPEG_EXIT with the stderr tail when ffmpeg fails', async () => {
     const enc = createVideoEncoder({
       ffmpegPath: resolveFfmpeg().path,

@@ -85,10 +85,23 @@ export function encoderArgs(o: VideoEncoderOptions, file: string): string[] {
 /** Starts the encoder child. */
 export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
   if (!(o.fps > 0 && Number.isFinite(o.fps))) o = { ...o, fps: DEFAULT_ENCODER_FPS };
-  makeDirs(path.dirname(path.resolve(o.out)));
   // A name of our own, created before ffmpeg runs (its `-y` then overwrites only that file):
   // never an input or an earlier file that happens to be called `<stem>.partial.mp4`.
-  const partial = reservePartial(o.out);
+  let partial: string;
+  try {
+    makeDirs(path.dirname(path.resolve(o.out)));
+    partial = reservePartial(o.out);
+  } catch (cause) {
+    if (cause instanceof SiamError) throw cause;
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Cannot write the video ${path.resolve(o.out)}: ${(cause as Error).message}.`,
+      {
+        cause,
+        hint: 'Check that the folder is writable.',
+      },
+    );
+  }
   const args = encoderArgs(o, partial);
   // Own process group: a terminal Ctrl-C reaches only us, and we close stdin so ffmpeg can write
   // the mp4 trailer, instead of ffmpeg and us racing to shut down.
