@@ -9,11 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SiamError } from '../errors.js';
+import { BACKEND_NAMES, parseBackendName, type BackendName } from './backend-names.js';
 
-/** Backend names a user may ask for. `node-gpu` and `node` both register tfjs's `tensorflow` backend. */
-export const BACKEND_NAMES = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
-/** A backend name as the option and `SIAMSTREAM_BACKEND` take it. */
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_NAMES, parseBackendName, type BackendName };
 
 /** What was picked, for `--version` / `doctor` output. */
 export interface BackendInfo {
@@ -59,15 +57,6 @@ function restoreListeners(before: ListenerSnapshot): void {
 
 let current: Promise<BackendInfo> | undefined;
 let currentRequest: BackendName | undefined;
-
-/** Parses a user-given backend name; throws `ERR_UNKNOWN_BACKEND` for anything else. */
-export function parseBackendName(name: string | undefined): BackendName {
-  const value = (name ?? 'auto').trim().toLowerCase();
-  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
-  throw new SiamError('ERR_UNKNOWN_BACKEND', `Unknown backend "${name}".`, {
-    hint: `Use one of: ${BACKEND_NAMES.join(', ')}.`,
-  });
-}
 
 async function tryStart(name: Exclude<BackendName, 'auto'>): Promise<BackendInfo> {
   const packageName = PACKAGES[name];

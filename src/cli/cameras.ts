@@ -8,7 +8,9 @@
  * Any number of `siamstream serve --redis` show them.
  */
 import type { Command } from 'commander';
+import { checkEngineFlags } from './engine-flags.js';
 import { positiveIntFlag, numberFlag } from './flags.js';
+import { parseBoxArg } from './track-box.js';
 import {
   redisHelp,
   redisOption,
@@ -54,6 +56,8 @@ export function registerCameras(program: Command): void {
     .option(redisOption, redisHelp)
     .option(waitOption, waitHelp, '30')
     .action(async (source: string, o: SubmitLiveOptions) => {
+      checkEngineFlags({ preset: o.preset }); // before the job is queued, not on the worker
+      (o.box ?? []).forEach(parseBoxArg);
       const redis = redisTarget(redisUrl(o.redis), waitSeconds(o.redisWait));
       const { submitJobs } = await import('../queue/index.js');
       const [job] = await submitJobs(redis, 'live', [

@@ -25,6 +25,7 @@ import {
 } from '../classify/segments.js';
 import { csvField } from '../util/csv.js';
 import { makeDir } from '../util/make-dir.js';
+import { checkEngineFlags } from './engine-flags.js';
 import { numberFlag, positiveIntFlag } from './flags.js';
 import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
@@ -156,19 +157,14 @@ export function registerClassify(program: Command): void {
         if (given && videos.length !== 1)
           throw new SiamError('ERR_BAD_OPTION', `${flag} takes the segments of one video; give one.`);
       }
-      if (flags.annotate) {
-        if (!/\.mp4$/i.test(flags.annotate))
-          throw new SiamError('ERR_BAD_OPTION', `--annotate must end in .mp4, got ${flags.annotate}.`);
-        checkOutputs([{ flag: '--annotate', file: flags.annotate }], videos);
-      }
-      if (flags.segmentsOut) {
-        if (!/\.(vtt|srt|csv|jsonl)$/i.test(flags.segmentsOut))
-          throw new SiamError(
-            'ERR_BAD_OPTION',
-            `--segments-out must end in .vtt, .srt, .csv or .jsonl, got ${flags.segmentsOut}.`,
-          );
-        checkOutputs([{ flag: '--segments-out', file: flags.segmentsOut }], videos);
-      }
+      if (flags.annotate && !/\.mp4$/i.test(flags.annotate))
+        throw new SiamError('ERR_BAD_OPTION', `--annotate must end in .mp4, got ${flags.annotate}.`);
+      if (flags.segmentsOut && !/\.(vtt|srt|csv|jsonl)$/i.test(flags.segmentsOut))
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `--segments-out must end in .vtt, .srt, .csv or .jsonl, got ${flags.segmentsOut}.`,
+        );
+      checkEngineFlags(flags);
       if (flags.segmenter !== 'viterbi' && flags.segmenter !== 'mode')
         throw new SiamError(
           'ERR_BAD_OPTION',
@@ -198,6 +194,21 @@ export function registerClassify(program: Command): void {
         );
       const window = positiveIntFlag('--window', flags.window);
       const stride = positiveIntFlag('--stride', flags.stride);
+      const unknownThreshold = numberFlag('--unknown-threshold', flags.unknownThreshold);
+      if (unknownThreshold !== undefined && !(unknownThreshold >= 0 && unknownThreshold <= 1))
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `Expected --unknown-threshold to be in [0, 1], got "${flags.unknownThreshold}".`,
+        );
+      // Last: every flag is known good before the outputs are looked at (no output onto an input,
+      // another output or /proc, by real path).
+      checkOutputs(
+        [
+          ...(flags.annotate ? [{ flag: '--annotate', file: flags.annotate }] : []),
+          ...(flags.segmentsOut ? [{ flag: '--segments-out', file: flags.segmentsOut }] : []),
+        ],
+        videos,
+      );
       // ffmpeg's `-version` (decode asks for it synchronously) runs while the model loads, ~60 ms.
       // Each file's probe runs while the one before is classified (the first's while the model loads).
       const probe = (file: string): Promise<VideoInfo | undefined> => probeVideo(file).catch(() => undefined);
@@ -211,7 +222,7 @@ export function registerClassify(program: Command): void {
         model: flags.model,
         backend: flags.backend,
         engine: flags.engine as ClipClassifierOptions['engine'],
-        unknownThreshold: flags.unknownThreshold === undefined ? undefined : Number(flags.unknownThreshold),
+        unknownThreshold,
       });
       try {
         if (flags.format === 'csv' && segmenting) {

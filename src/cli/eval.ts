@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { formatSummaryTable, runEval, summaryJson } from '../eval/index.js';
+import { checkEngineFlags } from './engine-flags.js';
 import { checkOutputs } from './output-path.js';
 import { createProgress } from './progress.js';
 
@@ -46,6 +47,7 @@ export function registerEval(program: Command): void {
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+      checkEngineFlags(opts);
       checkOutputs([{ flag: '--out', file: path.join(opts.out, 'summary.json') }], []);
       const progress = createProgress({ label: 'eval', unit: 'frames' });
       let started = false;

@@ -5,9 +5,9 @@
  * synchronous `write(2)` as soon as it arrives, so an interrupted run (Ctrl-C) leaves a valid
  * file holding every frame tracked so far, with nothing left in a user-space buffer.
  */
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { partialPath } from './output-path.js';
+import { createPartial } from './output-path.js';
 import { SiamError } from '../errors.js';
 import { formatBoxLine } from '../eval/groundtruth.js';
 import type { TargetResult } from '../track/index.js';
@@ -103,8 +103,13 @@ export interface ResultSink {
   /** Rows written so far. */
   readonly rows: number;
   write(result: TargetResult): void;
-  /** Closes the file (idempotent). Stdout is left open. */
+  /** Closes the file and gives it its final name (idempotent). Stdout is left open. */
   close(): void;
+  /**
+   * Closes and removes the file written so far, leaving whatever was under the final name as it
+   * was (a run that failed before its first row must not replace earlier results); idempotent.
+   */
+  discard(): void;
 }
 
 /**
@@ -133,18 +138,21 @@ export function openResultSink(
         rows++;
       },
       close() {},
+      discard() {},
     };
   }
   const chosen = formatFromPath(out, format);
   const file = path.resolve(out);
-  // Written under a .partial name and renamed on close(): a killed run never leaves a half file
-  // under the final name (nor truncates an earlier result there before it has a new one).
-  const partial = partialPath(file);
+  // Written under a .partial name of its own (never a file that was there: output-path.ts) and
+  // renamed on close(): a killed run never leaves a half file under the final name (nor
+  // truncates an earlier result there before it has a new one).
+  let partial: string;
   let fd: number | undefined;
   try {
-    makeDirSync(path.dirname(file)); // bounded: a recursive mkdir under /proc never returns
-    fd = openSync(partial, 'w');
+    makeDirSync(path.dirname(file));
+    ({ path: partial, fd } = createPartial(file));
   } catch (cause) {
+    if (cause instanceof SiamError) throw cause;
     throw new SiamError('ERR_BAD_OPTION', `Cannot write results to ${file}: ${(cause as Error).message}.`, {
       cause,
       hint: 'Check that the folder is writable.',
@@ -170,6 +178,12 @@ export function openResultSink(
       closeSync(fd);
       fd = undefined;
       renameSync(partial, file);
+    },
+    discard() {
+      if (fd === undefined) return;
+      closeSync(fd);
+      fd = undefined;
+      rmSync(partial, { force: true });
     },
   };
 }

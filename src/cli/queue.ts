@@ -16,7 +16,9 @@ import type { Command } from 'commander';
 import { SiamError } from '../errors.js';
 import type { Finished, QueueName } from '../queue/index.js';
 import type { RedisTarget } from '../queue/redis.js';
+import { checkEngineFlags } from './engine-flags.js';
 import { positiveIntFlag } from './flags.js';
+import { formatFromPath } from './outputs.js';
 import {
   redisHelp,
   redisOption,
@@ -27,6 +29,7 @@ import {
   waitSeconds,
 } from './redis-flags.js';
 import { createProgress } from './progress.js';
+import { parseBoxArg } from './track-box.js';
 
 const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -197,6 +200,10 @@ export function registerQueue(program: Command): void {
           redisWait?: string;
         },
       ) => {
+        // What a worker would refuse, refused here, before the job is queued.
+        checkEngineFlags({ preset: o.preset });
+        formatFromPath(o.out, o.format);
+        o.box.forEach(parseBoxArg);
         const redis = redisTarget(redisUrl(o.redis), waitSeconds(o.redisWait));
         const { submitJobs } = await import('../queue/index.js');
         const submitted = await submitJobs(redis, 'track', [

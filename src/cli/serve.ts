@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { serve } from '../stream/index.js';
 import type { TrackerOptions } from '../track/index.js';
+import { checkEngineFlags } from './engine-flags.js';
 import { numberFlag } from './flags.js';
 import { checkBoxInFrame, parseBoxArg } from './track-box.js';
 import { probeVideo } from '../decode/index.js';
@@ -76,6 +77,7 @@ export function registerServe(program: Command): void {
     )
     .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
     .action(async (opts: ServeCliOptions) => {
+      checkEngineFlags(opts);
       if (opts.redis !== undefined) return serveQueueCameras(opts);
       if (!opts.source)
         throw new SiamError('ERR_BAD_OPTION', 'Expected --source (a file, camera or URL) or --redis.', {

@@ -9,6 +9,7 @@ import { SiamError } from '../errors.js';
 import { firstValidBox, parseBoxNumber, readGroundTruth, splitBoxFields } from '../eval/groundtruth.js';
 import type { TargetStart } from '../track/index.js';
 import type { Box } from '../types.js';
+import { quoteForTerminal } from '../util/quote.js';
 
 const FORMAT_HINT = 'Give --box x,y,w,h in pixels (top-left corner, 0-based), e.g. --box 120,80,40,60.';
 
@@ -24,10 +25,11 @@ const fmt = (b: Box): string => `${b.x},${b.y},${b.width},${b.height}`;
  */
 export function parseBoxArg(text: string): Box {
   const fields = splitBoxFields(text);
-  if (fields.length !== 4) throw badBox(`Expected 4 numbers x,y,w,h for --box, got "${text}".`);
+  if (fields.length !== 4)
+    throw badBox(`Expected 4 numbers x,y,w,h for --box, got ${quoteForTerminal(text)}.`);
   const [x, y, width, height] = fields.map(parseBoxNumber);
   const box = { x, y, width, height };
-  checkBoxShape(box, `--box ${text}`);
+  checkBoxShape(box, `--box ${quoteForTerminal(text)}`);
   return box;
 }
 
@@ -92,12 +94,15 @@ export function parseBoxesCsv(text: string, file: string): TargetStart[] {
     first = false;
     if (header) return;
     const where = `${file} line ${i + 1}`;
+    // The line is quoted with its control bytes escaped: a malformed (or binary) file must not
+    // write escape sequences to the terminal.
+    const shown = quoteForTerminal(line);
     if (fields.length !== 6)
-      throw badBox(`Expected 6 fields frame,id,x,y,w,h on ${where}, got "${line}".`, BOXES_HINT);
+      throw badBox(`Expected 6 fields frame,id,x,y,w,h on ${where}, got ${shown}.`, BOXES_HINT);
     const [frameIndex, id] = fields.slice(0, 2).map(Number);
     if (!Number.isInteger(frameIndex) || frameIndex < 0 || !Number.isInteger(id) || id < 1) {
       throw badBox(
-        `Expected a frame index ≥ 0 and an id ≥ 1 (integers) on ${where}, got "${line}".`,
+        `Expected a frame index ≥ 0 and an id ≥ 1 (integers) on ${where}, got ${shown}.`,
         BOXES_HINT,
       );
     }

@@ -20,6 +20,7 @@ import type { MultiTracker, MultiTrackResult, TrackerOptions } from '../track/in
 import { trackMany } from '../track/operator.js';
 import type { Frame } from '../types.js';
 import { drawTargets } from './annotate/draw.js';
+import { checkEngineFlags } from './engine-flags.js';
 import { checkOutputs } from './output-path.js';
 import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
 import { formatFromPath, openResultSink, type ResultSink } from './outputs.js';
@@ -84,7 +85,12 @@ const TRUNCATION_TOLERANCE = 0.98;
 /** Runs the `track` command; resolves when the source ends or a signal stopped it. */
 export async function runTrack(source: string, opts: TrackCliOptions): Promise<void> {
   const live = isLiveSource(source);
-  // Before anything is read or created: no output onto an input, another output or /proc.
+  // Every flag is checked before anything is read or created: a typo costs nothing.
+  checkEngineFlags(opts);
+  const format = opts.out
+    ? formatFromPath(opts.out, opts.format)
+    : opts.format && formatFromPath('', opts.format);
+  // No output onto an input, another output or /proc.
   checkOutputs(
     [
       ...(opts.out ? [{ flag: '--out', file: opts.out }] : []),
@@ -97,9 +103,6 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     ],
   );
   const starts = await targetStarts(opts);
-  const format = opts.out
-    ? formatFromPath(opts.out, opts.format)
-    : opts.format && formatFromPath('', opts.format);
   if (format === 'txt' && starts.length > 1) {
     throw new SiamError('ERR_BAD_OPTION', `OTB .txt results hold one target; ${starts.length} were given.`, {
       hint: 'Write .csv, .jsonl or .mot.txt (each row carries the target id), or track one target.',
@@ -133,6 +136,8 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   let stoppedBy: NodeJS.Signals | undefined;
   let failure: unknown;
   let initialised = false;
+  /** The results file was removed unfinished, not given its name. */
+  let discarded = false;
   /** Frames whose results were written. */
   let framesDone = 0;
   /** Frames handed to the tracker whose results have not come out yet (for --annotate), oldest first. */
@@ -239,7 +244,11 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     process.removeListener('SIGTERM', onSignal);
     process.stdout.removeListener('error', onEpipe);
     progress.stop();
-    sink.close();
+    // Nothing tracked (a model that failed to load, a signal before the first frame): earlier
+    // results under the same name are left as they were rather than replaced by a header.
+    discarded = (failure !== undefined || stoppedBy !== undefined) && framesDone === 0;
+    if (discarded) sink.discard();
+    else sink.close();
     try {
       await encoder?.finish();
     } catch (e) {
@@ -247,7 +256,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
     }
     await tracker?.dispose(); // after an update cut short by a signal has finished with the model
   }
-  report(sink, framesDone, encoder, opts.annotate, stoppedBy);
+  report(sink, framesDone, encoder, opts.annotate, discarded, stoppedBy);
   // Outputs are closed and reported; a start-up still running could keep the process alive for
   // ever: die of the signal, as without a handler.
   if (startupLeft && stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.kill(process.pid, stoppedBy);
@@ -280,13 +289,16 @@ function report(
   frames: number,
   encoder: VideoEncoder | undefined,
   annotate: string | undefined,
+  discarded: boolean,
   stoppedBy?: string,
 ): void {
   const lines: string[] = [];
   if (stoppedBy && stoppedBy !== 'SIGPIPE')
     lines.push(`siamstream track: stopped by ${stoppedBy} after ${frames} frames`);
   lines.push(
-    `siamstream track: ${sink.rows} results (${sink.format}, ${frames} frames) → ${sink.path ?? 'stdout'}`,
+    discarded && sink.path
+      ? `siamstream track: no frame was tracked; ${sink.path} left as it was`
+      : `siamstream track: ${sink.rows} results (${sink.format}, ${frames} frames) → ${sink.path ?? 'stdout'}`,
   );
   if (annotate) {
     lines.push(

@@ -2,6 +2,7 @@
  * `siamstream train --data DIR --out MODEL_DIR`: trains a clip classifier from `DIR/<label>/<clips>`
  * and writes the model folder. Progress on stderr (a bar on a TTY), one JSON summary line on stdout.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { initBackend } from '../backend/backend.js';
 import {
@@ -11,7 +12,10 @@ import {
   type TrainEvent,
   type TrainOptions,
 } from '../classify/index.js';
+import { validateTrainOptions } from '../classify/train.js';
+import { checkEngineFlags } from './engine-flags.js';
 import { numberFlag } from './flags.js';
+import { checkOutputs } from './output-path.js';
 import { createProgress, type Progress } from './progress.js';
 
 interface TrainFlags {
@@ -42,7 +46,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'random seed (default 1)')
     .option('--backend <name>', 'TensorFlow.js backend: auto, wasm, cpu')
     .action(async (flags: TrainFlags) => {
-      await initBackend(flags.backend);
+      checkEngineFlags({ backend: flags.backend });
       let bar: Progress | undefined;
       let phase: TrainEvent['phase'] | undefined;
       const options: TrainOptions = {
@@ -68,6 +72,10 @@ export function registerTrain(program: Command): void {
           bar?.tick();
         },
       };
+      // Every flag, and where the model goes, before the backend starts or any clip is read.
+      validateTrainOptions(options);
+      checkOutputs([{ flag: '--out', file: path.join(flags.out, 'model.json') }], []);
+      await initBackend(flags.backend);
       const started = performance.now();
       const { model, history } = await trainClassifier(flags.data, options);
       bar?.stop();

@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { SiamError } from '../errors.js';
 import type { Box } from '../types.js';
+import { quoteForTerminal } from '../util/quote.js';
 import { isValidGt, type GroundTruthBox } from './metrics.js';
 
 const SEPARATOR = /[\s,]+/;
@@ -27,12 +28,8 @@ export function parseBoxNumber(field: string): number {
 }
 
 function malformed(source: string, lineNo: number, line: string, why: string): SiamError {
-  // A binary file must not write raw bytes (NUL, escape sequences) to the terminal: quote the
-  // excerpt with control characters escaped.
-  const shown = JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line).replace(
-    /[\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  // A binary file must not write raw bytes (NUL, escape sequences) to the terminal.
+  const shown = quoteForTerminal(line);
   return new SiamError('ERR_EVAL_DATA', `${source}:${lineNo}: ${why} (${shown}).`, {
     hint: 'Each line must be x,y,w,h (commas, tabs or spaces), or nan,nan,nan,nan for a frame without a box.',
     details: { source, line: lineNo },

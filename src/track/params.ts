@@ -2,6 +2,8 @@
  * Tracker options: every field optional, defaults in one constant, hyper-parameters in named
  * presets (presets.ts), validated once (STYLE.md §6).
  */
+import { parseBackendName } from '../backend/backend-names.js';
+import { parseEngineName } from '../backend/engine.js';
 import { SiamError } from '../errors.js';
 import { closestName } from '../util/closest-name.js';
 import { PRESETS, type TrackerHyperParams } from './presets.js';
@@ -61,7 +63,8 @@ function check(name: string, value: number, ok: boolean, want: string): void {
 /** Applies the preset and defaults to `options` and validates the result (`ERR_BAD_OPTION`). */
 export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTrackerOptions {
   const presetName = options.preset ?? DEFAULT_TRACKER_OPTIONS.preset;
-  const preset = PRESETS[presetName];
+  // Own keys only: `toString` is not a preset.
+  const preset = Object.hasOwn(PRESETS, presetName) ? PRESETS[presetName] : undefined;
   if (!preset)
     throw bad(`Expected \`preset\` to be one of ${Object.keys(PRESETS).join(', ')}, got ${presetName}`);
   const known = new Set([...Object.keys(DEFAULT_TRACKER_OPTIONS), 'modelPath']);
@@ -92,6 +95,9 @@ export function resolveTrackerOptions(options: TrackerOptions = {}): ResolvedTra
   if (!['filter', 'ratio'].includes(o.templateUpdate))
     throw bad(`Expected \`templateUpdate\` to be filter or ratio, got ${o.templateUpdate}`);
   if (!['js', 'backend'].includes(o.crop)) throw bad(`Expected \`crop\` to be js or backend, got ${o.crop}`);
+  // A backend is started only for the tfjs engine: a wrong name must not pass unnoticed with onnx.
+  if (options.backend !== undefined) parseBackendName(options.backend);
+  if (options.engine !== undefined) parseEngineName(options.engine);
   check('searchAreaFactor', o.searchAreaFactor, o.searchAreaFactor >= 1, '≥ 1');
   check('minRegionPx', o.minRegionPx, o.minRegionPx >= 0, '≥ 0');
   check('lambda', o.lambda, o.lambda > 0, '> 0');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   type RgbImage,
 } from '../../src/cli/annotate/draw.js';
 import { createVideoEncoder } from '../../src/cli/annotate/encoder.js';
+import { partialPath } from '../../src/cli/output-path.js';
 import {
   UNKNOWN_COLOUR,
   drawSegmentFrame,
@@ -188,6 +189,33 @@ describe('encoder', () => {
     expect([info.width, info.height]).toEqual([66, 50]);
     const pid = enc.pid!;
     expect(() => process.kill(pid, 0)).toThrow(); // gone
+  });
+
+  it('never writes over a file already called <stem>.partial.mp4 (an input, leftovers)', async () => {
+    // Failed before the fix: `track clip.partial.mp4 … --annotate clip.mp4` had ffmpeg write its
+    // temporary file over the input, then renamed it away: the input was gone.
+    const out = path.join(tmp, 'clip.mp4');
+    writeFileSync(partialPath(out), 'the input video');
+    const enc = createVideoEncoder({ ffmpegPath: resolveFfmpeg().path, out, width: 16, height: 16, fps: 10 });
+    for (let i = 0; i < 3; i++) await enc.write(image(16, 16).data);
+    await enc.finish();
+    expect(readFileSync(partialPath(out), 'utf8')).toBe('the input video');
+    expect((await probeVideo(out)).frameCount).toBe(3);
+    expect(existsSync(path.join(tmp, 'clip.partial-2.mp4'))).toBe(false);
+  });
+
+  it('refuses an output it cannot create with ERR_BAD_OPTION (a folder that is a file) before ffmpeg starts', () => {
+    const file = path.join(tmp, 'a-file');
+    writeFileSync(file, '');
+    expect(() =>
+      createVideoEncoder({
+        ffmpegPath: resolveFfmpeg().path,
+        out: path.join(file, 'v.mp4'),
+        width: 8,
+        height: 8,
+        fps: 10,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BAD_OPTION' }));
   });
 
   it('reports ERR_FFMPEG_EXIT with the stderr tail when ffmpeg fails', async () => {

@@ -12,7 +12,14 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, formatFromPath, formatResult, openResultSink } from '../../src/cli/outputs.js';
-import { checkOutputs, partialPath } from '../../src/cli/output-path.js';
+import {
+  assertNotAnInput,
+  checkOutputs,
+  createPartial,
+  partialPath,
+  PARTIAL_TRIES,
+} from '../../src/cli/output-path.js';
+import { makeDirSync } from '../../src/util/make-dir.js';
 import {
   parseBoxArg,
   checkBoxInFrame,
@@ -108,6 +115,42 @@ describe('result writers', () => {
     expect(() => sink.write(result(2))).toThrow(SiamError);
   });
 
+  it('never opens a file already under the .partial name: an input called so, a symlink, leftovers', () => {
+    // Failed before the fix: `track in.mp4 --boxes b.partial.csv --out b.csv` truncated the boxes
+    // file (the sink's temporary name) and renamed it to b.csv.
+    const dir = path.join(tmp, 'taken');
+    mkdirSync(dir);
+    const file = path.join(dir, 'b.csv');
+    writeFileSync(partialPath(file), 'frame,id,x,y,w,h\n0,1,1,2,3,4\n');
+    const input = path.join(dir, 'input.txt');
+    writeFileSync(input, 'precious');
+    symlinkSync(input, path.join(dir, 'b.partial-2.csv'));
+    const sink = openResultSink(file);
+    sink.write(result(0));
+    expect(existsSync(path.join(dir, 'b.partial-3.csv'))).toBe(true);
+    sink.close();
+    expect(readFileSync(partialPath(file), 'utf8')).toBe('frame,id,x,y,w,h\n0,1,1,2,3,4\n');
+    expect(readFileSync(input, 'utf8')).toBe('precious');
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(2);
+    expect(existsSync(path.join(dir, 'b.partial-3.csv'))).toBe(false);
+  });
+
+  it('gives up with ERR_BAD_OPTION when every temporary name is taken, and discard() keeps the old file', () => {
+    const dir = path.join(tmp, 'full');
+    mkdirSync(dir);
+    const file = path.join(dir, 'r.csv');
+    writeFileSync(file, 'earlier results\n');
+    for (let n = 1; n <= PARTIAL_TRIES; n++)
+      writeFileSync(n === 1 ? partialPath(file) : path.join(dir, `r.partial-${n}.csv`), '');
+    expect(code(() => createPartial(file))).toBe('ERR_BAD_OPTION');
+    rmSync(partialPath(file));
+    const sink = openResultSink(file);
+    sink.discard();
+    sink.discard();
+    expect(readFileSync(file, 'utf8')).toBe('earlier results\n');
+    expect(existsSync(partialPath(file))).toBe(false);
+  });
+
   it('writes JSONL to stdout without --out', () => {
     const stdout = new PassThrough();
     const chunks: string[] = [];
@@ -189,6 +232,27 @@ describe('initial box', () => {
     });
   });
 
+  it('quotes a malformed --boxes line or --box with its control bytes escaped', () => {
+    // Failed before the fix: the line was echoed raw, so `ESC]0;…BEL` retitled the terminal.
+    const title = '\u001b]0;pwned\u0007';
+    for (const [text, fn] of [
+      [`0,1,${title}\n`, (t: string) => parseBoxesCsv(t, 'b.csv')],
+      [`${title}0,1,1,2,3,4\n`, (t: string) => parseBoxesCsv(`frame,id,x,y,w,h\n${t}`, 'b.csv')],
+      [`x,1,1,2\u009b31m,3,4`, (t: string) => parseBoxesCsv(`h\n${t}`, 'b.csv')],
+      [`1,2,3,${title}`, (t: string) => parseBoxArg(t)],
+    ] as const) {
+      let message = '';
+      try {
+        fn(text);
+      } catch (e) {
+        message = `${(e as SiamError).message} ${String((e as SiamError).hint)}`;
+      }
+      expect(message, JSON.stringify(text)).toMatch(/ERR_BAD_BOX|line|--box/);
+      expect([...message].filter((c) => c < ' ' || (c >= '\u007f' && c <= '\u009f'))).toEqual([]);
+      expect(message).toMatch(/\\u00(1b|9b)/);
+    }
+  });
+
   it('tells live sources from files', () => {
     expect(isLiveSource('/dev/video0')).toBe(true);
     expect(isLiveSource('rtsp://cam.local/stream')).toBe(true);
@@ -240,5 +304,44 @@ describe('checkOutputs', () => {
     expect(code(() => checkOutputs([{ flag: '--out', file: path.join(input, 'r.csv') }], []))).toBe(
       'ERR_BAD_OPTION',
     );
+  });
+
+  it('judges by real path: a symlink into /proc, two outputs through a symlinked folder', () => {
+    // Failed before the fix (as root): the /proc check was lexical, so `--out procl/x/r.csv` passed
+    // and the recursive mkdir under /proc then spun for ever.
+    const procl = path.join(dir, 'procl');
+    symlinkSync('/proc', procl);
+    for (const file of [path.join(procl, 'x', 'r.csv'), path.join(procl, 'r.csv')]) {
+      expect(() => checkOutputs([{ flag: '--out', file }], [])).toThrow(/is under \/proc/);
+    }
+    const real = path.join(dir, 'real');
+    mkdirSync(real);
+    symlinkSync(real, path.join(dir, 'alias'));
+    expect(
+      code(() =>
+        checkOutputs(
+          [
+            { flag: '--out', file: path.join(real, 'new', 'r.csv') },
+            { flag: '--segments-out', file: path.join(dir, 'alias', 'new', 'r.csv') },
+          ],
+          [],
+        ),
+      ),
+    ).toBe('ERR_BAD_OPTION');
+    expect(code(() => assertNotAnInput(path.join(dir, 'alias.mp4'), [input]))).toBe('ERR_BAD_OPTION');
+    expect(code(() => assertNotAnInput(path.join(dir, 'other.mp4'), [input]))).toBeUndefined();
+  });
+
+  it('makes folders with one mkdir each: under /proc it fails instead of spinning', () => {
+    // Node's recursive mkdir never returns there; this must throw (ENOENT) at once.
+    const procl = path.join(dir, 'procl2');
+    symlinkSync('/proc', procl);
+    expect(() => makeDirSync(path.join(procl, 'siamstream-x', 'y'))).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
+    expect(code(() => openResultSink(path.join(procl, 'siamstream-x', 'r.csv')))).toBe('ERR_BAD_OPTION');
+    makeDirSync(path.join(dir, 'm', 'n', 'o'));
+    makeDirSync(path.join(dir, 'm', 'n', 'o'));
+    expect(existsSync(path.join(dir, 'm', 'n', 'o'))).toBe(true);
   });
 });

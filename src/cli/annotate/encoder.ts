@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import path from 'node:path';
-import { partialPath } from '../output-path.js';
+import { reservePartial } from '../output-path.js';
 import { DEFAULT_KILL_GRACE_MS, terminate } from '../../decode/child-reaper.js';
 import { SiamError } from '../../errors.js';
 import { makeDirSync } from '../../util/make-dir.js';
@@ -46,8 +46,11 @@ const STDERR_TAIL = 2000;
 /** Frame rate written when the source's is unknown (a live source that did not say). */
 export const DEFAULT_ENCODER_FPS = 25;
 
-/** The ffmpeg arguments for an RGB24 pipe → H.264 yuv420p mp4 (padded to even sides). */
-export function encoderArgs(o: VideoEncoderOptions): string[] {
+/**
+ * The ffmpeg arguments for an RGB24 pipe → H.264 yuv420p mp4 (padded to even sides), written to
+ * `file` (the temporary file, renamed to `o.out` once ffmpeg has written the whole video).
+ */
+export function encoderArgs(o: VideoEncoderOptions, file: string): string[] {
   return [
     '-hide_banner',
     '-loglevel',
@@ -75,15 +78,31 @@ export function encoderArgs(o: VideoEncoderOptions): string[] {
     'yuv420p',
     '-movflags',
     '+faststart',
-    partialPath(o.out), // renamed to o.out once ffmpeg has written the whole file
+    file,
   ];
 }
 
 /** Starts the encoder child. */
 export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
   if (!(o.fps > 0 && Number.isFinite(o.fps))) o = { ...o, fps: DEFAULT_ENCODER_FPS };
-  makeDirSync(path.dirname(path.resolve(o.out))); // bounded: a recursive mkdir under /proc never returns
-  const args = encoderArgs(o);
+  // A name of our own, created before ffmpeg runs (its `-y` then overwrites only that file):
+  // never an input or an earlier file that happens to be called `<stem>.partial.mp4`.
+  let partial: string;
+  try {
+    makeDirSync(path.dirname(path.resolve(o.out)));
+    partial = reservePartial(o.out);
+  } catch (cause) {
+    if (cause instanceof SiamError) throw cause;
+    throw new SiamError(
+      'ERR_BAD_OPTION',
+      `Cannot write the video ${path.resolve(o.out)}: ${(cause as Error).message}.`,
+      {
+        cause,
+        hint: 'Check that the folder is writable.',
+      },
+    );
+  }
+  const args = encoderArgs(o, partial);
   // Own process group: a terminal Ctrl-C reaches only us, and we close stdin so ffmpeg can write
   // the mp4 trailer, instead of ffmpeg and us racing to shut down.
   const child: ChildProcess = spawn(o.ffmpegPath, args, {
@@ -155,7 +174,7 @@ export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
       if (!exited && !spawnError) child.stdin?.end();
       await exit;
       if (failed() || !exited) throw failure();
-      renameSync(partialPath(o.out), path.resolve(o.out));
+      renameSync(partial, path.resolve(o.out));
     },
     kill() {
       if (exited || spawnError) return;
