@@ -73,7 +73,7 @@ export function resolveFfmpeg(): FfmpegLocation {
       return { path: packaged.path, source: 'packaged', ffprobePath: findFfprobe(packaged.path, false) };
     }
   } catch {
-    // Not installed (an optional dependency) or not for this platform: fall through to the error below.
+    // Not installed (an optional peer, on request) or not for this platform: the error below.
   }
   throw new SiamError(
     'ERR_FFMPEG_NOT_FOUND',
