@@ -70,7 +70,7 @@ export function usageHint(e: CommanderError, argv: readonly string[] = []): stri
     if (spaced >= 0) {
       const fields = args.slice(spaced + 1, spaced + 5).filter((a) => number.test(a));
       const example = fields.map((a) => a.replace(/,$/, '')).join(',');
-      return `a box is one argument with commas: --box ${example} (x,y,w,h, no spaces)`;
+      return `a box is one argument, x,y,w,h with commas and no spaces: --box ${example}`;
     }
   }
   return `see ${command} --help`;
@@ -83,8 +83,12 @@ export function reportError(e: unknown, argv?: readonly string[]): void {
       process.exitCode = 0; // --help, --version
       return;
     }
-    // One line: commander puts its "(Did you mean …?)" on a line of its own.
-    const message = e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    // One line (commander puts its "(Did you mean …?)" on a line of its own). No command given:
+    // commander printed the list of commands, and its message is a placeholder.
+    const message =
+      e.code === 'commander.help'
+        ? 'no command given'
+        : e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
     const usage = new SiamError('ERR_USAGE', message, { hint: usageHint(e, argv) });
     process.stderr.write(`siamstream: ${usage.toString()}\n`);
     process.exitCode = 2;

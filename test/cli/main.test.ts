@@ -21,6 +21,9 @@ describe('siamstream usage errors', () => {
     const missing = await runCli(['track']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/ERR_USAGE: missing required argument/);
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/siamstream: ERR_USAGE: no command given \(hint: see siamstream --help\)/);
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: siamstream/);
@@ -32,7 +35,9 @@ describe('siamstream usage hints', () => {
     const spaced = await runCli(['track', 'x.mp4', '--box', '10', '10', '20', '20']);
     expect(spaced.code).toBe(2);
     expect(spaced.stderr).toMatch(/ERR_USAGE: too many arguments/);
-    expect(spaced.stderr).toMatch(/hint: a box is one argument with commas: --box 10,10,20,20 /);
+    expect(spaced.stderr).toMatch(
+      /hint: a box is one argument, x,y,w,h with commas and no spaces: --box 10,10,20,20\)/,
+    );
     expect(spaced.stderr.trim().split('\n')).toHaveLength(1);
   });
 
@@ -44,7 +49,7 @@ describe('siamstream usage hints', () => {
       'see siamstream track --help',
     );
     expect(usageHint(excess, ['node', 'siamstream', 'serve', '--box', '1,', '2,', '3,', '4'])).toMatch(
-      /--box 1,2,3,4 /,
+      /--box 1,2,3,4$/,
     );
     const unknown = new CommanderError(1, 'commander.unknownCommand', "unknown command 'tarck'");
     expect(usageHint(unknown, ['node', 'siamstream', 'tarck'])).toBe('see siamstream --help');
