@@ -7,21 +7,11 @@ import { readFile, writeFile, mkdir, access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { SiamError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
-
-/**
- * The pretrained trunk shipped in this package (`models/trunk/`): `@vladmandic/human`'s CenterNet
- * MobileNetV3 cut after its stride-16 block by models/make-trunk.ts, its weights unchanged
- * (~1 MB, instead of depending on the 43 MB package for one model). Same path from src/ and dist/.
- */
-export function bundledTrunkPath(): string {
-  return fileURLToPath(new URL('../../models/trunk/model.json', import.meta.url));
-}
 
 /** Absolute path of a file inside an installed npm package, or `ERR_MODEL_MISSING`. */
 export function resolvePackageFile(packageName: string, file: string): string {

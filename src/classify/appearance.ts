@@ -1,11 +1,11 @@
 /**
  * The appearance stream's frozen trunk: MobileNetV3 (Howard et al., "Searching for MobileNetV3",
- * ICCV 2019) of @vladmandic/human's CenterNet detector, cut at its stride-16 block (models/trunk).
+ * ICCV 2019) as shipped inside @vladmandic/human's CenterNet detector, cut at its stride-16 block.
  * Pretrained features stand in for the ImageNet-pretrained spatial stream of Simonyan & Zisserman
  * (2014, §2): with a handful of clips, only a small head on top is learnt.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { bundledTrunkPath, loadGraphModelFromFile } from '../backend/model-io.js';
+import { loadGraphModelFromFile, resolvePackageFile } from '../backend/model-io.js';
 import { OnnxRunner } from '../backend/onnx/runner.js';
 import { TRUNK } from './config.js';
 
@@ -19,9 +19,9 @@ export interface AppearanceTrunk {
   dispose(): void;
 }
 
-/** Loads the trunk shipped in models/trunk (never fetched). */
+/** Loads the trunk from the installed package (never fetched). */
 export async function createAppearanceTrunk(): Promise<AppearanceTrunk> {
-  const graph = await loadGraphModelFromFile(bundledTrunkPath(), {
+  const graph = await loadGraphModelFromFile(resolvePackageFile(TRUNK.package, TRUNK.file), {
     dynamicInput: true,
   });
   return {
@@ -46,7 +46,7 @@ export async function createAppearanceTrunk(): Promise<AppearanceTrunk> {
 /** The same trunk on ONNX Runtime (the onnx engine): exported from the same weights and cached. */
 export function openOnnxAppearance(): Promise<OnnxRunner> {
   return OnnxRunner.open({
-    modelPath: bundledTrunkPath(),
+    modelPath: resolvePackageFile(TRUNK.package, TRUNK.file),
     input: TRUNK.input,
     name: 'appearance-stride16',
     build: (g) => {

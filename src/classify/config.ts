@@ -79,10 +79,10 @@ export interface ClipModelConfig extends StreamConfig {
   openSet?: OpenSetCalibration;
 }
 
-/** The appearance trunk: MobileNetV3 of @vladmandic/human's CenterNet (shipped cut: models/trunk), at stride 16. */
+/** The appearance trunk: MobileNetV3 of @vladmandic/human's CenterNet, cut at stride 16. */
 export const TRUNK = {
-  package: 'siamstream',
-  file: 'models/trunk/model.json',
+  package: '@vladmandic/human',
+  file: 'models/centernet.json',
   input: 'tower_0/images',
   layer: 'tower_0/MobilenetV3/expanded_conv_11/add',
   channels: 88,

@@ -4,14 +4,14 @@
  * Convolutional Siamese Networks for Object Tracking", ECCV 2016 workshops, §2.1, Eq. 1–2).
  *
  * The trunk is the MobileNetV3 backbone of `@vladmandic/human`'s CenterNet (COCO-trained), cut
- * (shipped cut, in `models/trunk/`: models/make-trunk.ts) at its stride-8 block (`expanded_conv_5`, 32 channels) and/or its stride-16 block
+ * at its stride-8 block (`expanded_conv_5`, 32 channels) and/or its stride-16 block
  * (`expanded_conv_11`, 88 channels). The graph is loaded with dynamic batch, height and width,
  * so the exemplar, the scales and a widened search run through the same weights at any size.
  * Executing only up to the stride-8 node prunes the rest of the graph (~2× cheaper).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { bundledTrunkPath, loadGraphModelFromFile } from '../backend/model-io.js';
+import { loadGraphModelFromFile, resolvePackageFile } from '../backend/model-io.js';
 import type { FeatureLayer } from './params.js';
 import type { ChannelBlocks } from './spectral-grid.js';
 
@@ -51,9 +51,9 @@ export interface FeatureBatch {
   channels: number;
 }
 
-/** The default trunk file: the cut of the CenterNet graph shipped in `models/trunk/`. */
+/** The default trunk file. */
 export function defaultTrunkPath(): string {
-  return bundledTrunkPath();
+  return resolvePackageFile('@vladmandic/human', 'models/centernet.json');
 }
 
 /** Loads the trunk graph with batch, height and width of its image input left free. */

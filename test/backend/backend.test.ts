@@ -37,7 +37,7 @@ describe('backend', () => {
     });
   });
 
-  it('finds a file inside an installed package (the one models/trunk is cut from)', () => {
+  it('finds the MobileNetV3 trunk shipped by @vladmandic/human', () => {
     expect(resolvePackageFile('@vladmandic/human', 'models/centernet.json')).toMatch(/centernet\.json$/);
   });
 });
