@@ -17,8 +17,40 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 /** The engine that runs. */
 export type ResolvedEngine = Exclude<EngineName, 'auto'>;
 
-/** The parts of `onnxruntime-node` we use (its types stay internal: it is optional). */
-export type OnnxRuntime = typeof import('onnxruntime-node');
+/** An ONNX Runtime tensor, as far as we read one. */
+export interface OnnxTensor {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
+/** An open ONNX Runtime session, as far as we use one. */
+export interface OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OnnxTensor>): Promise<Record<string, OnnxTensor>>;
+  release(): Promise<void>;
+}
+
+/**
+ * The parts of `onnxruntime-node` we use, declared here rather than imported: the package is
+ * optional, and a published `.d.ts` naming it fails a consumer who lacks it (TS2307). The module
+ * is checked against this shape where it is loaded ({@link loadOnnxRuntime}).
+ */
+export interface OnnxRuntime {
+  InferenceSession: {
+    create(
+      model: Uint8Array,
+      options: {
+        intraOpNumThreads: number;
+        interOpNumThreads: number;
+        graphOptimizationLevel: 'all';
+        executionProviders: string[];
+      },
+    ): Promise<OnnxSession>;
+  };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OnnxTensor;
+  env: { versions: { common?: string; node?: string } };
+}
 
 let runtime: Promise<OnnxRuntime> | undefined;
 let fallbackSaid = false;
@@ -36,7 +68,11 @@ export function parseEngineName(name: string | undefined): EngineName {
 /** Loads `onnxruntime-node` once per isolate; `ERR_ENGINE_UNAVAILABLE` when it cannot load. */
 export function loadOnnxRuntime(): Promise<OnnxRuntime> {
   runtime ??= import('onnxruntime-node').then(
-    (m) => ((m as { default?: OnnxRuntime }).default ?? m) as OnnxRuntime,
+    (m) => {
+      // Type-checks the real module against our declared shape (kept out of the .d.ts).
+      const ort: OnnxRuntime = m.default ?? m;
+      return ort;
+    },
     (cause: unknown) => {
       runtime = undefined;
       throw new SiamError(

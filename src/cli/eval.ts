@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { formatSummaryTable, runEval, summaryJson } from '../eval/index.js';
 import { checkEngineFlags } from './engine-flags.js';
 import { checkOutputs } from './output-path.js';
+import { presetHelp } from './preset-help.js';
 import { createProgress } from './progress.js';
 
 interface EvalCliOptions {
@@ -40,7 +41,7 @@ export function registerEval(program: Command): void {
       '--engine <name>',
       'inference engine of the trunk: auto (onnx where onnxruntime-node loads, else tfjs), onnx, tfjs',
     )
-    .option('--preset <name>', 'tracker preset')
+    .option('--preset <name>', presetHelp())
     .option('--json', 'print the summary JSON on stdout (the tables go to stderr)')
     .action(async (opts: EvalCliOptions) => {
       const sequences = opts.seqs

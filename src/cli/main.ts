@@ -43,9 +43,11 @@ const MODULES: Array<{ names: string[]; load: () => Promise<Register> }> = [
  */
 export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('siamstream')
-    .description('Real-time video object tracking and clip classification on TensorFlow.js + ffmpeg.')
-    .showHelpAfterError()
-    // Commander's own error line is replaced by our coded one (reportError); its help still shows.
+    .description(
+      'Real-time video object tracking and clip classification in Node.js: ffmpeg, then ONNX Runtime or TensorFlow.js.',
+    )
+    // Commander's own error line is replaced by our coded one (reportError), which names the
+    // command's --help instead of printing all of it above the one line that matters.
     .configureOutput({ outputError: () => {} })
     .exitOverride();
   const one = MODULES.find((m) => only !== undefined && m.names.includes(only));
@@ -53,18 +55,41 @@ export async function buildProgram(only?: string): Promise<Command> {
   return program;
 }
 
+/**
+ * The hint of a usage error: `--box 10 10 20 20` (spaces, not commas) reads as extra arguments,
+ * so that case names the comma form; otherwise the command's own `--help`.
+ */
+export function usageHint(e: CommanderError, argv: readonly string[] = []): string {
+  const args = argv.slice(2);
+  const command = MODULES.some((m) => m.names.includes(args[0])) ? `siamstream ${args[0]}` : 'siamstream';
+  if (e.code === 'commander.excessArguments') {
+    const number = /^-?\d+(\.\d+)?,?$/;
+    const spaced = args.findIndex(
+      (a, i) => /^--box(es)?$/.test(a) && number.test(args[i + 1] ?? '') && number.test(args[i + 2] ?? ''),
+    );
+    if (spaced >= 0) {
+      const fields = args.slice(spaced + 1, spaced + 5).filter((a) => number.test(a));
+      const example = fields.map((a) => a.replace(/,$/, '')).join(',');
+      return `a box is one argument, x,y,w,h with commas and no spaces: --box ${example}`;
+    }
+  }
+  return `see ${command} --help`;
+}
+
 /** Prints a SiamError as `ERR_CODE: message (hint: …)` on stderr and sets the exit code. */
-export function reportError(e: unknown): void {
+export function reportError(e: unknown, argv?: readonly string[]): void {
   if (e instanceof CommanderError) {
     if (e.exitCode === 0) {
       process.exitCode = 0; // --help, --version
       return;
     }
-    // One line: commander puts its "(Did you mean …?)" on a line of its own.
-    const message = e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
-    const usage = new SiamError('ERR_USAGE', message, {
-      hint: 'siamstream --help, or siamstream <command> --help',
-    });
+    // One line (commander puts its "(Did you mean …?)" on a line of its own). No command given:
+    // commander printed the list of commands, and its message is a placeholder.
+    const message =
+      e.code === 'commander.help'
+        ? 'no command given'
+        : e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    const usage = new SiamError('ERR_USAGE', message, { hint: usageHint(e, argv) });
     process.stderr.write(`siamstream: ${usage.toString()}\n`);
     process.exitCode = 2;
     return;
@@ -87,7 +112,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await (await buildProgram(argv[2])).parseAsync(argv);
   } catch (e) {
-    reportError(e);
+    reportError(e, argv);
   }
 }
 

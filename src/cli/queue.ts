@@ -28,6 +28,7 @@ import {
   waitOption,
   waitSeconds,
 } from './redis-flags.js';
+import { presetHelp } from './preset-help.js';
 import { createProgress } from './progress.js';
 import { parseBoxArg } from './track-box.js';
 
@@ -183,7 +184,7 @@ export function registerQueue(program: Command): void {
       'results file: .csv, .jsonl, .txt or .mot.txt, as `siamstream track --out`',
     )
     .option('--format <name>', 'results format regardless of the file name: csv, jsonl, txt, mot')
-    .option('--preset <name>', 'tracker preset')
+    .option('--preset <name>', presetHelp())
     .option(redisOption, redisHelp)
     .option('--wait', 'wait for the job and print its result')
     .option(waitOption, waitHelp, '30')

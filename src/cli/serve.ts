@@ -10,6 +10,7 @@ import { serve } from '../stream/index.js';
 import type { TrackerOptions } from '../track/index.js';
 import { checkEngineFlags } from './engine-flags.js';
 import { numberFlag } from './flags.js';
+import { presetHelp } from './preset-help.js';
 import { checkBoxInFrame, parseBoxArg } from './track-box.js';
 import { probeVideo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
@@ -71,10 +72,7 @@ export function registerServe(program: Command): void {
       '--engine <name>',
       'inference engine of the trunk: auto (onnx where onnxruntime-node loads, else tfjs), onnx, tfjs',
     )
-    .option(
-      '--preset <name>',
-      'tracker preset: fast (the live default: lower latency) or default (more accurate)',
-    )
+    .option('--preset <name>', presetHelp('fast (the live default: lower latency)'))
     .option('--json', 'print {"url","ws"} as one JSON line on stdout once listening')
     .action(async (opts: ServeCliOptions) => {
       checkEngineFlags(opts);

@@ -24,6 +24,7 @@ import { checkEngineFlags } from './engine-flags.js';
 import { checkOutputs } from './output-path.js';
 import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
 import { formatFromPath, openResultSink, type ResultSink } from './outputs.js';
+import { presetHelp } from './preset-help.js';
 import { createProgress } from './progress.js';
 import { checkBoxInFrame, targetStarts } from './track-box.js';
 
@@ -60,16 +61,19 @@ export function registerTrack(program: Command): void {
     .option('--box-from <file>', 'take the initial box from the first valid line of a groundtruth.txt')
     .option(
       '--out <file>',
-      'results file: .csv, .jsonl, .txt (OTB x,y,w,h; one target) or .mot.txt (MOT Challenge); default: JSONL on stdout',
+      'results file: .csv, .jsonl, .txt (OTB x,y,w,h; one target) or .mot.txt (MOT Challenge); missing folders are created; default: JSONL on stdout',
     )
     .option('--format <name>', 'results format regardless of the file name: csv, jsonl, txt, mot')
-    .option('--annotate <file.mp4>', 'write a video with the boxes, ids, scores and lost states drawn')
+    .option(
+      '--annotate <file.mp4>',
+      'write a video with the boxes, ids, scores and lost states drawn (missing folders are created)',
+    )
     .option('--backend <name>', 'TensorFlow.js backend: auto, node-gpu, node, wasm, cpu')
     .option(
       '--engine <name>',
       'inference engine of the trunk: auto (onnx where onnxruntime-node loads, else tfjs), onnx, tfjs',
     )
-    .option('--preset <name>', 'tracker preset')
+    .option('--preset <name>', presetHelp())
     .option(
       '--strict',
       'fail (ERR_TRUNCATED_INPUT) instead of warning when a file gives fewer frames than it announces',

@@ -61,6 +61,12 @@ export function registerTrain(program: Command): void {
           process.stderr.write(`siamstream: warning ${w.toString()}\n`);
         },
         onProgress: (e) => {
+          // Off a TTY (CI, a log file) there is no bar: a line per epoch says it is alive.
+          if (!process.stderr.isTTY) {
+            const line = progressLine(e);
+            if (line) process.stderr.write(`${line}\n`);
+            return;
+          }
           if (e.phase !== phase) {
             bar?.stop();
             phase = e.phase;
@@ -100,4 +106,17 @@ export function registerTrain(program: Command): void {
       };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
+}
+
+/**
+ * The stderr line of a training event when there is no progress bar: the first and last clip of
+ * the feature pass, and every epoch with its loss and validation accuracy.
+ */
+export function progressLine(e: TrainEvent): string | undefined {
+  if (e.phase === 'features') {
+    if (e.done === 1) return `train: features of ${e.total} clips…`;
+    return e.done === e.total ? `train: features done (${e.total} clips)` : undefined;
+  }
+  const acc = e.valAccuracy === undefined ? '' : `, validation accuracy ${e.valAccuracy.toFixed(3)}`;
+  return `train: epoch ${e.epoch}/${e.epochs}, loss ${e.loss.toFixed(4)}${acc}`;
 }

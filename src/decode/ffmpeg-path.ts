@@ -73,13 +73,13 @@ export function resolveFfmpeg(): FfmpegLocation {
       return { path: packaged.path, source: 'packaged', ffprobePath: findFfprobe(packaged.path, false) };
     }
   } catch {
-    // Not installed for this platform: fall through to the error below.
+    // Not installed (an optional peer, on request) or not for this platform: the error below.
   }
   throw new SiamError(
     'ERR_FFMPEG_NOT_FOUND',
     'no ffmpeg binary found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg)',
     {
-      hint: 'install ffmpeg (e.g. apt-get install ffmpeg) or set FFMPEG_PATH',
+      hint: 'install ffmpeg (e.g. apt-get install ffmpeg), set FFMPEG_PATH, or npm install @ffmpeg-installer/ffmpeg',
     },
   );
 }

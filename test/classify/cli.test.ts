@@ -46,6 +46,9 @@ describe('siamstream train + classify on samples/actions', () => {
       '8',
     );
     const summary = JSON.parse(train.stdout.trim());
+    // stderr is a pipe here, not a TTY: a line per epoch instead of a bar.
+    expect(train.stderr).toMatch(/^train: epoch 1\/2, loss \d/m);
+    expect(train.stderr).toMatch(/^train: epoch 2\/2, loss \d/m);
     expect(summary).toMatchObject({
       model,
       labels: ['grow', 'move_down', 'move_left', 'move_right', 'move_up'],

@@ -4,12 +4,10 @@
  * tracker's trunk and the classifier's appearance trunk (the same weights, other cut points).
  */
 import { SiamError } from '../../errors.js';
-import { loadOnnxRuntime, onnxProviders, type OnnxRuntime } from '../engine.js';
+import { loadOnnxRuntime, onnxProviders, type OnnxRuntime, type OnnxSession } from '../engine.js';
 import { readModelArtifacts } from '../model-io.js';
 import { cachedExport, exportKey } from './cache.js';
 import type { OnnxGraphBuilder } from './graph.js';
-
-type Session = Awaited<ReturnType<OnnxRuntime['InferenceSession']['create']>>;
 
 /** What to export: the model file, its image input, and how the outputs are built from it. */
 export interface OnnxRecipe {
@@ -29,7 +27,7 @@ export class OnnxRunner {
 
   private constructor(
     private readonly ort: OnnxRuntime,
-    private readonly session: Session,
+    private readonly session: OnnxSession,
   ) {}
 
   /** Exports (or reads from the cache) and opens `recipe`; `threads` is ORT's intra-op pool size. */
