@@ -3,7 +3,7 @@
  * (`child_process.spawn` with the argument list of args.ts: fluent-ffmpeg, archived in 2025, only
  * ever built that list for us, and its private child and its own 20 ms SIGKILL were in the way),
  * its stdout is cut into frames, and the teardown stops it — SIGTERM, then SIGKILL after a grace
- * period — and it is SIGKILLed anyway if this process exits first.
+ * period — and it is SIGKILLed anyway if this process exits first, or is killed (util/child-process.ts).
  *
  * Flow control, per mode:
  * - `all`: decoded frames wait in a queue until the consumer has a credit (see demand.ts); while
@@ -12,10 +12,11 @@
  * - `latest`: stdout is never paused; a frame that arrives while the consumer has no credit
  *   replaces the waiting one, which is dropped and counted. Memory: one waiting frame.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { SiamError } from '../errors.js';
+import { spawnChild } from '../util/child-process.js';
 import { reapOnExit, terminate } from './child-reaper.js';
 import { redactUrl } from './source.js';
 import type { DemandGate } from './demand.js';
@@ -193,7 +194,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     };
 
     const piped = Boolean(p.stdin) && p.input === 'pipe:0';
-    const proc = spawn(p.ffmpegPath, args, { stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const proc = spawnChild(p.ffmpegPath, args, { stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     proc.on('error', (err: Error) => onEnd(err)); // could not start (ENOENT, EACCES)
     proc.on('close', () => onEnd(null));
     const stdout = proc.stdout as Readable; // piped (stdio above)

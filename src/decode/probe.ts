@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { SiamError } from '../errors.js';
+import { parentDeathCommand } from '../util/child-process.js';
 import { resolveFfmpeg } from './ffmpeg-path.js';
 import type { VideoInfo } from './options.js';
 import { redactUrl, resolveSource, type ResolvedSource } from './source.js';
@@ -24,8 +25,7 @@ interface ExecResult {
 function run(bin: string, args: string[]): Promise<ExecResult> {
   return new Promise((resolve) => {
     execFile(
-      bin,
-      args,
+      ...parentDeathCommand(bin, args),
       { timeout: PROBE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: unknown }).code as number | null) : 0;
