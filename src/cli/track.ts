@@ -6,9 +6,9 @@
  * one call a frame (src/track/multi-tracker.ts).
  *
  * Each frame's results are written as soon as they are known, one row per target with its id
- * (JSONL on stdout without `--out`). Ctrl-C (SIGINT) or SIGTERM stops decoding (the decoder's
- * teardown kills its ffmpeg), finishes the annotated video so it stays playable, closes the
- * results file and exits with 130 (143).
+ * (JSONL on stdout without `--out`). Ctrl-C (SIGINT), SIGTERM or SIGHUP stops decoding (the
+ * decoder's teardown kills its ffmpeg), finishes the annotated video so it stays playable, closes
+ * the results file and exits with 130 (143, 129).
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -24,6 +24,7 @@ import { checkOutputs } from './output-path.js';
 import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
 import { formatFromPath, openResultSink, type ResultSink } from './outputs.js';
 import { createProgress } from './progress.js';
+import { exitCodeFor, onStopSignals } from './stop-signals.js';
 import { checkBoxInFrame, targetStarts } from './track-box.js';
 
 interface TrackCliOptions {
@@ -38,8 +39,6 @@ interface TrackCliOptions {
   engine?: string;
   preset?: string;
 }
-
-const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Adds the `track` command. */
 export function registerTrack(program: Command): void {
@@ -170,14 +169,13 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   };
   // `on`, not `once`: the decoder's child reaper re-raises the signal when it is the last
   // listener. A second signal while stopping does that on purpose: it kills at once.
+  let offSignals = (): void => undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!stoppedBy) return stop(signal);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    offSignals();
     process.kill(process.pid, signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  offSignals = onStopSignals(onSignal);
   if (!opts.out) process.stdout.on('error', onEpipe);
 
   try {
@@ -220,8 +218,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   } catch (e) {
     failure ??= e;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    offSignals();
     process.stdout.removeListener('error', onEpipe);
     progress.stop();
     sink.close();
@@ -235,7 +232,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   report(sink, framesDone, encoder, opts.annotate, stoppedBy);
   if (failure) throw failure;
   if (!stoppedBy) checkComplete(framesDone, info, Boolean(opts.strict));
-  if (stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.exitCode = EXIT_ON_SIGNAL[stoppedBy];
+  if (stoppedBy && stoppedBy !== 'SIGPIPE') process.exitCode = exitCodeFor(stoppedBy);
 }
 
 /**
