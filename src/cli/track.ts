@@ -2,7 +2,7 @@
  * `siamstream track <source> --box x,y,w,h [--box …] | --boxes targets.csv | --box-from groundtruth.txt
  * [--out results.csv|.jsonl|.txt|.mot.txt] [--format …] [--annotate out.mp4] [--backend …] [--preset …]`:
  * follows one or more objects through a file, a camera (`/dev/videoN`) or a network stream
- * (decoded in `latest` mode: stale frames are dropped), all targets' crops through the trunk in
+ * (a live one decoded in `latest` mode: stale frames are dropped), all targets' crops through the trunk in
  * one call a frame (src/track/multi-tracker.ts).
  *
  * Each frame's results are written as soon as they are known, one row per target with its id
@@ -117,9 +117,12 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   // drawn, with the terminal's cursor hidden.
   const sink: ResultSink = openResultSink(opts.out, process.stdout, opts.format);
   const progress = createProgress({ label: 'track', total: info?.frameCount, unit: 'frames' });
+  // decode picks the backpressure: `latest` for a live stream, every frame of a file (one served
+  // over http(s) too: it ends at its end).
+  let truncatedNote: string | undefined;
   const frames$ = decode(source, {
-    backpressure: live ? 'latest' : 'all',
     demand,
+    onTruncated: (note) => (truncatedNote = note),
     onInfo: (i) => {
       info = { ...info, ...i };
       if (i.frameCount) progress.setTotal(i.frameCount);
@@ -231,23 +234,32 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   }
   report(sink, framesDone, encoder, opts.annotate, stoppedBy);
   if (failure) throw failure;
-  if (!stoppedBy) checkComplete(framesDone, info, Boolean(opts.strict));
+  if (!stoppedBy) checkComplete(framesDone, info, Boolean(opts.strict), truncatedNote);
   if (stoppedBy && stoppedBy !== 'SIGPIPE') process.exitCode = exitCodeFor(stoppedBy);
 }
 
 /**
- * A file that yields clearly fewer frames than its container announces is truncated or damaged
- * (ffmpeg decodes what it can and exits 0): a warning on stderr, or with `strict` the coded error
- * — the results of the frames read are written either way.
+ * A file that yields clearly fewer frames than its container announces, or that ffmpeg says ended
+ * before its container said it would (`note`: a matroska file announces no frame count), is
+ * truncated or damaged (ffmpeg decodes what it can and exits 0): a warning on stderr, or with
+ * `strict` the coded error — the results of the frames read are written either way.
  */
-function checkComplete(read: number, info: VideoInfo | undefined, strict: boolean): void {
+function checkComplete(
+  read: number,
+  info: VideoInfo | undefined,
+  strict: boolean,
+  note: string | undefined,
+): void {
   const announced = info?.containerFrames;
-  if (!announced || read >= announced * TRUNCATION_TOLERANCE - 1) return;
-  const message = `read ${read} of the ${announced} frames the file announces: it is truncated or damaged`;
+  const short = announced !== undefined && read < announced * TRUNCATION_TOLERANCE - 1;
+  if (!short && note === undefined) return;
+  const message = short
+    ? `read ${read} of the ${announced} frames the file announces: it is truncated or damaged`
+    : `read ${read} frames, then the file ended before its container said (ffmpeg: ${note}): it is truncated or damaged`;
   if (strict) {
     throw new SiamError('ERR_TRUNCATED_INPUT', message, {
       hint: 'The results of the frames read were written; re-encode or re-download the file.',
-      details: { read, announced },
+      details: { read, announced, ffmpeg: note },
     });
   }
   process.stderr.write(`siamstream track: warning: ${message} (--strict makes this an error)\n`);
