@@ -51,6 +51,24 @@ describe('decode errors', () => {
     if (error) expect((error as SiamError).code).toBe('ERR_FFMPEG_EXIT');
   });
 
+  it('reports a truncated .mkv through onTruncated (ffmpeg: "File ended prematurely"), not a whole one', async () => {
+    const whole = path.join(tmp, 'whole.mkv');
+    const ff = spawn(resolveFfmpeg().path, ['-v', 'error', '-y', '-i', SAMPLE, '-c', 'copy', whole]);
+    expect(await new Promise((r) => ff.once('close', r))).toBe(0);
+    const cut = path.join(tmp, 'cut.mkv');
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+    const notes: string[] = [];
+    const frames = await lastValueFrom(
+      decode(cut, { maxSide: 16, onTruncated: (n) => notes.push(n) }).pipe(toArray()),
+    );
+    expect(frames.length).toBeGreaterThan(0);
+    expect(notes).toEqual([expect.stringMatching(/File ended prematurely/)]);
+    const none: string[] = [];
+    await lastValueFrom(decode(whole, { maxSide: 16, onTruncated: (n) => none.push(n) }).pipe(toArray()));
+    expect(none).toEqual([]);
+  });
+
   it.each(['file:/etc/passwd', 'concat:/a.mp4|/b.mp4', 'subfile:,,start,0,end,0,,:/etc/passwd'])(
     'ERR_UNSUPPORTED_SOURCE for %s',
     async (s) => {
@@ -122,24 +140,6 @@ describe('probeVideo errors', () => {
     const fromDecode = await rejection(firstValueFrom(decode(wav)));
     expect(fromDecode.code).toBe('ERR_NO_VIDEO_STREAM');
     expect(fromDecode.message).toBe(`${wav} has no video stream`);
-  });
-
-  it('reports a truncated .mkv through onTruncated (ffmpeg: "File ended prematurely"), not a whole one', async () => {
-    const whole = path.join(tmp, 'whole.mkv');
-    const ff = spawn(resolveFfmpeg().path, ['-v', 'error', '-y', '-i', SAMPLE, '-c', 'copy', whole]);
-    expect(await new Promise((r) => ff.once('close', r))).toBe(0);
-    const cut = path.join(tmp, 'cut.mkv');
-    const bytes = readFileSync(whole);
-    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
-    const notes: string[] = [];
-    const frames = await lastValueFrom(
-      decode(cut, { maxSide: 16, onTruncated: (n) => notes.push(n) }).pipe(toArray()),
-    );
-    expect(frames.length).toBeGreaterThan(0);
-    expect(notes).toEqual([expect.stringMatching(/File ended prematurely/)]);
-    const none: string[] = [];
-    await lastValueFrom(decode(whole, { maxSide: 16, onTruncated: (n) => none.push(n) }).pipe(toArray()));
-    expect(none).toEqual([]);
   });
 
   it('ERR_SOURCE_NOT_FOUND, ERR_UNSUPPORTED_SOURCE (also for stdin)', async () => {
