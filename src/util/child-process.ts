@@ -75,7 +75,7 @@ export function spawnChild(file: string, args: readonly string[], options: Spawn
   return spawn(cmd, argv, options);
 }
 
-/** True when children are started with a parent-death signal on this machine (for tests and `doctor`). */
+/** True when children are started with a parent-death signal on this machine. */
 export function hasParentDeathSignal(): boolean {
   return parentDeathTool() !== null;
 }
