@@ -9,9 +9,11 @@ export const ERROR_CODES = {
   ERR_FFMPEG_NOT_FOUND: 'No ffmpeg binary could be found (FFMPEG_PATH, PATH, @ffmpeg-installer/ffmpeg).',
   ERR_FFMPEG_EXIT: 'ffmpeg exited with an error (exit code, signal and stderr tail attached).',
   ERR_PROBE_FAILED: 'The source could not be probed (unreadable or not a video).',
+  ERR_NO_VIDEO_STREAM: 'The input has no video stream (an audio-only file, a data stream).',
   ERR_SOURCE_LOST: 'A live source dropped and every reconnect attempt failed.',
   ERR_SOURCE_STALLED: 'A live source sent no frame for stallTimeoutMs (it is reconnected).',
-  ERR_TRUNCATED_INPUT: 'A file gave clearly fewer frames than its container announces (with --strict).',
+  ERR_TRUNCATED_INPUT:
+    'A file gave clearly fewer frames than its container announces, or ended before its container said (with --strict).',
   ERR_USAGE: 'The command line names an unknown command or flag, or misses an argument.',
   ERR_BAD_OPTION: 'An option has a wrong type or is out of range.',
   ERR_BAD_BOX: 'A box is outside the frame, or of zero, negative or NaN size.',

@@ -1,7 +1,7 @@
 /**
  * The queue commands (docs/scale.md), on Redis through BullMQ (src/queue):
  * - `siamstream worker --redis URL [--queues classify,track,live] [--concurrency 1] [--lock-ms 30000]`
- *   runs jobs until SIGINT / SIGTERM (the running ones finish first), one line per job on stderr;
+ *   runs jobs until SIGINT / SIGTERM / SIGHUP (the running ones finish first), one line per job on stderr;
  * - `siamstream submit classify <files…> --model DIR` / `submit track <source> --box … --out FILE`
  *   enqueue (one JSON line per job on stdout: id and status); with `--wait`, a progress bar on a
  *   TTY and, on stdout, each result as it completes — the JSON `classify` prints per file, or the
@@ -31,8 +31,7 @@ import {
 import { presetHelp } from './preset-help.js';
 import { createProgress } from './progress.js';
 import { parseBoxArg } from './track-box.js';
-
-const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+import { exitCodeFor, onStopSignals } from './stop-signals.js';
 
 function queueList(v: string | undefined): QueueName[] | undefined {
   if (v === undefined) return undefined;
@@ -123,19 +122,14 @@ export function registerQueue(program: Command): void {
       process.stderr.write(
         `siamstream: worker ${worker.name} on ${queues?.join(',') ?? 'classify,track'} at ${redactRedisUrl(redis)}\n`,
       );
-      // `on`, removed after, not `once`: decode's child reaper re-raises a signal it thinks nobody
-      // else handles, and a `once` listener is gone by the time it counts.
-      let onSignal = (_s: NodeJS.Signals): void => undefined;
+      let offSignals = (): void => undefined;
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        onSignal = resolve;
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        offSignals = onStopSignals(resolve);
       });
       process.stderr.write(`siamstream: ${signal}: finishing the running jobs\n`);
       await worker.close();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.exitCode = EXIT_ON_SIGNAL[signal];
+      offSignals();
+      process.exitCode = exitCodeFor(signal);
     });
 
   const submit = program.command('submit').description('put classify or track jobs on the Redis queues');

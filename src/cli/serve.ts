@@ -2,7 +2,7 @@
  * `siamstream serve --source <file|camera|url> [--box x,y,w,h …] [--model DIR] [--host 127.0.0.1]
  * [--port 8080] [--token T] [--loop] …`: the live dashboard and its WebSocket endpoint (`/ws`).
  * Logs go to stderr; with `--json`, one JSON line with the URLs goes to stdout once listening.
- * Runs until SIGINT / SIGTERM (a file without `--loop` keeps serving its last state after it ends);
+ * Runs until SIGINT / SIGTERM / SIGHUP (a file without `--loop` keeps serving its last state after it ends);
  * a source that fails (a camera lost for good) stops it with that error.
  */
 import type { Command } from 'commander';
@@ -16,6 +16,7 @@ import { probeVideo } from '../decode/index.js';
 import { isLiveSource } from '../decode/source.js';
 import { SiamError } from '../errors.js';
 import { redisTarget, redisUrl, waitHelp, waitOption, waitSeconds } from './redis-flags.js';
+import { exitCodeFor, onStopSignals } from './stop-signals.js';
 
 interface ServeCliOptions {
   source?: string;
@@ -132,29 +133,26 @@ export function registerServe(program: Command): void {
           process.stderr.write('siamstream: source ended; still serving (Ctrl-C to stop)\n');
         return e;
       });
-      let onSignal = (_signal: NodeJS.Signals): void => undefined;
+      let offSignals = (): void => undefined;
       let stoppedBy: NodeJS.Signals | undefined;
       const error = await new Promise<unknown>((resolve) => {
-        onSignal = (signal) => {
+        offSignals = onStopSignals((signal) => {
           stoppedBy = signal;
           resolve(undefined);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
+        });
         void failed.then((e) => e !== undefined && resolve(e));
       });
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      offSignals();
       stopping = true;
       clearInterval(log);
       await server.close();
       if (error !== undefined) throw error;
       // As `track` and `classify`: 128 + the signal's number (docs/errors.md, "Exit status").
-      if (stoppedBy) process.exitCode = stoppedBy === 'SIGINT' ? 130 : 143;
+      if (stoppedBy) process.exitCode = exitCodeFor(stoppedBy);
     });
 }
 
-/** `serve --redis`: a dashboard for the cameras on the queue, until SIGINT / SIGTERM. */
+/** `serve --redis`: a dashboard for the cameras on the queue, until SIGINT / SIGTERM / SIGHUP. */
 async function serveQueueCameras(opts: ServeCliOptions): Promise<void> {
   const { serveCameras } = await import('../stream/camera-server.js');
   const server = await serveCameras({
@@ -169,14 +167,11 @@ async function serveQueueCameras(opts: ServeCliOptions): Promise<void> {
     `siamstream: cameras dashboard at ${server.url} (${server.cameras.length} camera(s) on the queue now); WebSocket at ${ws}?camera=NAME\n`,
   );
   if (opts.json) process.stdout.write(`${JSON.stringify({ url: server.url, ws })}\n`);
-  let onSignal = (_s: NodeJS.Signals): void => undefined;
+  let offSignals = (): void => undefined;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve;
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    offSignals = onStopSignals(resolve);
   });
   await server.close();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.exitCode = signal === 'SIGINT' ? 130 : 143;
+  offSignals();
+  process.exitCode = exitCodeFor(signal);
 }

@@ -2,13 +2,13 @@
  * `siamstream track <source> --box x,y,w,h [--box …] | --boxes targets.csv | --box-from groundtruth.txt
  * [--out results.csv|.jsonl|.txt|.mot.txt] [--format …] [--annotate out.mp4] [--backend …] [--preset …]`:
  * follows one or more objects through a file, a camera (`/dev/videoN`) or a network stream
- * (decoded in `latest` mode: stale frames are dropped), all targets' crops through the trunk in
+ * (a live one decoded in `latest` mode: stale frames are dropped), all targets' crops through the trunk in
  * one call a frame (src/track/multi-tracker.ts).
  *
  * Each frame's results are written as soon as they are known, one row per target with its id
- * (JSONL on stdout without `--out`). Ctrl-C (SIGINT) or SIGTERM stops decoding (the decoder's
- * teardown kills its ffmpeg), finishes the annotated video so it stays playable, closes the
- * results file and exits with 130 (143).
+ * (JSONL on stdout without `--out`). Ctrl-C (SIGINT), SIGTERM or SIGHUP stops decoding (the
+ * decoder's teardown kills its ffmpeg), finishes the annotated video so it stays playable, closes
+ * the results file and exits with 130 (143, 129).
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -26,6 +26,7 @@ import { createVideoEncoder, type VideoEncoder } from './annotate/encoder.js';
 import { formatFromPath, openResultSink, type ResultSink } from './outputs.js';
 import { presetHelp } from './preset-help.js';
 import { createProgress } from './progress.js';
+import { exitCodeFor, onStopSignals } from './stop-signals.js';
 import { checkBoxInFrame, targetStarts } from './track-box.js';
 
 interface TrackCliOptions {
@@ -40,8 +41,6 @@ interface TrackCliOptions {
   engine?: string;
   preset?: string;
 }
-
-const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Adds the `track` command. */
 export function registerTrack(program: Command): void {
@@ -125,9 +124,12 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   // drawn, with the terminal's cursor hidden.
   const sink: ResultSink = openResultSink(opts.out, process.stdout, opts.format);
   const progress = createProgress({ label: 'track', total: info?.frameCount, unit: 'frames' });
+  // decode picks the backpressure: `latest` for a live stream, every frame of a file (one served
+  // over http(s) too: it ends at its end).
+  let truncatedNote: string | undefined;
   const frames$ = decode(source, {
-    backpressure: live ? 'latest' : 'all',
     demand,
+    onTruncated: (note) => (truncatedNote = note),
     onInfo: (i) => {
       info = { ...info, ...i };
       if (i.frameCount) progress.setTotal(i.frameCount);
@@ -184,14 +186,13 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   };
   // `on`, not `once`: the decoder's child reaper re-raises the signal when it is the last
   // listener. A second signal while stopping does that on purpose: it kills at once.
+  let offSignals = (): void => undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!stoppedBy) return stop(signal);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    offSignals();
     process.kill(process.pid, signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  offSignals = onStopSignals(onSignal);
   if (!opts.out) process.stdout.on('error', onEpipe);
 
   try {
@@ -244,8 +245,7 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   } catch (e) {
     failure ??= e;
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    offSignals();
     process.stdout.removeListener('error', onEpipe);
     progress.stop();
     // Nothing tracked (a model that failed to load, a signal before the first frame): earlier
@@ -263,25 +263,34 @@ export async function runTrack(source: string, opts: TrackCliOptions): Promise<v
   report(sink, framesDone, encoder, opts.annotate, discarded, stoppedBy);
   // Outputs are closed and reported; a start-up still running could keep the process alive for
   // ever: die of the signal, as without a handler.
-  if (startupLeft && stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.kill(process.pid, stoppedBy);
+  if (startupLeft && stoppedBy && stoppedBy !== 'SIGPIPE') process.kill(process.pid, stoppedBy);
   if (failure) throw failure;
-  if (!stoppedBy) checkComplete(framesDone, info, Boolean(opts.strict));
-  if (stoppedBy && EXIT_ON_SIGNAL[stoppedBy]) process.exitCode = EXIT_ON_SIGNAL[stoppedBy];
+  if (!stoppedBy) checkComplete(framesDone, info, Boolean(opts.strict), truncatedNote);
+  if (stoppedBy && stoppedBy !== 'SIGPIPE') process.exitCode = exitCodeFor(stoppedBy);
 }
 
 /**
- * A file that yields clearly fewer frames than its container announces is truncated or damaged
- * (ffmpeg decodes what it can and exits 0): a warning on stderr, or with `strict` the coded error
- * — the results of the frames read are written either way.
+ * A file that yields clearly fewer frames than its container announces, or that ffmpeg says ended
+ * before its container said it would (`note`: a matroska file announces no frame count), is
+ * truncated or damaged (ffmpeg decodes what it can and exits 0): a warning on stderr, or with
+ * `strict` the coded error — the results of the frames read are written either way.
  */
-function checkComplete(read: number, info: VideoInfo | undefined, strict: boolean): void {
+function checkComplete(
+  read: number,
+  info: VideoInfo | undefined,
+  strict: boolean,
+  note: string | undefined,
+): void {
   const announced = info?.containerFrames;
-  if (!announced || read >= announced * TRUNCATION_TOLERANCE - 1) return;
-  const message = `read ${read} of the ${announced} frames the file announces: it is truncated or damaged`;
+  const short = announced !== undefined && read < announced * TRUNCATION_TOLERANCE - 1;
+  if (!short && note === undefined) return;
+  const message = short
+    ? `read ${read} of the ${announced} frames the file announces: it is truncated or damaged`
+    : `read ${read} frames, then the file ended before its container said (ffmpeg: ${note}): it is truncated or damaged`;
   if (strict) {
     throw new SiamError('ERR_TRUNCATED_INPUT', message, {
       hint: 'The results of the frames read were written; re-encode or re-download the file.',
-      details: { read, announced },
+      details: { read, announced, ffmpeg: note },
     });
   }
   process.stderr.write(`siamstream track: warning: ${message} (--strict makes this an error)\n`);

@@ -2,7 +2,7 @@
  * `decode(source, options)`: a video file, a V4L2 camera, a network stream or stdin as an
  * `Observable<Frame>` of RGB24 frames, decoded by ffmpeg (one child per subscription).
  */
-import { concatWith, defer, identity, Observable, throwError, timeout } from 'rxjs';
+import { concatWith, defer, EMPTY, Observable, throwError } from 'rxjs';
 import { SiamError } from '../errors.js';
 import type { Frame } from '../types.js';
 import { buildFfmpegArgs } from './args.js';
@@ -37,7 +37,7 @@ export { redactUrl };
  *
  * Errors (SiamError): `ERR_SOURCE_NOT_FOUND`, `ERR_UNSUPPORTED_SOURCE`, `ERR_FFMPEG_NOT_FOUND`,
  * `ERR_FFMPEG_EXIT` (details: exitCode, signal, stderrTail), `ERR_SOURCE_LOST` (live sources,
- * after the reconnect attempts), `ERR_BAD_OPTION` (thrown by this call for invalid options).
+ * after the reconnect attempts), `ERR_SOURCE_STALLED` (a finite network stream that went quiet), `ERR_BAD_OPTION` (thrown by this call for invalid options).
  */
 export function decode(source: string, options: DecodeOptions = {}): Observable<Frame> {
   validateDecodeOptions(options);
@@ -47,6 +47,13 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       const resolved = resolveSource(source);
       if (options.loop && resolved.kind !== 'file') {
         throw new SiamError('ERR_BAD_OPTION', `\`loop\` needs a file source, got a ${resolved.kind} source`);
+      }
+      if (options.live !== undefined && resolved.kind !== 'network') {
+        throw new SiamError(
+          'ERR_BAD_OPTION',
+          `\`live\` applies to network sources, got a ${resolved.kind} source`,
+          { hint: 'cameras are always live, files and stdin never: leave `live` out' },
+        );
       }
       if (options.startMs && resolved.live) {
         throw new SiamError(
@@ -62,7 +69,14 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       return undefined;
     }
     const { resolved, ffmpegPath, args } = prepared;
-    const mode = options.backpressure ?? (resolved.live ? 'latest' : 'all');
+    // Live-ness comes from the stream, not from the scheme: cameras are live, files and stdin are
+    // not, and a network stream is live unless its own header announces a duration (a file served
+    // over http(s), an HLS or RTSP recording): such a stream ends at its end, every frame decoded.
+    // Undefined until the first frame's header has said (`options.live` says it at once).
+    let live: boolean | undefined = options.live ?? (resolved.kind === 'network' ? undefined : resolved.live);
+    const mode =
+      options.backpressure ??
+      (live === undefined ? () => (live ? 'latest' : 'all') : live ? 'latest' : 'all');
     const bridge: CreditBridge = {};
     const gate = options.demand?.attach(() => bridge.onCredit?.());
 
@@ -87,6 +101,7 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       if (firstFrameWallMs === undefined) firstFrameWallMs = now;
       else runTimeBaseMs = Math.max(lastTimestampMs + 1, now - firstFrameWallMs);
       if (!fps) fps = header.fps ?? 0;
+      live ??= header.durationMs === undefined;
       if (!infoSent) {
         infoSent = true;
         let durationMs = header.durationMs;
@@ -111,6 +126,7 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       return { index, timestampMs, width: raw.meta.width, height: raw.meta.height, data: raw.data };
     };
 
+    const stallMs = options.stallTimeoutMs ?? DEFAULT_DECODE_OPTIONS.stallTimeoutMs;
     const run = defer(() =>
       ffmpegFrames({
         ffmpegPath,
@@ -122,12 +138,15 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
         gate,
         bridge,
         killGraceMs: options.killGraceMs ?? DEFAULT_DECODE_OPTIONS.killGraceMs,
+        // Network streams and cameras are watched, finite ones too (a server that hangs mid-file).
+        stallTimeoutMs: resolved.live ? stallMs : 0,
         onFirstFrame,
         onDrop: () => {
           dropped += 1;
           options.onDropped?.(dropped);
         },
         onStart: options.onStart,
+        onTruncated: options.onTruncated,
       }),
     );
 
@@ -142,24 +161,21 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       options.onReconnect?.(e);
     };
 
-    const stallMs = options.stallTimeoutMs ?? DEFAULT_DECODE_OPTIONS.stallTimeoutMs;
-    const stalled = (): Observable<never> =>
-      throwError(
-        () =>
-          new SiamError('ERR_SOURCE_STALLED', `no frame for ${stallMs} ms`, {
-            hint: 'the sender stopped or the server hangs; raise stallTimeoutMs for slow sources',
-          }),
-      );
-    const frames$ = resolved.live
-      ? run.pipe(
-          // The watchdog: a connection that goes quiet is dropped (the teardown stops ffmpeg) and
-          // retried like one that failed.
-          stallMs > 0 ? timeout({ first: 2 * stallMs, each: stallMs, with: stalled }) : identity,
-          // A live stream that ends has dropped: make that an error so it is retried.
-          concatWith(throwError(() => new SiamError('ERR_FFMPEG_EXIT', 'the live stream ended'))),
-          reconnectWithBackoff<RawFrame>(options.reconnect, onReconnect),
-        )
-      : run;
+    // A live stream that ends, fails or goes quiet (ffmpegFrames' stall watch) has dropped and is
+    // retried; a finite one ends, or fails, once: a retry would replay it from the start.
+    const frames$ =
+      resolved.live && live !== false
+        ? run.pipe(
+            concatWith(
+              defer(() =>
+                live === false
+                  ? EMPTY
+                  : throwError(() => new SiamError('ERR_FFMPEG_EXIT', 'the live stream ended')),
+              ),
+            ),
+            reconnectWithBackoff<RawFrame>(options.reconnect, onReconnect, undefined, () => live !== false),
+          )
+        : run;
 
     const sub = frames$.subscribe({
       next: (raw) => subscriber.next(toFrame(raw)),

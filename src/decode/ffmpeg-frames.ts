@@ -3,7 +3,7 @@
  * (`child_process.spawn` with the argument list of args.ts: fluent-ffmpeg, archived in 2025, only
  * ever built that list for us, and its private child and its own 20 ms SIGKILL were in the way),
  * its stdout is cut into frames, and the teardown stops it — SIGTERM, then SIGKILL after a grace
- * period — and it is SIGKILLed anyway if this process exits first.
+ * period — and it is SIGKILLed anyway if this process exits first, or is killed (util/child-process.ts).
  *
  * Flow control, per mode:
  * - `all`: decoded frames wait in a queue until the consumer has a credit (see demand.ts); while
@@ -12,10 +12,11 @@
  * - `latest`: stdout is never paused; a frame that arrives while the consumer has no credit
  *   replaces the waiting one, which is dropped and counted. Memory: one waiting frame.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
 import { SiamError } from '../errors.js';
+import { spawnChild } from '../util/child-process.js';
 import { reapOnExit, terminate } from './child-reaper.js';
 import { redactUrl } from './source.js';
 import type { DemandGate } from './demand.js';
@@ -23,7 +24,9 @@ import type { FfmpegChild } from './options.js';
 import { FrameAssembler, type RawFrame } from './frame-assembler.js';
 import {
   HeaderParser,
+  NO_VIDEO_STREAM_RE,
   ShowinfoParser,
+  TRUNCATED_RE,
   StderrTail,
   type FrameMeta,
   type InputHeader,
@@ -34,6 +37,9 @@ export interface CreditBridge {
   onCredit?: () => void;
 }
 
+/** How frames reach a consumer that is behind (see the module comment). */
+export type FrameMode = 'all' | 'latest';
+
 /** Everything one run needs. */
 export interface FfmpegRunParams {
   ffmpegPath: string;
@@ -42,15 +48,24 @@ export interface FfmpegRunParams {
   outputOptions: string[];
   /** Stream piped to ffmpeg's stdin when `input` is `pipe:0`. */
   stdin?: Readable;
-  mode: 'all' | 'latest';
+  /** Or decided on the first frame, from the input's header (after `onFirstFrame`). */
+  mode: FrameMode | ((header: InputHeader) => FrameMode);
   gate?: DemandGate;
   bridge: CreditBridge;
   killGraceMs: number;
+  /**
+   * A run whose ffmpeg produces no frame for this long (twice as long for the first) errors with
+   * `ERR_SOURCE_STALLED` and is stopped. Only production counts: while frames wait for a slow
+   * consumer (stdout paused), the watch is off. 0 or absent: no watch.
+   */
+  stallTimeoutMs?: number;
   /** Called once per run, before its first frame is emitted. */
   onFirstFrame?: (header: InputHeader, first: FrameMeta) => void;
   /** `latest` mode: one stale frame was dropped. */
   onDrop?: () => void;
   onStart?: (child: FfmpegChild) => void;
+  /** Once, with ffmpeg's line, when it says the input ended before its container said it would. */
+  onTruncated?: (note: string) => void;
 }
 
 /** Past this many buffered bytes without a showinfo line to cut them, stdout is paused anyway. */
@@ -97,6 +112,25 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     const showinfo = new ShowinfoParser();
     const queue: RawFrame[] = [];
     let slot: RawFrame | undefined;
+    let noVideo = false;
+    let truncated = false;
+    let mode: FrameMode | undefined = typeof p.mode === 'string' ? p.mode : undefined;
+    let stallTimer: ReturnType<typeof setTimeout> | undefined;
+    /** (Re)starts the stall watch for `ms`; 0 stops it. */
+    const watch = (ms: number): void => {
+      clearTimeout(stallTimer);
+      stallTimer = undefined;
+      if (!p.stallTimeoutMs || closed || processDone || ms === 0) return;
+      stallTimer = setTimeout(() => {
+        if (closed) return;
+        // The teardown (run by error) stops ffmpeg.
+        subscriber.error(
+          new SiamError('ERR_SOURCE_STALLED', `no frame for ${p.stallTimeoutMs} ms`, {
+            hint: 'the sender stopped or the server hangs; raise stallTimeoutMs for slow sources',
+          }),
+        );
+      }, ms);
+    };
     const args = [...p.inputOptions, '-i', p.input, ...p.outputOptions, 'pipe:1'];
 
     const finishIfDone = (): void => {
@@ -117,7 +151,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       draining = true;
       do {
         again = false;
-        if (p.mode === 'all') {
+        if (mode === 'all') {
           while (!closed && queue.length > 0 && (!p.gate || p.gate.tryTake()))
             subscriber.next(queue.shift() as RawFrame);
         } else if (!closed && slot && (!p.gate || p.gate.tryTake())) {
@@ -128,13 +162,15 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       } while (again && !closed);
       draining = false;
       if (closed) return;
-      const shouldPause = (p.mode === 'all' && queue.length > 0) || assembler.bufferedBytes > MAX_UNCUT_BYTES;
+      const shouldPause = (mode === 'all' && queue.length > 0) || assembler.bufferedBytes > MAX_UNCUT_BYTES;
       if (shouldPause && !paused) {
         paused = true;
         child?.stdout?.pause();
+        watch(0); // the consumer is behind, not ffmpeg
       } else if (!shouldPause && paused) {
         paused = false;
         child?.stdout?.resume();
+        watch(p.stallTimeoutMs ?? 0);
       }
       finishIfDone();
     };
@@ -145,8 +181,10 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
         if (!sawFirst) {
           sawFirst = true;
           p.onFirstFrame?.(header.header, f.meta);
+          if (typeof p.mode === 'function') mode = p.mode(header.header);
         }
-        if (p.mode === 'all') queue.push(f);
+        if (!paused) watch(p.stallTimeoutMs ?? 0);
+        if (mode === 'all') queue.push(f);
         else {
           if (slot) p.onDrop?.();
           slot = f;
@@ -165,17 +203,32 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
       }
       header.push(line);
       tail.push(line);
+      if (NO_VIDEO_STREAM_RE.test(line)) noVideo = true;
+      if (!truncated && TRUNCATED_RE.test(line)) {
+        truncated = true;
+        p.onTruncated?.(redactUrl(line.trim().replace(/ @ 0x[0-9a-f]+\]/i, ']')));
+      }
     };
 
     const onEnd = (err: (Error & { code?: string }) | null): void => {
       if (processDone) return;
       processDone = true;
+      watch(0);
       if (!child) stdoutEnded = true; // never spawned: nothing will come on stdout
       // 'close' comes once the child exited and its stdio closed; the exit status is the child's.
       const exit = child ? { code: child.exitCode, signal: child.signalCode } : undefined;
       if (!closed) {
         if (!child && err) endError = spawnError(err, p.ffmpegPath);
-        else if (exit && (exit.code !== 0 || exit.signal)) {
+        else if (exit && exit.code !== 0 && noVideo) {
+          endError = new SiamError(
+            'ERR_NO_VIDEO_STREAM',
+            `${redactUrl(p.input.replace(/^file:/, ''))} has no video stream`,
+            {
+              hint: 'give a video file or stream (ffprobe <file> lists its streams)',
+              details: { exitCode: exit.code, stderrTail: tail.toString() },
+            },
+          );
+        } else if (exit && (exit.code !== 0 || exit.signal)) {
           const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
           endError = new SiamError('ERR_FFMPEG_EXIT', `ffmpeg ${how}: ${tail.summary() || '(no stderr)'}`, {
             hint: "SIAMSTREAM_DEBUG=1 prints ffmpeg's stderr tail (also in error.details.stderrTail)",
@@ -193,7 +246,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     };
 
     const piped = Boolean(p.stdin) && p.input === 'pipe:0';
-    const proc = spawn(p.ffmpegPath, args, { stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const proc = spawnChild(p.ffmpegPath, args, { stdio: [piped ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     proc.on('error', (err: Error) => onEnd(err)); // could not start (ENOENT, EACCES)
     proc.on('close', () => onEnd(null));
     const stdout = proc.stdout as Readable; // piped (stdio above)
@@ -215,6 +268,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     if (proc.pid !== undefined) {
       child = proc;
       reapOnExit(proc);
+      watch(2 * (p.stallTimeoutMs ?? 0)); // the first frame waits for the connection too
       const exited = new Promise<void>((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) resolve();
         else proc.once('exit', () => resolve());
@@ -225,6 +279,7 @@ export function ffmpegFrames(p: FfmpegRunParams): Observable<RawFrame> {
     return () => {
       const wasClosed = closed;
       closed = true;
+      clearTimeout(stallTimer);
       if (p.bridge.onCredit === drain) p.bridge.onCredit = undefined;
       queue.length = 0;
       slot = undefined;

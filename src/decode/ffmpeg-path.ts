@@ -8,6 +8,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SiamError } from '../errors.js';
+import { parentDeathCommand } from '../util/child-process.js';
 
 /** Where the ffmpeg binary was found. */
 export interface FfmpegLocation {
@@ -110,7 +111,9 @@ const VERSION_RUN = { encoding: 'utf8', timeout: 10_000 } as const;
 export async function prefetchFfmpegCapabilities(ffmpegPath: string): Promise<void> {
   if (capabilityCache.has(ffmpegPath)) return;
   const out = await new Promise<string | undefined>((resolve) =>
-    execFile(ffmpegPath, VERSION_ARGS, VERSION_RUN, (e, stdout) => resolve(e ? undefined : stdout)),
+    execFile(...parentDeathCommand(ffmpegPath, VERSION_ARGS), VERSION_RUN, (e, stdout) =>
+      resolve(e ? undefined : stdout),
+    ),
   );
   if (out !== undefined && !capabilityCache.has(ffmpegPath))
     capabilityCache.set(ffmpegPath, parseCapabilities(out));
@@ -122,7 +125,7 @@ export function ffmpegCapabilities(ffmpegPath: string): FfmpegCapabilities {
   if (cached) return cached;
   let out: string;
   try {
-    out = execFileSync(ffmpegPath, VERSION_ARGS, VERSION_RUN);
+    out = execFileSync(...parentDeathCommand(ffmpegPath, VERSION_ARGS), VERSION_RUN);
   } catch (e) {
     throw new SiamError(
       'ERR_FFMPEG_NOT_FOUND',

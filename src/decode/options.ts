@@ -80,6 +80,12 @@ export interface DecodeOptions {
   demand?: FrameDemand;
   /** Read a file at its own frame rate (ffmpeg `-re`), as a live server would. @default false */
   realtime?: boolean;
+  /**
+   * Network sources: whether the stream is live (reconnected when it ends, `latest` by default) or
+   * a recording that ends at its end (every frame, `all` by default). Only for network sources.
+   * @default from the stream: live unless ffmpeg's header of it announces a duration
+   */
+  live?: boolean;
   /** Loop a file forever (`-stream_loop -1`); frame indices and timestamps keep increasing. @default false */
   loop?: boolean;
   /** Reconnect policy for live sources (cameras, network). */
@@ -95,6 +101,12 @@ export interface DecodeOptions {
    * style: a caller that stops the stream awaits `exited` instead of polling the pid).
    */
   onStart?: (child: FfmpegChild) => void;
+  /**
+   * Called once when ffmpeg says the input ended before its container said it would (matroska's
+   * "File ended prematurely", mov's "partial file"): a truncated download or a cut recording. The
+   * stream still ends normally, with the frames that could be decoded. Gets ffmpeg's line.
+   */
+  onTruncated?: (note: string) => void;
   /** Stream read for the source `-`. @default process.stdin */
   stdin?: Readable;
   /** Grace period between SIGTERM and SIGKILL when ffmpeg is stopped, in ms. @default 2000 */
@@ -121,12 +133,14 @@ const DECODE_OPTION_KEYS = [
   'backpressure',
   'demand',
   'realtime',
+  'live',
   'loop',
   'reconnect',
   'onDropped',
   'onInfo',
   'onReconnect',
   'onStart',
+  'onTruncated',
   'stdin',
   'killGraceMs',
   'logReconnects',
@@ -197,6 +211,9 @@ export function validateDecodeOptions(o: DecodeOptions): void {
   checkNonNegative('durationMs', o.durationMs, false);
   checkNonNegative('killGraceMs', o.killGraceMs);
   checkNonNegative('stallTimeoutMs', o.stallTimeoutMs);
+  if (o.live !== undefined && typeof o.live !== 'boolean') {
+    throw bad(`Expected \`live\` to be a boolean, got ${String(o.live)}`);
+  }
   if (o.backpressure !== undefined && o.backpressure !== 'all' && o.backpressure !== 'latest') {
     throw bad(`Expected \`backpressure\` to be 'all' or 'latest', got ${String(o.backpressure)}`);
   }
@@ -210,7 +227,7 @@ export function validateDecodeOptions(o: DecodeOptions): void {
     checkNonNegative('reconnect.initialDelayMs', initialDelayMs);
     checkNonNegative('reconnect.maxDelayMs', maxDelayMs);
   }
-  for (const cb of ['onDropped', 'onInfo', 'onReconnect', 'onStart'] as const) {
+  for (const cb of ['onDropped', 'onInfo', 'onReconnect', 'onStart', 'onTruncated'] as const) {
     if (o[cb] !== undefined && typeof o[cb] !== 'function') {
       throw bad(`Expected \`${cb}\` to be a function, got ${typeof o[cb]}`);
     }

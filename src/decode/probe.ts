@@ -6,10 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { SiamError } from '../errors.js';
+import { parentDeathCommand } from '../util/child-process.js';
 import { resolveFfmpeg } from './ffmpeg-path.js';
 import type { VideoInfo } from './options.js';
 import { redactUrl, resolveSource, type ResolvedSource } from './source.js';
-import { HeaderParser } from './stderr-parser.js';
+import { HeaderParser, NO_VIDEO_STREAM_RE } from './stderr-parser.js';
 
 /** Probes give up after this long (network sources that never answer). */
 const PROBE_TIMEOUT_MS = 30_000;
@@ -24,8 +25,7 @@ interface ExecResult {
 function run(bin: string, args: string[]): Promise<ExecResult> {
   return new Promise((resolve) => {
     execFile(
-      bin,
-      args,
+      ...parentDeathCommand(bin, args),
       { timeout: PROBE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         const code = error ? ((error as { code?: unknown }).code as number | null) : 0;
@@ -40,6 +40,12 @@ function failed(source: string, why: string, details?: { stderr?: string }): Sia
   return new SiamError('ERR_PROBE_FAILED', redactUrl(`could not probe ${source}: ${why}`), {
     hint: 'check that the file is a video ffmpeg can read (try: ffprobe <file>)',
     details: details?.stderr === undefined ? details : { stderr: redactUrl(details.stderr) },
+  });
+}
+
+function noVideo(source: string): SiamError {
+  return new SiamError('ERR_NO_VIDEO_STREAM', redactUrl(`${source} has no video stream`), {
+    hint: 'give a video file or stream (ffprobe <file> lists its streams)',
   });
 }
 
@@ -92,7 +98,7 @@ async function withFfprobe(ffprobe: string, src: ResolvedSource): Promise<VideoI
     throw failed(src.original, 'ffprobe printed no JSON');
   }
   const s = json.streams?.[0];
-  if (!s || !s.width || !s.height) throw failed(src.original, 'no video stream');
+  if (!s || !s.width || !s.height) throw noVideo(src.original);
   const fps = parseRate(s.avg_frame_rate) ?? parseRate(s.r_frame_rate) ?? 0;
   const info: VideoInfo = { width: s.width, height: s.height, fps };
   const frames = Number(s.nb_frames ?? s.nb_read_packets);
@@ -115,6 +121,7 @@ async function withFfmpeg(ffmpeg: string, src: ResolvedSource): Promise<VideoInf
   const parser = new HeaderParser();
   for (const line of r.stderr.split(/\r?\n|\r/)) parser.push(line);
   const h = parser.header;
+  if (NO_VIDEO_STREAM_RE.test(r.stderr)) throw noVideo(src.original);
   if (!h.width || !h.height)
     throw failed(src.original, lastLine(r.stderr) || 'no video stream', { stderr: r.stderr });
   const info: VideoInfo = { width: h.width, height: h.height, fps: h.fps ?? 0 };
@@ -131,7 +138,7 @@ async function withFfmpeg(ffmpeg: string, src: ResolvedSource): Promise<VideoInf
 /**
  * Width, height, fps, and frame count / duration when known, of the first video stream.
  * @throws SiamError `ERR_SOURCE_NOT_FOUND`, `ERR_UNSUPPORTED_SOURCE` (also for `-`: probing would
- *   consume stdin), `ERR_FFMPEG_NOT_FOUND`, `ERR_PROBE_FAILED`.
+ *   consume stdin), `ERR_FFMPEG_NOT_FOUND`, `ERR_NO_VIDEO_STREAM`, `ERR_PROBE_FAILED`.
  */
 export async function probeVideo(source: string): Promise<VideoInfo> {
   const src = resolveSource(source);

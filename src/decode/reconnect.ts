@@ -16,6 +16,7 @@ const FATAL_CODES = new Set([
   'ERR_FFMPEG_NOT_FOUND',
   'ERR_BAD_OPTION',
   'ERR_SOURCE_NOT_FOUND',
+  'ERR_NO_VIDEO_STREAM',
 ]);
 
 /** True when retrying might help (anything but a configuration error). */
@@ -33,17 +34,19 @@ export function backoffDelayMs(attempt: number, o: Required<ReconnectOptions>): 
  * @param options attempts and delays (defaults: {@link DEFAULT_RECONNECT})
  * @param onReconnect called before each wait
  * @param scheduler for tests (TestScheduler); default async
+ * @param retrying asked at each failure; false passes the error on (a stream found to be finite)
  */
 export function reconnectWithBackoff<T>(
   options: ReconnectOptions = {},
   onReconnect?: (event: ReconnectEvent) => void,
   scheduler?: SchedulerLike,
+  retrying: () => boolean = () => true,
 ): MonoTypeOperatorFunction<T> {
   const o: Required<ReconnectOptions> = { ...DEFAULT_RECONNECT, ...options };
   return retry<T>({
     resetOnSuccess: true,
     delay: (err: unknown, retryCount: number) => {
-      if (!isRetryable(err)) return throwError(() => err);
+      if (!isRetryable(err) || !retrying()) return throwError(() => err);
       const reason = err instanceof Error ? err.message : String(err);
       if (retryCount > o.attempts) {
         return throwError(

@@ -117,6 +117,15 @@ export class HeaderParser {
   }
 }
 
+/** ffmpeg `-map 0:v:0` on an input without video: "Stream map '0:v:0' matches no streams." */
+export const NO_VIDEO_STREAM_RE = /Stream map '0:v:0' matches no streams/;
+
+/**
+ * Demuxer lines saying the input ended before its container said it would (ffmpeg decodes what
+ * there is and exits 0): matroska's "File ended prematurely", mov's "…: partial file".
+ */
+export const TRUNCATED_RE = /File ended prematurely|: partial file\b/;
+
 /** A line that reports a problem. */
 const ERROR_LIKE =
   /error|invalid|no such|not found|denied|failed|unable|could not|cannot|partial file|corrupt/i;

@@ -1,16 +1,21 @@
 /**
  * A track job runs `siamstream track` itself, as a child process: the results are exactly the
  * command's (formats, ids, errors), a crash in it fails the job and not the worker, and the child
- * is ended with the worker. It writes to a temporary name beside `out` (ending like `out`, so the
- * format is the same) that becomes `out` only once the command succeeded: a retried or killed job
- * never leaves a partial file under the final name, and a retry overwrites its own leftovers.
+ * dies with the worker, even a worker killed with `kill -9` (util/child-process.ts). It writes to a
+ * temporary name beside `out` (ending like `out`, so the format is the same) that becomes `out`
+ * only once the command succeeded: a retried or killed job never leaves a partial file under the
+ * final name. Each attempt has a name of its own (job id, attempt, random), so an earlier attempt
+ * still writing — on a machine cut off from Redis, whose job was handed to another worker — can
+ * never write into the retry's file; the leftovers of earlier attempts go once an attempt ends.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { rename, rm } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { partialPath } from '../cli/output-path.js';
 import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
+import { spawnChild } from '../util/child-process.js';
 import type { TrackJob, TrackJobResult } from './jobs.js';
 
 /** The CLI's entry beside this module: the `.ts` source under tsx, else the compiled `.js`. */
@@ -20,9 +25,32 @@ function cliArgs(): string[] {
   return [...(ts ? ['--import', 'tsx'] : []), main];
 }
 
-/** The temporary name of a job's output: hidden, beside `out`, ending like it. */
-export function jobOutputPath(out: string, jobId: string): string {
-  return path.join(path.dirname(out), `.siamstream-${jobId}.${path.basename(out)}`);
+/** The start of the temporary names of a job's outputs (every attempt's). */
+function jobTempPrefix(jobId: string): string {
+  return `.siamstream-${jobId}.`;
+}
+
+/** The temporary name of one attempt's output: hidden, beside `out`, ending like it, unique. */
+export function jobOutputPath(out: string, jobId: string, attempt: number): string {
+  const unique = `${attempt}-${randomBytes(4).toString('hex')}`;
+  return path.join(path.dirname(out), `${jobTempPrefix(jobId)}${unique}.${path.basename(out)}`);
+}
+
+/**
+ * Removes what earlier attempts of the job (lower numbers: a later one may still be running
+ * elsewhere) left beside `out`, their `.partial` files included.
+ */
+async function removeEarlierAttempts(out: string, jobId: string, attempt: number): Promise<void> {
+  const dir = path.dirname(out);
+  const prefix = jobTempPrefix(jobId);
+  const tails = [path.basename(out), path.basename(partialPath(out))];
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const earlier = names.filter((n) => {
+    if (!n.startsWith(prefix)) return false;
+    const m = /^(\d+)-[0-9a-f]{8}\.(.+)$/.exec(n.slice(prefix.length));
+    return m !== null && Number(m[1]) < attempt && tails.includes(m[2]);
+  });
+  await Promise.all(earlier.map((n) => rm(path.join(dir, n), { force: true })));
 }
 
 /** The coded error of the child's last `siamstream: ERR_…: message` line, or ERR_INTERNAL. */
@@ -35,13 +63,17 @@ function childError(stderr: string, exit: string): SiamError {
   return new SiamError('ERR_INTERNAL', `siamstream track ${exit}: ${lines.slice(-3).join(' | ')}`);
 }
 
-/** Runs one track job; `children` holds the child while it runs (the worker ends it on close). */
+/**
+ * Runs one attempt (`attempt`: BullMQ's `attemptsStarted`, 1 for the first) of a track job;
+ * `children` holds the child while it runs (the worker ends it on close).
+ */
 export async function runTrackJob(
   job: TrackJob,
   jobId: string,
+  attempt: number,
   children: Set<ChildProcess>,
 ): Promise<TrackJobResult> {
-  const tmp = jobOutputPath(job.out, jobId);
+  const tmp = jobOutputPath(job.out, jobId, attempt);
   const args = [
     ...cliArgs(),
     'track',
@@ -54,7 +86,7 @@ export async function runTrackJob(
     ...(job.backend ? ['--backend', job.backend] : []),
     ...(job.engine ? ['--engine', job.engine] : []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnChild(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -65,6 +97,7 @@ export async function runTrackJob(
     child.on('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exited with ${code}`));
   });
   children.delete(child);
+  await removeEarlierAttempts(job.out, jobId, attempt);
   if (exit !== 'exited with 0') {
     await Promise.all([rm(tmp, { force: true }), rm(partialPath(tmp), { force: true })]);
     throw childError(stderr, exit);

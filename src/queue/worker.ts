@@ -109,7 +109,8 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
         classifyFile(c, d.file, { window: d.window, stride: d.stride }),
       );
     },
-    track: (job) => runTrackJob(checkJobData('track', job.data), String(job.id), children),
+    track: (job) =>
+      runTrackJob(checkJobData('track', job.data), String(job.id), job.attemptsStarted, children),
     // A camera runs until stopped. When this worker closes, it goes back to the queue for another
     // (moveToWait, then WaitingError: not a failure); when its lock is lost, another has it already.
     live: async (job, token, lockLost) => {

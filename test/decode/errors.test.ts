@@ -1,10 +1,11 @@
 /** Each failure of the decode stage has its stable code (STYLE.md §8): class, code and message. */
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { decode, probeVideo } from '../../src/decode/index.js';
+import { decode, probeVideo, resolveFfmpeg } from '../../src/decode/index.js';
 import { SiamError } from '../../src/errors.js';
 import { SAMPLE, rejection } from './helpers.js';
 
@@ -48,6 +49,24 @@ describe('decode errors', () => {
     );
     expect(frames).toBeGreaterThan(10);
     if (error) expect((error as SiamError).code).toBe('ERR_FFMPEG_EXIT');
+  });
+
+  it('reports a truncated .mkv through onTruncated (ffmpeg: "File ended prematurely"), not a whole one', async () => {
+    const whole = path.join(tmp, 'whole.mkv');
+    const ff = spawn(resolveFfmpeg().path, ['-v', 'error', '-y', '-i', SAMPLE, '-c', 'copy', whole]);
+    expect(await new Promise((r) => ff.once('close', r))).toBe(0);
+    const cut = path.join(tmp, 'cut.mkv');
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+    const notes: string[] = [];
+    const frames = await lastValueFrom(
+      decode(cut, { maxSide: 16, onTruncated: (n) => notes.push(n) }).pipe(toArray()),
+    );
+    expect(frames.length).toBeGreaterThan(0);
+    expect(notes).toEqual([expect.stringMatching(/File ended prematurely/)]);
+    const none: string[] = [];
+    await lastValueFrom(decode(whole, { maxSide: 16, onTruncated: (n) => none.push(n) }).pipe(toArray()));
+    expect(none).toEqual([]);
   });
 
   it.each(['file:/etc/passwd', 'concat:/a.mp4|/b.mp4', 'subfile:,,start,0,end,0,,:/etc/passwd'])(
@@ -96,7 +115,7 @@ describe('probeVideo errors', () => {
     expect(err.message).toMatch(/Invalid data/);
   });
 
-  it('ERR_PROBE_FAILED for a file with no video stream (a WAV)', async () => {
+  it('ERR_NO_VIDEO_STREAM for a file with no video stream (a WAV), from probeVideo and decode', async () => {
     const wav = path.join(tmp, 'tone.wav');
     const samples = 800;
     const h = Buffer.alloc(44);
@@ -114,10 +133,13 @@ describe('probeVideo errors', () => {
     h.writeUInt32LE(samples * 2, 40);
     writeFileSync(wav, Buffer.concat([h, Buffer.alloc(samples * 2)]));
     const err = await rejection(probeVideo(wav));
-    expect(err.code).toBe('ERR_PROBE_FAILED');
-    expect(err.message).toContain('no video stream');
-    // decode() says so through ffmpeg (no stream matches -map 0:v:0).
-    expect((await rejection(firstValueFrom(decode(wav)))).code).toBe('ERR_FFMPEG_EXIT');
+    expect(err.code).toBe('ERR_NO_VIDEO_STREAM');
+    expect(err.message).toBe(`${wav} has no video stream`);
+    // decode() learns it from ffmpeg ("Stream map '0:v:0' matches no streams"); it said only
+    // ERR_FFMPEG_EXIT with ffmpeg's advice to add a trailing '?' to the map before.
+    const fromDecode = await rejection(firstValueFrom(decode(wav)));
+    expect(fromDecode.code).toBe('ERR_NO_VIDEO_STREAM');
+    expect(fromDecode.message).toBe(`${wav} has no video stream`);
   });
 
   it('ERR_SOURCE_NOT_FOUND, ERR_UNSUPPORTED_SOURCE (also for stdin)', async () => {

@@ -1,18 +1,27 @@
 /**
- * Live (network) sources, against a local HTTP server on port 0: `latest` by default, reconnects
- * with backoff when the stream ends or fails, indices continue, and ERR_SOURCE_LOST at the end.
+ * Network sources, against a local HTTP server on port 0. Live ones (no duration in their header,
+ * or `live: true`): `latest` by default, reconnect with backoff when the stream ends or fails,
+ * indices continue, and ERR_SOURCE_LOST at the end. A file served over http (its header announces
+ * a duration) ends at its end with every frame, and is not replayed (issue 27, item 9).
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decode, type DecodeOptions, type ReconnectEvent } from '../../src/decode/index.js';
+import { decode, resolveFfmpeg, type DecodeOptions, type ReconnectEvent } from '../../src/decode/index.js';
 import type { Frame } from '../../src/types.js';
-import { SAMPLE, SAMPLE_FRAMES, rejection, waitGone } from './helpers.js';
+import { SAMPLE, SAMPLE_FRAMES, collect, rejection, waitGone } from './helpers.js';
 
 let server: http.Server;
 let base = '';
+const tmp = mkdtempSync(path.join(tmpdir(), 'siam-decode-live-'));
+/** The sample as MPEG-TS: served chunked (no length), its header has no duration, as a live feed's. */
+const TS = path.join(tmp, 'sample.ts');
+let videoRequests = 0;
 let requests = 0;
 let servedTwice = 0;
 let stallRequests = 0;
@@ -28,6 +37,12 @@ beforeAll(async () => {
       if (++stallRequests === 1) res.write(readFileSync(SAMPLE).subarray(0, STALL_BYTES));
       return; // the response is never ended: a server that hangs mid-stream
     }
+    if (req.url === '/feed.ts') {
+      res.writeHead(200, { 'content-type': 'video/mp2t' });
+      createReadStream(TS).pipe(res);
+      return;
+    }
+    if (req.url === '/video.mp4') videoRequests++;
     if (req.url === '/video.mp4' || (req.url === '/twice.mp4' && ++servedTwice <= 2)) {
       res.writeHead(200, { 'content-type': 'video/mp4' });
       createReadStream(SAMPLE).pipe(res);
@@ -37,7 +52,21 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+  const ffmpeg = spawn(resolveFfmpeg().path, [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    SAMPLE,
+    '-c',
+    'copy',
+    '-f',
+    'mpegts',
+    TS,
+  ]);
+  expect(await new Promise((r) => ffmpeg.once('close', r))).toBe(0);
+}, 60_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 afterAll(
   () =>
     new Promise<void>((r) => {
@@ -68,6 +97,7 @@ describe('decode(http://…) as a live source', () => {
   it('reconnects when the stream ends, continues indices and time, then ERR_SOURCE_LOST', async () => {
     requests = 0;
     const { err, frames, events, pids } = await runToError(`${base}/twice.mp4`, {
+      live: true, // an mp4 announces its duration: said to be live, it is replayed
       maxSide: 32,
       reconnect: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
     });
@@ -114,8 +144,9 @@ describe('decode(http://…) as a live source', () => {
   it('a source that goes quiet is dropped by the watchdog, reconnected, then ERR_SOURCE_LOST, no child left', async () => {
     stallRequests = 0;
     const { err, frames, events, pids } = await runToError(`${base}/stall.mp4`, {
+      live: true,
       maxSide: 32,
-      stallTimeoutMs: 400,
+      stallTimeoutMs: 1000,
       reconnect: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
     });
     expect(err.code).toBe('ERR_SOURCE_LOST');
@@ -125,7 +156,7 @@ describe('decode(http://…) as a live source', () => {
     expect(frames.length).toBeGreaterThan(0);
     expect(frames.length).toBeLessThan(SAMPLE_FRAMES);
     expect(events.map((e) => e.attempt)).toEqual([1, 2]);
-    expect(events.every((e) => /no frame for 400 ms/.test(e.reason))).toBe(true);
+    expect(events.every((e) => /no frame for 1000 ms/.test(e.reason))).toBe(true);
     expect(events.every((e) => e.code === 'ERR_SOURCE_STALLED')).toBe(true);
     expect(stallRequests).toBe(3);
     for (const pid of pids) expect(await waitGone(pid)).toBe(true);
@@ -134,7 +165,7 @@ describe('decode(http://…) as a live source', () => {
   it("defaults to 'latest' (a synchronous consumer still gets every frame)", async () => {
     let dropped = 0;
     const frames = await lastValueFrom(
-      decode(`${base}/video.mp4`, {
+      decode(`${base}/feed.ts`, {
         maxSide: 32,
         logReconnects: false,
         onDropped: (n) => (dropped = n),
@@ -142,5 +173,50 @@ describe('decode(http://…) as a live source', () => {
     );
     expect(frames).toHaveLength(SAMPLE_FRAMES);
     expect(dropped).toBe(0);
+  });
+
+  it('a stream whose header has no duration is live: at its end it is reconnected, indices going on', async () => {
+    const events: ReconnectEvent[] = [];
+    const frames = await lastValueFrom(
+      decode(`${base}/feed.ts`, {
+        maxSide: 32,
+        logReconnects: false,
+        reconnect: { initialDelayMs: 10 },
+        onReconnect: (e) => events.push(e),
+      }).pipe(take(SAMPLE_FRAMES + 10), toArray()),
+    );
+    expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
+    expect(events[0]?.reason).toMatch(/the live stream ended/);
+  }, 60_000);
+});
+
+describe('decode(http://…/file.mp4): a file served over http', () => {
+  it('ends at its end with every frame, in one request (it was replayed for ever before)', async () => {
+    videoRequests = 0;
+    let reconnects = 0;
+    const frames = await collect(
+      decode(`${base}/video.mp4`, { maxSide: 32, logReconnects: false, onReconnect: () => reconnects++ }),
+    );
+    expect(frames).toHaveLength(SAMPLE_FRAMES);
+    expect(frames.map((f) => f.index)).toEqual(frames.map((_, i) => i));
+    expect(reconnects).toBe(0);
+    expect(videoRequests).toBe(1);
+  }, 60_000);
+
+  it('a server that hangs mid-file: ERR_SOURCE_STALLED once, not a replay from the start', async () => {
+    stallRequests = 0;
+    const { err, frames, events } = await runToError(`${base}/stall.mp4`, {
+      maxSide: 32,
+      stallTimeoutMs: 2000,
+    });
+    expect(err.code).toBe('ERR_SOURCE_STALLED');
+    expect(frames.length).toBeGreaterThan(0);
+    expect(events).toEqual([]);
+    expect(stallRequests).toBe(1);
+  }, 60_000);
+
+  it('`live` is for network sources only, and a boolean', async () => {
+    expect((await rejection(collect(decode(SAMPLE, { live: true })))).code).toBe('ERR_BAD_OPTION');
+    expect(() => decode(`${base}/video.mp4`, { live: 'yes' as unknown as boolean })).toThrow(/`live`/);
   });
 });

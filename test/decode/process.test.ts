@@ -1,7 +1,7 @@
 /**
  * The ffmpeg child never outlives its subscription or this process (STYLE.md §3, §9): the pid is
  * gone after unsubscribe (even while ffmpeg is blocked on a full pipe), after an error, after the
- * source ends, and when the parent exits or is killed.
+ * source ends, and when the parent exits or is killed (SIGTERM, and SIGKILL).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { firstValueFrom, take } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFrameDemand, decode, type FfmpegChild } from '../../src/decode/index.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { isRunning, waitStopped } from '../helpers/processes.js';
 import { SAMPLE, collect, isAlive, rejection, waitGone } from './helpers.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-decode-proc-'));
@@ -151,6 +152,23 @@ describe('ffmpeg child lifetime', () => {
       server.close();
     }
   });
+
+  // No handler runs on SIGKILL: only the kernel's parent-death signal (util/child-process.ts) can
+  // end an ffmpeg that waits on the network. Before it, this ffmpeg ran on under PID 1 for ever.
+  it('is killed when the parent is killed with SIGKILL', async () => {
+    const server = await silentServer();
+    try {
+      const { child, pid } = runFixture('wait', server.url);
+      const ff = await pid;
+      expect(await isRunning(ff)).toBe(true);
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      expect(await waitStopped(ff)).toBe(true);
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 
   it('is killed when the parent exits while ffmpeg is blocked on a full pipe', async () => {
     const { child, pid } = runFixture('wait');

@@ -4,13 +4,14 @@
  * writes the mp4 trailer (so an interrupted run still leaves a playable file); `kill()` sends
  * SIGTERM, then SIGKILL after a grace period; the child is also killed if this process exits.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { reservePartial } from '../output-path.js';
 import { DEFAULT_KILL_GRACE_MS, terminate } from '../../decode/child-reaper.js';
 import { SiamError } from '../../errors.js';
 import { makeDirSync } from '../../util/make-dir.js';
+import { spawnChild } from '../../util/child-process.js';
 
 /** Options of {@link createVideoEncoder}. */
 export interface VideoEncoderOptions {
@@ -105,7 +106,7 @@ export function createVideoEncoder(o: VideoEncoderOptions): VideoEncoder {
   const args = encoderArgs(o, partial);
   // Own process group: a terminal Ctrl-C reaches only us, and we close stdin so ffmpeg can write
   // the mp4 trailer, instead of ffmpeg and us racing to shut down.
-  const child: ChildProcess = spawn(o.ffmpegPath, args, {
+  const child: ChildProcess = spawnChild(o.ffmpegPath, args, {
     stdio: ['pipe', 'ignore', 'pipe'],
     detached: true,
   });
