@@ -2,10 +2,10 @@
  * `decode(source, options)`: a video file, a V4L2 camera, a network stream or stdin as an
  * `Observable<Frame>` of RGB24 frames, decoded by ffmpeg (one child per subscription).
  */
-import { concatWith, defer, identity, Observable, throwError, timeout } from 'rxjs';
+import { concatWith, defer, EMPTY, identity, Observable, throwError, timeout } from 'rxjs';
 import { SiamError } from '../errors.js';
 import type { Frame } from '../types.js';
-import { buildFfmpegArgs } from './args.js';
+import { buildFfmpegArgs, buildFirstFrameArgs, type FfmpegArgs } from './args.js';
 import { ffmpegFrames, type CreditBridge } from './ffmpeg-frames.js';
 import { ffmpegCapabilities, resolveFfmpeg } from './ffmpeg-path.js';
 import type { RawFrame } from './frame-assembler.js';
@@ -55,13 +55,17 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
         );
       }
       const ffmpegPath = resolveFfmpeg().path;
-      const args = buildFfmpegArgs(resolved, options, ffmpegCapabilities(ffmpegPath));
-      prepared = { resolved, ffmpegPath, args };
+      const caps = ffmpegCapabilities(ffmpegPath);
+      const args = buildFfmpegArgs(resolved, options, caps);
+      // Only a source that can be read twice (not a live one, not stdin) gets the second run.
+      const rereadable = options.fps !== undefined && !resolved.live && resolved.kind !== 'stdin';
+      const firstFrameArgs = rereadable ? buildFirstFrameArgs(resolved, options, caps) : undefined;
+      prepared = { resolved, ffmpegPath, args, firstFrameArgs };
     } catch (e) {
       subscriber.error(e);
       return undefined;
     }
-    const { resolved, ffmpegPath, args } = prepared;
+    const { resolved, ffmpegPath, args, firstFrameArgs } = prepared;
     const mode = options.backpressure ?? (resolved.live ? 'latest' : 'all');
     const bridge: CreditBridge = {};
     const gate = options.demand?.attach(() => bridge.onCredit?.());
@@ -111,12 +115,12 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
       return { index, timestampMs, width: raw.meta.width, height: raw.meta.height, data: raw.data };
     };
 
-    const run = defer(() =>
+    const runWith = (a: FfmpegArgs): Observable<RawFrame> =>
       ffmpegFrames({
         ffmpegPath,
         input: resolved.ffmpegInput,
-        inputOptions: args.inputOptions,
-        outputOptions: args.outputOptions,
+        inputOptions: a.inputOptions,
+        outputOptions: a.outputOptions,
         stdin: resolved.kind === 'stdin' ? (options.stdin ?? process.stdin) : undefined,
         mode,
         gate,
@@ -128,7 +132,13 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
           options.onDropped?.(dropped);
         },
         onStart: options.onStart,
-      }),
+      });
+    // A file too short for one tick of the `fps` filter still gives its first frame (args.ts);
+    // `nextIndex` is still 0 only when the first run emitted nothing.
+    const run = defer(() => runWith(args)).pipe(
+      firstFrameArgs
+        ? concatWith(defer(() => (nextIndex === 0 ? runWith(firstFrameArgs) : EMPTY)))
+        : identity,
     );
 
     const logReconnects = options.logReconnects ?? DEFAULT_DECODE_OPTIONS.logReconnects;
