@@ -27,7 +27,8 @@ export { redactUrl };
  * - `source`: a file path (any container/codec ffmpeg reads), `/dev/videoN` (V4L2), an
  *   `http(s)`, `rtsp(s)`, `rtmp(s)`, `rtp`, `srt`, `udp` or `tcp` URL, or `-` for stdin. Other
  *   protocols (`file:`, `concat:` …) error with `ERR_UNSUPPORTED_SOURCE`.
- * - Each subscription spawns one ffmpeg; unsubscribing stops it (SIGTERM, then SIGKILL).
+ * - Each subscription spawns one ffmpeg; unsubscribing stops it (SIGTERM, then SIGKILL). A file
+ *   that `fps` leaves without a frame (shorter than half a tick) gets a second run for its first.
  * - `index` counts frames of the decoded stream (after `fps` resampling), so in `latest` mode
  *   the dropped frames show as gaps; `timestampMs` is the frame's pts relative to the first frame.
  *   After a live source reconnects, indices continue and timestamps continue on the wall clock.
