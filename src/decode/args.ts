@@ -59,3 +59,19 @@ export function buildFfmpegArgs(
   output.push('-f', 'rawvideo', '-pix_fmt', 'rgb24');
   return { inputOptions: input, outputOptions: output, filter };
 }
+
+/**
+ * The same decode without the `fps` filter, stopped after one frame: decode.ts's second run when
+ * the filter gave nothing. ffmpeg's `fps` ends its output at the input's end rounded to the nearest
+ * output tick, so a file shorter than half an output interval (one frame at 30 fps, resampled to
+ * 10) has no tick at all. `eof_action=pass` would keep it, but it rounds the end up for every file,
+ * adding a last frame to longer ones (31 frames at 30 fps: 11 instead of 10 at 10 fps).
+ */
+export function buildFirstFrameArgs(
+  source: ResolvedSource,
+  o: DecodeOptions,
+  caps: FfmpegCapabilities,
+): FfmpegArgs {
+  const args = buildFfmpegArgs(source, { ...o, fps: undefined }, caps);
+  return { ...args, outputOptions: [...args.outputOptions, '-frames:v', '1'] };
+}

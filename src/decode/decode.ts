@@ -2,10 +2,10 @@
  * `decode(source, options)`: a video file, a V4L2 camera, a network stream or stdin as an
  * `Observable<Frame>` of RGB24 frames, decoded by ffmpeg (one child per subscription).
  */
-import { concatWith, defer, EMPTY, Observable, throwError } from 'rxjs';
+import { concatWith, defer, EMPTY, identity, Observable, throwError } from 'rxjs';
 import { SiamError } from '../errors.js';
 import type { Frame } from '../types.js';
-import { buildFfmpegArgs } from './args.js';
+import { buildFfmpegArgs, buildFirstFrameArgs, type FfmpegArgs } from './args.js';
 import { ffmpegFrames, type CreditBridge } from './ffmpeg-frames.js';
 import { ffmpegCapabilities, resolveFfmpeg } from './ffmpeg-path.js';
 import type { RawFrame } from './frame-assembler.js';
@@ -27,7 +27,8 @@ export { redactUrl };
  * - `source`: a file path (any container/codec ffmpeg reads), `/dev/videoN` (V4L2), an
  *   `http(s)`, `rtsp(s)`, `rtmp(s)`, `rtp`, `srt`, `udp` or `tcp` URL, or `-` for stdin. Other
  *   protocols (`file:`, `concat:` …) error with `ERR_UNSUPPORTED_SOURCE`.
- * - Each subscription spawns one ffmpeg; unsubscribing stops it (SIGTERM, then SIGKILL).
+ * - Each subscription spawns one ffmpeg; unsubscribing stops it (SIGTERM, then SIGKILL). A file
+ *   that `fps` leaves without a frame (shorter than half a tick) gets a second run for its first.
  * - `index` counts frames of the decoded stream (after `fps` resampling), so in `latest` mode
  *   the dropped frames show as gaps; `timestampMs` is the frame's pts relative to the first frame.
  *   After a live source reconnects, indices continue and timestamps continue on the wall clock.
@@ -62,13 +63,17 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
         );
       }
       const ffmpegPath = resolveFfmpeg().path;
-      const args = buildFfmpegArgs(resolved, options, ffmpegCapabilities(ffmpegPath));
-      prepared = { resolved, ffmpegPath, args };
+      const caps = ffmpegCapabilities(ffmpegPath);
+      const args = buildFfmpegArgs(resolved, options, caps);
+      // Only a source that can be read twice (not a live one, not stdin) gets the second run.
+      const rereadable = options.fps !== undefined && !resolved.live && resolved.kind !== 'stdin';
+      const firstFrameArgs = rereadable ? buildFirstFrameArgs(resolved, options, caps) : undefined;
+      prepared = { resolved, ffmpegPath, args, firstFrameArgs };
     } catch (e) {
       subscriber.error(e);
       return undefined;
     }
-    const { resolved, ffmpegPath, args } = prepared;
+    const { resolved, ffmpegPath, args, firstFrameArgs } = prepared;
     // Live-ness comes from the stream, not from the scheme: cameras are live, files and stdin are
     // not, and a network stream is live unless its own header announces a duration (a file served
     // over http(s), an HLS or RTSP recording): such a stream ends at its end, every frame decoded.
@@ -127,12 +132,12 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
     };
 
     const stallMs = options.stallTimeoutMs ?? DEFAULT_DECODE_OPTIONS.stallTimeoutMs;
-    const run = defer(() =>
+    const runWith = (a: FfmpegArgs): Observable<RawFrame> =>
       ffmpegFrames({
         ffmpegPath,
         input: resolved.ffmpegInput,
-        inputOptions: args.inputOptions,
-        outputOptions: args.outputOptions,
+        inputOptions: a.inputOptions,
+        outputOptions: a.outputOptions,
         stdin: resolved.kind === 'stdin' ? (options.stdin ?? process.stdin) : undefined,
         mode,
         gate,
@@ -147,7 +152,13 @@ export function decode(source: string, options: DecodeOptions = {}): Observable<
         },
         onStart: options.onStart,
         onTruncated: options.onTruncated,
-      }),
+      });
+    // A file too short for one tick of the `fps` filter still gives its first frame (args.ts);
+    // `nextIndex` is still 0 only when the first run emitted nothing.
+    const run = defer(() => runWith(args)).pipe(
+      firstFrameArgs
+        ? concatWith(defer(() => (nextIndex === 0 ? runWith(firstFrameArgs) : EMPTY)))
+        : identity,
     );
 
     const logReconnects = options.logReconnects ?? DEFAULT_DECODE_OPTIONS.logReconnects;

@@ -3,10 +3,11 @@
  * cache part of item 7): a truncated, emptied or overwritten file is noticed by the hash of its
  * bytes in its name, removed and rebuilt; a folder that cannot be written (a file in its way, a
  * path under /proc) costs the cache, never the run; concurrent writers each use their own
- * temporary file. And a real trunk opens from a damaged cache.
+ * temporary file. And a real trunk opens from a damaged cache. Files of the naming before the
+ * bytes' hash (`<name>-<key>.onnx`) are removed when the model is written again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -86,6 +87,36 @@ describe('ONNX export cache: damaged files', () => {
     const files = await readdir(path.dirname(runs[0].file!));
     expect(files).toEqual([path.basename(runs[0].file!)]); // no .partial left behind
     expect(Buffer.from(await readFile(runs[0].file!)).equals(Buffer.from(model))).toBe(true);
+  });
+});
+
+describe('ONNX export cache: files of the previous naming', () => {
+  it('writing a model removes its `<name>-<key>.onnx` files, and only those (no link followed)', async () => {
+    const dir = path.join(await freshCache('previous'), 'onnx');
+    await mkdir(dir, { recursive: true });
+    const key = (): string => randomBytes(12).toString('hex'); // 24 hex digits, as exportKey's
+    const stale = [`m-${key()}.onnx`, `m-${key()}.onnx`];
+    const kept = [
+      `other-${key()}.onnx`, // another model's
+      `m-x-${key()}.onnx`, // another model named m-x
+      `m-${key()}.onnx.bak`,
+      `m-${key().slice(1)}.onnx`, // 23 digits
+      `m-${key()}-0123456789abcdef.onnx`, // the current naming, another key
+    ];
+    for (const f of [...stale, ...kept]) await writeFile(path.join(dir, f), 'x');
+    // A link and a folder under old names: neither they nor the link's target are touched.
+    const target = path.join(root, 'link-target.onnx');
+    await writeFile(target, 'keep me');
+    const link = `m-${key()}.onnx`;
+    const folder = `m-${key()}.onnx`;
+    await symlink(target, path.join(dir, link));
+    await mkdir(path.join(dir, folder));
+
+    const r = await cachedExport('m', 'k6', () => new Uint8Array([7, 8, 9]));
+    expect(r.exported).toBe(true);
+    const left = await readdir(dir);
+    expect(left.sort()).toEqual([...kept, link, folder, path.basename(r.file!)].sort()); // before: stale too
+    expect(await readFile(target, 'utf8')).toBe('keep me');
   });
 });
 

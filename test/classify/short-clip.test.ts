@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { createClipClassifier, type ClipClassifier } from '../../src/classify/classifier.js';
 import { classifyFile } from '../../src/classify/classify-file.js';
-import { disposeClipModel, type ClipModel } from '../../src/classify/model.js';
+import { disposeClipModel, saveClipModel, type ClipModel } from '../../src/classify/model.js';
 import { UNKNOWN_LABEL } from '../../src/classify/openset.js';
 import { resolveFfmpeg } from '../../src/decode/index.js';
 import { movingSquareFrames, randomClipModel } from '../helpers/clip-model.js';
 import { SAMPLE } from '../decode/helpers.js';
+import { REPO_ROOT } from '../helpers/shared-data.js';
 
 let dir: string;
 let model: ClipModel;
@@ -32,6 +33,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The sample's first frame alone, in an mp4 at `fps`. */
+async function oneFrameFile(fps: number): Promise<string> {
+  const file = path.join(dir, `one-frame-${fps}fps.mp4`);
+  await promisify(execFile)(resolveFfmpeg().path, [
+    ...['-hide_banner', '-loglevel', 'error', '-y', '-i', SAMPLE, '-frames:v', '1'],
+    ...['-r', String(fps), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file],
+  ]);
+  return file;
+}
+
 const sum = (scores: Record<string, number>): number => Object.values(scores).reduce((a, b) => a + b, 0);
 
 describe('a clip too short for motion', () => {
@@ -47,16 +58,26 @@ describe('a clip too short for motion', () => {
     expect(model.config.labels).toContain(two.label);
   });
 
-  it('a one-frame video file is labelled unknown as a whole', async () => {
-    const file = path.join(dir, 'one-frame.mp4');
-    await promisify(execFile)(resolveFfmpeg().path, [
-      ...['-hide_banner', '-loglevel', 'error', '-y', '-i', SAMPLE, '-frames:v', '1'],
-      // At the model's rate: decode's fps filter drops a lone 30 fps frame at 10 fps (another issue).
-      ...['-r', String(model.config.fps), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file],
-    ]);
-    const r = await classifyFile(classifier, file);
-    expect(r.windows).toHaveLength(1);
-    expect(r.windows[0].label).toBe(UNKNOWN_LABEL);
-    expect(r.label).toBe(UNKNOWN_LABEL);
+  it("a one-frame video file is labelled unknown as a whole, at the model's rate or not", async () => {
+    for (const fps of [model.config.fps, 30]) {
+      const r = await classifyFile(classifier, await oneFrameFile(fps));
+      expect(r.windows).toHaveLength(1); // 30 fps before: ERR_CLIP_UNREADABLE 'gave no frames'
+      expect(r.windows[0].label).toBe(UNKNOWN_LABEL);
+      expect(r.label).toBe(UNKNOWN_LABEL);
+    }
+  });
+
+  it('`siamstream classify` of a one-frame 30 fps file prints unknown and exits 0', async () => {
+    const folder = path.join(dir, 'model');
+    await saveClipModel(model, folder);
+    // execFile rejects on a non-zero exit (2 before: the file 'gave no frames').
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'classify', await oneFrameFile(30), '--model', folder],
+      { cwd: REPO_ROOT },
+    );
+    const line = JSON.parse(stdout.trim());
+    expect(line.label).toBe(UNKNOWN_LABEL);
+    expect(line.windows).toHaveLength(1);
   });
 });

@@ -10,10 +10,11 @@
  * stderr), instead of failing every later run inside ONNX Runtime. Files are written under a
  * unique temporary name and renamed, so a reader sees a whole file or none. A cache that cannot be
  * written costs only the export (~0.1 s a start): the model runs from memory, with one
- * `ERR_CACHE_UNWRITABLE` warning on stderr per folder and process.
+ * `ERR_CACHE_UNWRITABLE` warning on stderr per folder and process. Writing a model removes that
+ * model's files in the previous naming (`<name>-<key>.onnx`, no bytes' hash), which nothing reads.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -25,6 +26,9 @@ export const EXPORTER_VERSION = 2;
 
 /** Hex digits of the bytes' sha256 kept in the file name: enough to tell damage, short enough to read. */
 const BYTES_HASH_HEX = 16;
+
+/** Hex digits of {@link exportKey}: also the whole key of the previous naming, `<name>-<key>.onnx`. */
+const KEY_HEX = 24;
 
 /** Folders already reported as unwritable by this process (one warning each, not one per model). */
 const unwritableSaid = new Set<string>();
@@ -45,7 +49,7 @@ export function exportKey(artifacts: tf.io.ModelArtifacts, recipe: string): stri
   hash.update(JSON.stringify(artifacts.weightSpecs ?? []));
   const data = artifacts.weightData;
   if (data instanceof ArrayBuffer) hash.update(new Uint8Array(data));
-  return hash.digest('hex').slice(0, 24);
+  return hash.digest('hex').slice(0, KEY_HEX);
 }
 
 /** What {@link cachedExport} found or made. */
@@ -73,6 +77,7 @@ export async function cachedExport(
   const file = path.join(dir, `${name}-${key}-${bytesHash(bytes)}.onnx`);
   try {
     await writeAtomically(dir, file, bytes);
+    await removePreviousNaming(dir, name);
     return { bytes, file, exported: true };
   } catch (cause) {
     warnUnwritable(dir, cause);
@@ -95,9 +100,7 @@ async function readVerified(
   } catch {
     return undefined; // no cache yet (or none can be read): export
   }
-  const named = new RegExp(
-    `^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([0-9a-f]{${BYTES_HASH_HEX}})\\.onnx$`,
-  );
+  const named = new RegExp(`^${escapeRegExp(stem)}-([0-9a-f]{${BYTES_HASH_HEX}})\\.onnx$`);
   for (const entry of entries) {
     // Only regular files: a FIFO or device under a cache name would block the read for ever.
     const m = named.exec(entry.name);
@@ -116,6 +119,24 @@ async function readVerified(
     await rm(file, { force: true }).catch(() => undefined);
   }
   return undefined;
+}
+
+/**
+ * Removes `<name>-<key>.onnx` files (any key) from `dir`: the naming before the bytes' hash, which
+ * no reader looks for any more. Only regular files whose whole name matches (never a link, a
+ * folder or another model's file); `unlink` never follows a link put there since. Best effort.
+ */
+async function removePreviousNaming(dir: string, name: string): Promise<void> {
+  const previous = new RegExp(`^${escapeRegExp(name)}-[0-9a-f]{${KEY_HEX}}\\.onnx$`);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile() || !previous.test(entry.name)) continue;
+    await unlink(path.join(dir, entry.name)).catch(() => undefined);
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Writes `bytes` to a temporary name unique to this attempt (created exclusively), then renames it to `file`. */
