@@ -175,8 +175,8 @@ export async function waitForJobs<R>(
       });
     }
   } finally {
-    // With Redis away, BullMQ's close() would wait for it for ever: the connections are ended first
-    // and the close is not waited for.
+    // Closed while Redis answers; with Redis away BullMQ's close() would wait for it for ever, so
+    // the connections are ended and that close is not waited for.
     const closed = look.status === 'ready' ? events.close() : undefined;
     await closed?.catch(() => undefined);
     eventsConnection.disconnect();
