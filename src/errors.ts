@@ -38,7 +38,12 @@ export const ERROR_CODES = {
   ERR_TOO_MANY_TARGETS: 'A live session was asked to follow more targets than its maxTargets.',
   ERR_INSECURE_BIND: 'A non-local bind address was requested without a token.',
   ERR_REDIS_UNAVAILABLE: 'Redis (for the job queues) did not answer at the URL given.',
+  ERR_REDIS_AUTH: 'Redis refused the password (or user) in the URL, or wants one and none was given.',
   ERR_JOB_FAILED: 'A queued job failed on every attempt (the last error is in the message).',
+  ERR_JOB_LOST:
+    'A job waited for (`submit --wait`) is no longer in Redis (flushed, or restarted without persistence).',
+  ERR_BAD_JOB:
+    "A queued job's data in Redis is not JSON (written by another client); it fails without retries.",
   ERR_EVAL_DATA: 'An evaluation folder or ground-truth file is malformed.',
   ERR_INTERNAL:
     'The live server failed a command or its source failed, or a worker thread died unexpectedly.',

@@ -1,11 +1,13 @@
 /**
  * The queue commands (docs/scale.md), on Redis through BullMQ (src/queue):
  * - `siamstream worker --redis URL [--queues classify,track,live] [--concurrency 1] [--lock-ms 30000]`
- *   runs jobs until SIGINT / SIGTERM / SIGHUP (the running ones finish first), one line per job on stderr;
+ *   runs jobs until SIGINT / SIGTERM / SIGHUP (the running ones finish first; a running track job goes
+ *   back to the queue without an attempt spent), one line per job on stderr;
  * - `siamstream submit classify <files…> --model DIR` / `submit track <source> --box … --out FILE`
  *   enqueue (one JSON line per job on stdout: id and status); with `--wait`, a progress bar on a
  *   TTY and, on stdout, each result as it completes — the JSON `classify` prints per file, or the
- *   track job's `{ source, out, targets }`; a failed job on stderr and exit status 2 at the end;
+ *   track job's `{ source, out, targets }`; a failed job on stderr and exit status 2 at the end (a job
+ *   Redis lost: ERR_JOB_LOST; Redis away longer than --redis-wait: ERR_REDIS_UNAVAILABLE);
  * - `siamstream jobs` prints the jobs per state of each queue (a table; JSON with `--json`).
  * `--redis` defaults to $SIAMSTREAM_REDIS (which keeps a password out of `ps`); it is never
  * printed with its password. While Redis does not answer, a worker retries with backoff until it
@@ -180,7 +182,10 @@ export function registerQueue(program: Command): void {
     .option('--format <name>', 'results format regardless of the file name: csv, jsonl, txt, mot')
     .option('--preset <name>', presetHelp())
     .option(redisOption, redisHelp)
-    .option('--wait', 'wait for the job and print its result')
+    .option(
+      '--wait',
+      'wait for the job and print its result (through a Redis outage for --redis-wait s; ERR_JOB_LOST if Redis loses it)',
+    )
     .option(waitOption, waitHelp, '30')
     .action(
       async (

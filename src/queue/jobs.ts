@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { SiamError } from '../errors.js';
+import { checkClassifyJob, checkTrackJob } from './check-job.js';
 
 /** The queues: batch jobs (`classify`, `track`) and camera sessions (`live`, live-job.ts). */
 export const QUEUE_NAMES = ['classify', 'track', 'live'] as const;
@@ -143,7 +144,8 @@ async function identify(input: string): Promise<string> {
 }
 
 /**
- * The job's data with its paths made absolute, and its id: a hash of the queue, the data and the
+ * The job's data with its paths made absolute and checked as the CLI checks them (check-job.ts:
+ * a mistake is refused here, before anything is queued), and its id: a hash of the queue, the data and the
  * inputs' identities (see the module comment).
  */
 export async function prepareJob<Q extends QueueName>(
@@ -167,9 +169,11 @@ export async function prepareJob<Q extends QueueName>(
   let prepared: JobData[Q];
   if (queue === 'classify') {
     prepared = { ...d, file: abs(d.file), model: abs(d.model) } as unknown as JobData[Q];
+    checkClassifyJob(prepared as ClassifyJob);
     inputs = [await identify(d.file), await identify(path.join(d.model, 'classifier.json'))];
   } else {
     prepared = { ...d, source: abs(d.source), out: path.resolve(d.out) } as unknown as JobData[Q];
+    checkTrackJob(prepared as TrackJob);
     inputs = [await identify(d.source)];
   }
   const fields = Object.entries(prepared)

@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { partialPath } from '../cli/output-path.js';
+import { checkOutputs, partialPath } from '../cli/output-path.js';
+import { isLiveSource } from '../decode/source.js';
 import { ERROR_CODES, SiamError, type ErrorCode } from '../errors.js';
 import { spawnChild } from '../util/child-process.js';
 import type { TrackJob, TrackJobResult } from './jobs.js';
@@ -101,6 +102,14 @@ export async function runTrackJob(
   if (exit !== 'exited with 0') {
     await Promise.all([rm(tmp, { force: true }), rm(partialPath(tmp), { force: true })]);
     throw childError(stderr, exit);
+  }
+  // The job's data may come from any Redis client, and paths may have changed since submit: never
+  // rename onto the source (real paths and inodes compared, as the CLI does).
+  try {
+    checkOutputs([{ flag: '--out', file: job.out }], isLiveSource(job.source) ? [] : [job.source]);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
   }
   await rename(tmp, job.out);
   return { source: job.source, out: job.out, targets: job.boxes.length };

@@ -10,10 +10,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import type { Job, Worker } from 'bullmq';
+import type { Job, JobJson, Worker } from 'bullmq';
 import { classifyFile, type FileLabel } from '../classify/classify-file.js';
 import type { ClipClassifier, ClipClassifierOptions } from '../classify/index.js';
-import { isSiamError } from '../errors.js';
+import { isSiamError, SiamError } from '../errors.js';
 import { checkJobData, QUEUE_PREFIX, type QueueName, type TrackJobResult } from './jobs.js';
 import { runLiveJob, type LiveOutcome } from './live-job.js';
 import { connectRedis, type RedisTarget } from './redis.js';
@@ -42,7 +42,7 @@ export type WorkerEvent =
   | { type: 'active'; queue: QueueName; id: string }
   | { type: 'completed'; queue: QueueName; id: string; ms: number }
   | { type: 'failed'; queue: QueueName; id: string; attempt: number; error: string }
-  /** A camera session went back to the queue because this worker is closing; another takes it. */
+  /** A camera session or a track job went back to the queue because this worker is closing; another takes it. */
   | { type: 'handed-back'; queue: QueueName; id: string }
   /** The connection to Redis dropped (`lost`; BullMQ and ioredis reconnect) or came back. */
   | { type: 'redis'; state: 'lost' | 'back' };
@@ -50,7 +50,7 @@ export type WorkerEvent =
 /** A running worker. */
 export interface RunningWorker {
   readonly name: string;
-  /** Stops taking jobs, lets the running ones finish (track children are ended), releases everything. */
+  /** Stops taking jobs, lets the running ones finish (track children are ended, their jobs put back), releases everything. */
   close(): Promise<void>;
 }
 
@@ -82,7 +82,23 @@ class ClassifierPool {
 
 /** Starts a worker on the queues; resolves once it is connected and taking jobs. */
 export async function runWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const { Worker: BullWorker, WaitingError } = await import('bullmq');
+  const { Worker: BullWorker, WaitingError, UnrecoverableError } = await import('bullmq');
+  // Jobs whose data is not JSON (written into Redis by another client). BullMQ parses a job's data
+  // before its processor runs and, when that throws, leaves the job active with nothing said: here
+  // such a job gets null data and is failed by the processor, without retries (ERR_BAD_JOB).
+  const notJson = new WeakSet<Job>();
+  class CheckedWorker extends BullWorker {
+    protected override createJob(json: JobJson, jobId: string): Job {
+      try {
+        return super.createJob(json, jobId);
+      } catch (e) {
+        if (!(e instanceof SyntaxError)) throw e;
+        const job = super.createJob({ ...json, data: 'null' }, jobId);
+        notJson.add(job);
+        return job;
+      }
+    }
+  }
   const connection = await connectRedis(options.redis);
   const report = options.onEvent ?? (() => undefined);
   let lost = false;
@@ -109,8 +125,23 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
         classifyFile(c, d.file, { window: d.window, stride: d.stride }),
       );
     },
-    track: (job) =>
-      runTrackJob(checkJobData('track', job.data), String(job.id), job.attemptsStarted, children),
+    // A track child ended because this worker is closing is not the job's failure: the job goes
+    // back to the queue (moveToWait, then WaitingError) with no attempt spent, for another worker.
+    track: async (job, token) => {
+      try {
+        return await runTrackJob(
+          checkJobData('track', job.data),
+          String(job.id),
+          job.attemptsStarted,
+          children,
+        );
+      } catch (e) {
+        if (!shutdown.signal.aborted) throw e;
+        await job.moveToWait(token);
+        report({ type: 'handed-back', queue: 'track', id: String(job.id) });
+        throw new WaitingError();
+      }
+    },
     // A camera runs until stopped. When this worker closes, it goes back to the queue for another
     // (moveToWait, then WaitingError: not a failure); when its lock is lost, another has it already.
     live: async (job, token, lockLost) => {
@@ -136,11 +167,17 @@ export async function runWorker(options: WorkerOptions): Promise<RunningWorker> 
     const started = new Map<string, number>();
     const live = queue === 'live';
     const lock = live ? (options.liveLockMs ?? 3000) : lockMs;
-    const w = new BullWorker(
+    const w = new CheckedWorker(
       queue,
       async (job: Job, token?: string, signal?: AbortSignal) => {
         started.set(String(job.id), performance.now());
         report({ type: 'active', queue, id: String(job.id) });
+        if (notJson.has(job)) {
+          const e = new SiamError('ERR_BAD_JOB', `The ${queue} job ${job.id}'s data is not JSON.`, {
+            hint: 'Jobs are put on the queues by `siamstream submit` (docs/scale.md); remove this one.',
+          });
+          throw new UnrecoverableError(e.toString());
+        }
         try {
           return await processors[queue](job, token ?? '', signal ?? new AbortController().signal);
         } catch (e) {

@@ -95,6 +95,13 @@ describe('Redis URLs', () => {
     expect(redactRedisUrl('redis://:s3cret@host:6379/0')).toBe('redis://:***@host:6379/0');
     expect(redactRedisUrl('redis://user:s3cret@host:6379')).not.toMatch(/s3cret/);
     expect(redactRedisUrl('redis://host:6379')).toBe('redis://host:6379');
+    // Forms ioredis also takes: a lone user is the password; options in the query.
+    expect(redactRedisUrl('redis://s3cret@host:6379')).toBe('redis://***@host:6379');
+    expect(redactRedisUrl('redis://host:6379/?password=s3cret&db=2')).toBe(
+      'redis://host:6379/?password=***&db=2',
+    );
+    expect(redactRedisUrl('redis://host/?sentinelPassword=s3cret')).not.toMatch(/s3cret/);
+    expect(redactRedisUrl('not a url s3cret')).not.toMatch(/s3cret/);
   });
 
   it('an unreachable Redis is ERR_REDIS_UNAVAILABLE, its password redacted; a wrong scheme ERR_BAD_OPTION', async () => {
