@@ -1,11 +1,14 @@
 /**
  * Test doubles for the live server: a synthetic frame source (a bright square moving on a dark
- * background, emitted on a timer like a live camera), an identity tracker, a ground-truth-replaying
+ * background, emitted on a timer like a live camera, or one frame per call of the test's), a
+ * WebSocket peer that never reads, an identity tracker, a ground-truth-replaying
  * tracker, and a small `ws` client that records what it receives.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Observable } from 'rxjs';
+import { connect, type Socket } from 'node:net';
+import { Observable, Subject } from 'rxjs';
 import WebSocket from 'ws';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { iou } from '../../src/eval/metrics.js';
@@ -27,42 +30,113 @@ export function squareAt(i: number, width: number, height: number, side = 40): B
   };
 }
 
-/** Synthetic frames at `fps` on a timer; `count` frames then complete (Infinity: forever). */
-export function syntheticSource(
-  o: { width?: number; height?: number; fps?: number; count?: number; noise?: boolean } = {},
-): FrameSourceFactory {
+/** Options of the synthetic sources: frame size, nominal rate, and noisy (incompressible) backgrounds. */
+export interface SyntheticOptions {
+  width?: number;
+  height?: number;
+  fps?: number;
+  noise?: boolean;
+}
+
+/** Makes frame `i` of the synthetic scene: the square at {@link squareAt} on a flat or noisy background. */
+function syntheticFrames(o: SyntheticOptions): {
+  info: { width: number; height: number; fps: number };
+  frame(i: number): Frame;
+} {
   const width = o.width ?? 320;
   const height = o.height ?? 180;
   const fps = o.fps ?? 30;
+  // Noise does not compress: big JPEG previews (two precomputed backgrounds, alternating).
+  const noisy = o.noise
+    ? [0, 1].map((seed) => {
+        const b = new Uint8Array(width * height * 3);
+        for (let k = 0; k < b.length; k++) b[k] = (Math.imul(k + seed * 7919, 2654435761) >>> 24) & 255;
+        return b;
+      })
+    : null;
+  return {
+    info: { width, height, fps },
+    frame(i) {
+      const data = noisy
+        ? new Uint8Array(noisy[i % 2] as Uint8Array)
+        : new Uint8Array(width * height * 3).fill(30);
+      const b = squareAt(i, width, height);
+      for (let y = b.y; y < b.y + b.height; y++)
+        data.fill(220, (y * width + b.x) * 3, (y * width + b.x + b.width) * 3);
+      return { index: i, timestampMs: (i * 1000) / fps, width, height, data };
+    },
+  };
+}
+
+/** Synthetic frames at `fps` on a timer; `count` frames then complete (Infinity: forever). */
+export function syntheticSource(o: SyntheticOptions & { count?: number } = {}): FrameSourceFactory {
   const count = o.count ?? Infinity;
+  const scene = syntheticFrames(o);
   return (hooks) =>
     new Observable<Frame>((sub) => {
-      hooks.onInfo({ width, height, fps });
-      // Noise does not compress: big JPEG previews (two precomputed backgrounds, alternating).
-      const noisy = o.noise
-        ? [0, 1].map((seed) => {
-            const b = new Uint8Array(width * height * 3);
-            for (let k = 0; k < b.length; k++) b[k] = (Math.imul(k + seed * 7919, 2654435761) >>> 24) & 255;
-            return b;
-          })
-        : null;
+      hooks.onInfo(scene.info);
       let i = 0;
       const timer = setInterval(() => {
-        const data = noisy
-          ? new Uint8Array(noisy[i % 2] as Uint8Array)
-          : new Uint8Array(width * height * 3).fill(30);
-        const b = squareAt(i, width, height);
-        for (let y = b.y; y < b.y + b.height; y++)
-          data.fill(220, (y * width + b.x) * 3, (y * width + b.x + b.width) * 3);
-        sub.next({ index: i, timestampMs: (i * 1000) / fps, width, height, data });
+        sub.next(scene.frame(i));
         i++;
         if (i >= count) {
           clearInterval(timer);
           sub.complete();
         }
-      }, 1000 / fps);
+      }, 1000 / scene.info.fps);
       return () => clearInterval(timer);
     });
+}
+
+/**
+ * The synthetic scene with the test as its clock: `next()` emits the next frame (synchronously,
+ * to the server subscribed to `frames`) and returns its index. A slow machine slows the test, never
+ * changes what it sees.
+ */
+export function pacedSource(o: SyntheticOptions = {}): { frames: FrameSourceFactory; next(): number } {
+  const scene = syntheticFrames(o);
+  const out = new Subject<Frame>();
+  let i = 0;
+  return {
+    frames: (hooks) =>
+      new Observable<Frame>((sub) => {
+        hooks.onInfo(scene.info);
+        return out.subscribe(sub);
+      }),
+    next() {
+      out.next(scene.frame(i));
+      return i++;
+    },
+  };
+}
+
+/**
+ * A WebSocket client that completes the opening handshake (RFC 6455 §4.1) on a raw TCP socket and
+ * then never reads: what the server sees of a stalled peer (its writes back up, it answers no ping).
+ * Resolves once the server has answered 101.
+ */
+export function stalledClient(port: number, pathAndQuery = '/ws'): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('error', reject);
+    socket.once('connect', () =>
+      socket.write(
+        `GET ${pathAndQuery} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+          `Connection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
+          'Sec-WebSocket-Version: 13\r\n\r\n',
+      ),
+    );
+    let head = '';
+    const onData = (d: Buffer): void => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      socket.pause(); // from here on nothing is read: the kernel's buffers fill, then the server's
+      if (/^HTTP\/1\.1 101 /.test(head)) resolve(socket);
+      else reject(new Error(`handshake refused: ${head.split('\r\n')[0]}`));
+    };
+    socket.on('data', onData);
+  });
 }
 
 /** A tracker whose targets always answer their init boxes (optionally taking `delayMs` per update). */
