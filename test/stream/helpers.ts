@@ -12,6 +12,9 @@ import { Observable, Subject } from 'rxjs';
 import WebSocket from 'ws';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { iou } from '../../src/eval/metrics.js';
+import { decode } from '../../src/decode/index.js';
+import { createFrameDemand } from '../../src/decode/demand.js';
+import type { TrackerFactory } from '../../src/stream/pipeline.js';
 import type { FrameSourceFactory } from '../../src/stream/session.js';
 import type { MultiTracker } from '../../src/track/multi-tracker.js';
 import { fakeMultiTracker } from '../helpers/fake-tracker.js';
@@ -137,6 +140,81 @@ export function stalledClient(port: number, pathAndQuery = '/ws'): Promise<Socke
     };
     socket.on('data', onData);
   });
+}
+
+/** A file source whose pace the test sets: see {@link pacedFile}. */
+export interface PacedFile {
+  /** The server's `frames`. */
+  frames: FrameSourceFactory;
+  /** The server's `createTracker`: the given factory's tracker, reporting each finished frame. */
+  createTracker: TrackerFactory;
+  /** While true, frames advance only on {@link PacedFile.step}; else at the tracker's pace. */
+  manual: boolean;
+  /** Lets one more frame through (manual mode). */
+  step(): void;
+}
+
+/**
+ * A file decoded (ffmpeg, no `-re`) at the pace of its consumer, never of the clock: one frame is in
+ * flight at a time (a FrameDemand), and the next is let through when the tracker has finished it
+ * (`add` or `update`), or, while no target is followed, every `idleFrameMs` (a camera showing the
+ * scene until a box is drawn), or in manual mode when the test calls `step()`. Every frame is
+ * tracked, so the boxes are the same on a busy machine as on an idle one; only the test slows down.
+ */
+export function pacedFile(
+  file: string,
+  o: { createTracker: TrackerFactory; loop?: boolean; idleFrameMs?: number },
+): PacedFile {
+  const demand = createFrameDemand({ maxInFlight: 1 });
+  let tracker: MultiTracker | undefined;
+  const paced: PacedFile = {
+    manual: false,
+    step: () => demand.release(),
+    frames: (hooks) =>
+      new Observable<Frame>((sub) => {
+        const idle =
+          o.idleFrameMs === undefined
+            ? undefined
+            : setInterval(() => {
+                if (!paced.manual && (tracker?.ids.length ?? 0) === 0) demand.release();
+              }, o.idleFrameMs);
+        const frames = decode(file, {
+          demand,
+          loop: o.loop,
+          onInfo: hooks.onInfo,
+          onStart: hooks.onStart,
+          onDropped: hooks.onDropped,
+        }).subscribe(sub);
+        return () => {
+          clearInterval(idle);
+          frames.unsubscribe();
+        };
+      }),
+    createTracker: async () => {
+      const t = await o.createTracker();
+      tracker = t;
+      const done = (): void => {
+        if (!paced.manual) demand.release();
+      };
+      return new Proxy(t, {
+        get(target, prop) {
+          if (prop === 'add' || prop === 'update') {
+            const method = target[prop] as (...args: unknown[]) => Promise<unknown>;
+            return async (...args: unknown[]) => {
+              try {
+                return await method.apply(target, args);
+              } finally {
+                done();
+              }
+            };
+          }
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+  };
+  return paced;
 }
 
 /** A tracker whose targets always answer their init boxes (optionally taking `delayMs` per update). */
