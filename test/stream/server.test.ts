@@ -112,7 +112,9 @@ describe('serve() with a synthetic source', () => {
     });
     expect(c.of('track').every((t) => t.result.box.x === 10)).toBe(true);
     c.send({ type: 'subscribe', types: ['track'] });
-    await new Promise((r) => setTimeout(r, 150));
+    // A bad message's error comes back after the subscribe was applied (one socket, in order).
+    c.send('sync');
+    await c.waitFor((x) => x.of('error').length > 0, 30_000, 'the subscribe applied');
     const [nFrames, nStats] = [c.frames.length, c.of('stats').length];
     await new Promise((r) => setTimeout(r, 500));
     expect(c.frames.length).toBeLessThanOrEqual(nFrames + 1);
