@@ -20,8 +20,13 @@ export interface CameraConnection {
   /** The sequence frame sent n-th, for every frame sent so far. */
   readonly sent: number[];
   readonly closed: boolean;
-  /** Sends sequence frame `frame` (clamped to the last one: the camera then shows a still). */
-  write(frame: number): void;
+  /**
+   * Sends sequence frame `frame` (clamped to the last one: the camera then shows a still).
+   * `padded`: about 1 MB of JPEG comment segments (COM, skipped by decoders) in it; ffmpeg reads
+   * ~5 MB of a raw MJPEG stream to probe it before its first frame, so a few padded frames start a
+   * connection where ~125 plain ones would queue behind the probe.
+   */
+  write(frame: number, padded?: boolean): void;
 }
 
 /** A running camera. */
@@ -47,6 +52,14 @@ export async function jpegFrames(video: string, maxFrames: number): Promise<Buff
   }
 }
 
+/** 16 COM segments of 64 KB: put after a JPEG's SOI marker, they make it ~1 MB. */
+const PADDING = (() => {
+  const com = Buffer.alloc(65537);
+  com.writeUInt16BE(0xfffe, 0); // COM marker
+  com.writeUInt16BE(65535, 2); // its length, the two length bytes included
+  return Buffer.concat(Array<Buffer>(16).fill(com));
+})();
+
 /** Serves `frames` (JPEGs) on 127.0.0.1; `onConnection` drives each connection. */
 export async function startPacedCamera(
   frames: readonly Buffer[],
@@ -68,11 +81,12 @@ export async function startPacedCamera(
       get closed() {
         return closed;
       },
-      write(frame) {
+      write(frame, padded = false) {
         if (closed) return;
         const f = Math.min(frame, frames.length - 1);
+        const jpeg = frames[f] as Buffer;
         sent.push(f);
-        socket.write(frames[f] as Buffer);
+        socket.write(padded ? Buffer.concat([jpeg.subarray(0, 2), PADDING, jpeg.subarray(2)]) : jpeg);
       },
     });
   });
