@@ -19,7 +19,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { listCameras } from '../../src/queue/index.js';
 import { liveKeys, parseLiveState } from '../../src/queue/live-channels.js';
 import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
@@ -114,6 +114,8 @@ describe.skipIf(!hasSharedData)('a camera session on the queue', () => {
     /** The sequence frame a result of `feed` is for. */
     const frameOf = (feed: Feed, frameIndex: number): number => feed.conn.sent[frameIndex - feed.base]!;
     const r = new Redis(redis.url);
+    r.on('error', () => undefined); // Redis stops after the file, maybe before a failed test let go of it
+    onTestFinished(() => r.disconnect());
     camera = await startPacedCamera(jpegs, (conn) => {
       void (async () => {
         // Resume where the state is: the frame its boxes are for (a worker that took over reads the
@@ -144,7 +146,7 @@ describe.skipIf(!hasSharedData)('a camera session on the queue', () => {
             progressAt = Date.now();
           }
         }
-      })();
+      })().catch(() => undefined); // a connection after the test (Redis gone): nothing to drive
     });
 
     const submitted = await cli(
@@ -244,7 +246,6 @@ describe.skipIf(!hasSharedData)('a camera session on the queue', () => {
     await cli('cameras', '--stop', 'court');
     expect(await listCameras(redis.url)).toEqual([]);
     expect(await r.exists(liveKeys('court').state)).toBe(0);
-    r.disconnect();
     await c.close();
   }, 600_000);
 });

@@ -164,6 +164,7 @@ describe('Redis down and back', () => {
       // A state past the first frames: what the worker must resume from (a later one, if it wrote
       // one before Redis stopped; never the first frame).
       const r = new Redis(url);
+      r.on('error', () => undefined);
       let saved = 0;
       await until('results and a state', async () => {
         saved = parseLiveState(await r.get(liveKeys('yard').state))?.frameIndex ?? 0;
