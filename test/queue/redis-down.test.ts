@@ -183,6 +183,13 @@ describe('Redis down and back', () => {
       expect(after.frameIndex).toBeGreaterThanOrEqual(saved);
       expect(live.log()).toMatch(/connection to Redis dropped/);
       expect(live.log()).toMatch(/Redis is back/);
+      // Taken back: results may come from the old session before its lost lock stops it, so wait
+      // for the job to be active again rather than assume it already is.
+      await until(
+        'the camera active again',
+        async () => (await listCameras(url))[0]?.state === 'active',
+        120_000,
+      );
       const [cam] = await listCameras(url);
       expect(cam).toMatchObject({ camera: 'yard', state: 'active', worker: live.name() });
       expect(cam?.targets.map((t) => t.id)).toEqual([1]);
