@@ -9,7 +9,10 @@ export interface WorkerProcess {
   name(): string | undefined;
 }
 
-/** Starts `siamstream worker …args`; resolves once it says it is taking jobs (30 s at most). */
+/**
+ * Starts `siamstream worker …args`; resolves once it says it is taking jobs. The 120 s limit is a
+ * deadlock guard, not a verdict: tsx and the worker's imports take a while on a busy machine.
+ */
 export async function startWorkerProcess(redisUrl: string, args: readonly string[]): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', ...args], {
     cwd: REPO_ROOT,
@@ -21,7 +24,7 @@ export async function startWorkerProcess(redisUrl: string, args: readonly string
   const w: WorkerProcess = { child, log: () => log, name: () => /worker (\S+) on/.exec(log)?.[1] };
   const t0 = Date.now();
   while (!w.name()) {
-    if (child.exitCode !== null || Date.now() - t0 > 30_000) {
+    if (child.exitCode !== null || Date.now() - t0 > 120_000) {
       child.kill('SIGKILL');
       throw new Error(`worker did not start:\n${log}`);
     }

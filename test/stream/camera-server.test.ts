@@ -54,7 +54,7 @@ describe('the camera server', () => {
       { camera: 'yard', source: `${REPO_ROOT}/samples/tracking/video.mp4` },
     ]);
     const t0 = Date.now();
-    while (!server.cameras.includes('yard') && Date.now() - t0 < 5000)
+    while (!server.cameras.includes('yard') && Date.now() - t0 < 30_000)
       await new Promise((r) => setTimeout(r, 20));
     expect(server.cameras).toEqual(['yard']);
     expect(await upgradeStatus(`${ws}?token=control-token&camera=elsewhere`)).toBe(404);
@@ -62,11 +62,15 @@ describe('the camera server', () => {
     const a = new RecordingClient(`${ws}?token=control-token`); // no ?camera: the first one
     const viewer = new RecordingClient(`${ws}?token=view-token-1&camera=yard`);
     await Promise.all([a.opened, viewer.opened]);
-    await a.waitFor((c) => c.of('hello').length > 0, 5000, 'hello');
+    await a.waitFor((c) => c.of('hello').length > 0, 30_000, 'hello');
     expect(a.of('hello')[0]).toMatchObject({ camera: 'yard', cameras: ['yard'], control: true });
-    await viewer.waitFor((c) => c.of('hello').length > 0, 5000, 'hello');
+    await viewer.waitFor((c) => c.of('hello').length > 0, 30_000, 'hello');
     expect(viewer.of('hello')[0]).toMatchObject({ camera: 'yard', control: false });
-    await new Promise((r) => setTimeout(r, 100)); // the server's subscription is in place
+    // The server has subscribed to the camera's channels (a publish before that would be lost).
+    for (const channel of [keys.events, keys.frames]) {
+      while (Number(((await pub.pubsub('NUMSUB', channel)) as [string, number])[1]) === 0)
+        await new Promise((r) => setTimeout(r, 20));
+    }
 
     // The worker's events: the source's size and preview rate (a new hello), one frame's results (a track message
     // per target), a preview.
@@ -100,7 +104,7 @@ describe('the camera server', () => {
       sourceHeight: 240,
     };
     await pub.publish(keys.frames, encodeFrameMessage(header, jpeg));
-    await a.waitFor((c) => c.of('track').length === 2 && c.frames.length === 1, 5000, 'tracks and a frame');
+    await a.waitFor((c) => c.of('track').length === 2 && c.frames.length === 1, 30_000, 'tracks and a frame');
     expect(a.of('track').map((m) => m.result.id)).toEqual([1, 2]);
     expect(a.of('hello').at(-1)?.source).toEqual({ width: 320, height: 240, fps: 25, live: false });
     expect(a.of('hello').at(-1)?.preview).toEqual(preview); // the worker's preview rate, not a default
@@ -109,10 +113,10 @@ describe('the camera server', () => {
     // Commands: an init goes to the worker's channel with a reply route; a view-only client's is refused here.
     a.send({ type: 'init', box: { x: 5, y: 6, width: 20, height: 30 }, id: 'mine' });
     viewer.send({ type: 'init', box: { x: 5, y: 6, width: 20, height: 30 }, id: 'theirs' });
-    await viewer.waitFor((c) => c.of('error').length > 0, 5000, 'refusal');
+    await viewer.waitFor((c) => c.of('error').length > 0, 30_000, 'refusal');
     expect(viewer.of('error')[0]).toMatchObject({ code: 'ERR_FORBIDDEN', id: 'theirs' });
     const t1 = Date.now();
-    while (commands.length === 0 && Date.now() - t1 < 5000) await new Promise((r) => setTimeout(r, 20));
+    while (commands.length === 0 && Date.now() - t1 < 30_000) await new Promise((r) => setTimeout(r, 20));
     expect(commands).toHaveLength(1);
     const init = commands[0] as Extract<LiveCommand, { type: 'init' }>;
     expect(init).toMatchObject({ type: 'init', box: { x: 5, y: 6, width: 20, height: 30 } });
@@ -120,7 +124,7 @@ describe('the camera server', () => {
 
     // The worker refuses it: the error reaches the sender alone, with the sender's id.
     await publish({ type: 'error', code: 'ERR_TOO_MANY_TARGETS', message: 'full', replyTo: init.replyTo });
-    await a.waitFor((c) => c.of('error').length > 0, 5000, 'the reply');
+    await a.waitFor((c) => c.of('error').length > 0, 30_000, 'the reply');
     expect(a.of('error')[0]).toEqual({
       type: 'error',
       code: 'ERR_TOO_MANY_TARGETS',
@@ -136,7 +140,7 @@ describe('the camera server', () => {
       frameIndex: 9,
       targets: [{ id: 3, initBox: init.box, frameIndex: 9 }],
     });
-    await viewer.waitFor((c) => c.of('state').length > 0, 5000, 'state');
+    await viewer.waitFor((c) => c.of('state').length > 0, 30_000, 'state');
     await new Promise((r) => setTimeout(r, 100));
     expect(viewer.of('error')).toHaveLength(1); // not the other client's reply
     await a.close();

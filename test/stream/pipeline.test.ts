@@ -1,9 +1,12 @@
 /**
  * trackLatest(): one frame at a time, newest frame wins, commands between frames (several targets
  * beside each other, version 1's target-less init and stop), clean teardown.
+ *
+ * Time is vitest's fake clock (timers and `performance`): the fake trackers' delays and the
+ * latencies are exact, so a busy machine cannot reorder a burst against a tracker's update.
  */
 import { Subject, lastValueFrom, of, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   clipBox,
   trackLatest,
@@ -19,10 +22,20 @@ const frame = (index: number): StampedFrame => ({
   frame: { index, timestampMs: index * 33, width: 100, height: 50, data: new Uint8Array(100 * 50 * 3) },
   decodedAt: performance.timeOrigin + performance.now(),
 });
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+/** Moves the fake clock on by `ms`, running the timers and promise callbacks due meanwhile. */
+const tick = (ms = 0): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
 const box: Box = { x: 10, y: 10, width: 20, height: 20 };
 
 describe('trackLatest', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'],
+    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('inits on the first frame and tracks every frame when the tracker keeps up', async () => {
     const frames = new Subject<StampedFrame>();
     const out = lastValueFrom(
@@ -76,13 +89,14 @@ describe('trackLatest', () => {
     await tick(5); // frame 1 is in the tracker (30 ms)
     for (let i = 2; i <= 10; i++) frames.next(frame(i)); // a burst meanwhile: only 10 survives
     frames.complete();
+    await tick(100); // frame 1's update ends at 35 ms, frame 10's at 65 ms
     const tracks = (await out).filter((e) => e.type === 'track').filter((e) => e.results[0].frameIndex > 0); // after init's
     expect(tracks.map((e) => e.results[0].frameIndex)).toEqual([1, 10]);
     expect(skipped).toBe(8);
-    // latencyMs is decoded → result: it includes the tracker's 30 ms (timers may fire ~1 ms early),
-    // and frame 10, which waited for frame 1's update, at least the rest of it as well.
-    expect(tracks[0].latencyMs).toBeGreaterThanOrEqual(29);
-    expect(tracks[1].latencyMs).toBeGreaterThanOrEqual(29 + 20);
+    // latencyMs is decoded → result: frame 1 (decoded at 5 ms) the tracker's 30 ms; frame 10
+    // (decoded at 10 ms) waited 25 ms for frame 1's update, then took its own 30 ms.
+    expect(tracks[0].latencyMs).toBeCloseTo(30, 6);
+    expect(tracks[1].latencyMs).toBeCloseTo(25 + 30, 6);
   });
 
   it('inits on the frame a client names, clips boxes, reports bad boxes to the sender, and stops', async () => {
@@ -240,6 +254,7 @@ describe('trackLatest', () => {
     sub.unsubscribe();
     expect(disposed).toBe(0); // update of frame 1 still running
     expect(released).toBeDefined();
+    await tick(20); // the rest of frame 1's update
     await released;
     expect(disposed).toBe(1);
   });

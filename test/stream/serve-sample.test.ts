@@ -1,13 +1,16 @@
 /**
  * `serve()` end to end on the project's sample (samples/tracking: video.mp4 + groundtruth.txt):
- * real decode (ffmpeg, -re), the real tracker, a ws client. Checks the boxes against the ground
- * truth, the stats, and that no ffmpeg child outlives the server.
+ * real decode (ffmpeg), the real tracker (the server's default, in its worker thread), a ws
+ * client. Checks the boxes against the ground truth, the stats, and that no ffmpeg child outlives
+ * the server. The file is read at the tracker's pace (pacedFile), not in real time: every frame is
+ * tracked, so the boxes do not depend on how busy the machine is.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../src/stream/index.js';
 import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
-import { iou, readGroundTruth, RecordingClient } from './helpers.js';
+import { defaultTrackerFactory } from '../../src/stream/defaults.js';
+import { iou, pacedFile, readGroundTruth, RecordingClient } from './helpers.js';
 
 const VIDEO = SAMPLE_VIDEO;
 const GT = SAMPLE_GT;
@@ -35,26 +38,22 @@ describe('serve() on samples/tracking', () => {
     const truth = readGroundTruth(GT);
     const init = truth[0];
     if (!init) throw new Error('first ground-truth box is hidden');
+    const paced = pacedFile(VIDEO, { createTracker: defaultTrackerFactory({ backend: 'wasm' }) });
     const server = await serve({
-      source: VIDEO,
+      frames: paced.frames,
+      createTracker: paced.createTracker,
       box: init,
       port: 0,
-      statsIntervalMs: 500,
-      tracker: { backend: 'wasm' },
+      statsIntervalMs: 100,
     });
     let client: RecordingClient | undefined;
     let pids: number[] = [];
     try {
       client = new RecordingClient(`ws://127.0.0.1:${server.port}/ws`);
       await client.opened;
-      await Promise.race([
-        server.ended,
-        client.waitFor(
-          (c) => c.of('track').some((t) => t.result.frameIndex >= 170),
-          60_000,
-          'the end of the video',
-        ),
-      ]);
+      await server.ended; // the file without loop: every frame tracked, then the source ends
+      await client.waitFor((c) => c.of('track').length >= truth.length, 10_000, 'the last track message');
+      await client.waitFor((c) => c.of('stats').length > 2, 10_000, 'three stats messages');
       pids = [...server.session.childPids];
       expect(pids.length).toBeGreaterThan(0);
       // The first hello may precede the source info (null); it is repeated once decode knows it.
@@ -68,23 +67,21 @@ describe('serve() on samples/tracking', () => {
       const mean = ious.reduce((a, b) => a + b, 0) / ious.length;
       const above = ious.filter((v) => v >= 0.3).length / ious.length;
       const stats = client.of('stats');
-      const lat = tracks.map((t) => t.decodedAt).length;
       console.log(
         `[sample] ${tracks.length} track messages for ${truth.length} frames; mean IoU ${mean.toFixed(3)}, ` +
-          `IoU>=0.3 on ${(above * 100).toFixed(0)} %; last stats ${JSON.stringify(stats.at(-1))} (${lat})`,
+          `IoU>=0.3 on ${(above * 100).toFixed(0)} %; last stats ${JSON.stringify(stats.at(-1))}`,
       );
-      expect(tracks.length).toBeGreaterThan(15);
-      // Bound: mean IoU ≥ 0.35 with the ground truth of each result's frame. The file plays in real
-      // time, so when the tracker is slower than 30 fps (always, on 2 shared cores) it skips frames
-      // and the target moves further between updates; measured 0.48–0.58 under load average ~9.
-      expect(mean).toBeGreaterThanOrEqual(0.35);
-      expect(stats.length).toBeGreaterThan(2);
-      expect(stats.at(-1)?.fpsIn).toBeGreaterThan(0);
+      // Every frame tracked once, in order (the init frame's result first).
+      expect(tracks.map((t) => t.result.frameIndex)).toEqual(truth.map((_, i) => i));
+      // Bound: mean IoU ≥ 0.5 with the ground truth of each result's frame (0.624 measured: the same on any machine, as
+      // every frame is tracked).
+      expect(mean).toBeGreaterThanOrEqual(0.5);
+      expect(stats.some((x) => x.fpsIn > 0 && x.fpsOut > 0)).toBe(true);
     } finally {
       await client?.close();
       await server.close();
     }
     for (const pid of pids) expect(() => process.kill(pid, 0), `ffmpeg ${pid}`).toThrow();
     expect(ffmpegChildren()).toEqual([]);
-  });
+  }, 120_000);
 });
