@@ -11,7 +11,6 @@ import {
   connectRedis,
   MAX_RETRY_DELAY_MS,
   redactRedisUrl,
-  redisUrlOf,
   type RedisTarget,
 } from './redis.js';
 
@@ -106,7 +105,8 @@ export async function waitForJobs<R>(
     maxRetriesPerRequest: 0,
     commandTimeout: CONNECT_TIMEOUT_MS,
   });
-  const eventsConnection = await connectRedis(redisUrlOf(redis)); // the first one just answered
+  // With the same wait: Redis may go away between the two connections (a loaded run saw it).
+  const eventsConnection = await connectRedis(redis);
   const events = new QueueEvents(queue, { connection: eventsConnection, prefix: QUEUE_PREFIX });
   events.on('error', () => undefined);
   const pending = new Set(ids);
