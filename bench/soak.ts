@@ -1,44 +1,67 @@
 /**
- * Soak: the live server tracking a looped source for a long time with a dashboard-like client
- * attached (every stream subscribed, previews included), to catch slow leaks. Every 1,000 `track`
- * messages it prints RSS, JS heap and the tensor count, then the slope of each per 10,000 frames
- * (least squares over the samples after the first, which include warm-up). The tracker runs
- * in-process here (the server's default is a worker thread) so that its tensors, heap and RSS are
- * this process's and can be read.
+ * Soak: the real `siamstream serve` (its own process, as a user runs it) tracking the looped
+ * sample for a long time, with a dashboard-like WebSocket client attached throughout (every stream
+ * subscribed, every message read and previews decoded). Every `--every` seconds it reads the
+ * server's RSS (VmRSS of /proc/<pid>/status), its open fds (/proc/<pid>/fd) and its children's RSS
+ * (ffmpeg); at the end it prints the table, the RSS slope in MB/h by least squares over the
+ * samples after the warm-up, and the fds at start and end.
  *
- *   node --import tsx/esm bench/soak.ts [--frames 20000] [--preset fast|default] [--json out.json]
+ *   node --import tsx/esm bench/soak.ts [--minutes 60] [--every 60] [--warmup 10] [--json out.json]
+ *                                       [--source video] [--box x,y,w,h] [--preset fast|default]
  *
- * The source is samples/tracking/video.mp4 decoded as fast as the tracker takes it (`latest`, no
- * `-re`), so 20,000 frames take minutes, not the 11 of real time.
+ * The warm-up defaults to 10 minutes, or a quarter of a shorter run. The server is stopped
+ * (SIGTERM, then SIGKILL) when the soak ends, fails or gets SIGINT/SIGTERM/SIGHUP; if the soak
+ * itself is killed outright, the server sees its stdin close and stops too.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { tf } from '../src/backend/backend.js';
-import { decode } from '../src/decode/index.js';
-import { serve } from '../src/stream/index.js';
-import { createMultiTracker } from '../src/track/index.js';
+import { decodeFrameMessage, type ServerMessage } from '../src/stream/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const VIDEO = path.resolve(here, '../samples/tracking/video.mp4');
+const ROOT = path.resolve(here, '..');
 const { values: args } = parseArgs({
   options: {
-    frames: { type: 'string', default: '20000' },
+    minutes: { type: 'string', default: '60' },
+    every: { type: 'string', default: '60' },
+    warmup: { type: 'string' },
+    source: { type: 'string', default: path.join(ROOT, 'samples/tracking/video.mp4') },
+    box: { type: 'string', default: '18,102,44,36' }, // the sample's first box
     preset: { type: 'string' },
     json: { type: 'string' },
   },
 });
-const total = Number(args.frames);
-const EVERY = 1000;
+const minutes = Number(args.minutes);
+const everyS = Number(args.every);
+const warmupMin = args.warmup === undefined ? Math.min(10, minutes / 4) : Number(args.warmup);
+for (const [name, v] of [
+  ['--minutes', minutes],
+  ['--every', everyS],
+  ['--warmup', warmupMin],
+] as const) {
+  if (!Number.isFinite(v) || v < 0 || (name !== '--warmup' && v === 0)) {
+    console.error(`soak: ${name} must be a positive number`);
+    process.exit(2);
+  }
+}
+if (!existsSync(args.source)) {
+  console.error(`[skip] ${args.source} is absent (npm run samples): nothing to soak.`);
+  process.exit(0);
+}
 
 interface Sample {
-  frames: number;
+  /** Seconds since the client attached. */
   seconds: number;
   rssMb: number;
-  heapMb: number;
-  tensors: number;
+  fds: number;
+  /** RSS of the server's children (its ffmpeg), summed. */
+  childRssMb: number;
+  /** Messages the client had read by then. */
+  track: number;
+  frames: number;
 }
 
 /** Least-squares slope of y over x. */
@@ -55,71 +78,157 @@ function slope(xs: number[], ys: number[]): number {
   return den > 0 ? num / den : Number.NaN;
 }
 
-if (!existsSync(VIDEO)) {
-  console.error(`[skip] ${VIDEO} is absent (npm run samples): nothing to soak.`);
-  process.exit(0);
+/** VmRSS of a process in MB, or NaN once it is gone. */
+function rssMb(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
-const tracker = await createMultiTracker({ preset: args.preset ?? 'fast', backend: 'wasm' });
-const server = await serve({
-  port: 0,
-  live: true,
-  box: { x: 18, y: 102, width: 44, height: 36 }, // the sample's first box
-  frames: (hooks) =>
-    decode(VIDEO, {
-      loop: true,
-      backpressure: 'latest',
-      onInfo: hooks.onInfo,
-      onDropped: hooks.onDropped,
-      onStart: hooks.onStart,
-    }),
-  createTracker: () => tracker,
+/** The process's children, from every thread's /proc children list. */
+function children(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+// The server runs as the CLI does. Its stdin is a pipe from here that nothing writes: if this
+// process dies, even by SIGKILL, the pipe ends and the preload below sends the server SIGTERM.
+const parentWatch =
+  "data:text/javascript,process.stdin.on('end',()=>process.kill(process.pid,'SIGTERM')).resume()";
+const serveArgs = ['serve', '--source', args.source, '--loop', '--box', args.box, '--port', '0', '--json'];
+if (args.preset) serveArgs.push('--preset', args.preset);
+const server = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--import', parentWatch, path.join(ROOT, 'src/cli/main.ts'), ...serveArgs],
+  { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
+);
+const pid = server.pid as number;
+let serverLog = '';
+server.stderr.on('data', (d: Buffer) => {
+  serverLog = (serverLog + d.toString('utf8')).slice(-4000); // the last lines, for a failure
 });
-const samples: Sample[] = [];
-const t0 = performance.now();
-const client = new WebSocket(`${server.url.replace(/^http/, 'ws')}ws`);
-await new Promise<void>((resolve, reject) => {
-  let tracks = 0;
-  client.on('error', reject);
-  client.on('message', (data, isBinary) => {
-    if (isBinary) return; // previews: received and dropped, as a dashboard draws and forgets them
-    const m = JSON.parse(String(data)) as { type: string };
-    if (m.type !== 'track' || ++tracks % EVERY !== 0) return;
-    const mem = process.memoryUsage();
+
+let stopped = false;
+/** Stops the server (SIGTERM, SIGKILL after 10 s); resolves once it has exited. */
+function stopServer(): Promise<void> {
+  stopped = true;
+  if (server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((r) => server.once('exit', () => r()));
+  server.kill('SIGTERM');
+  const hard = setTimeout(() => server.kill('SIGKILL'), 10_000);
+  return exited.finally(() => clearTimeout(hard));
+}
+// Last resort on any exit path: a synchronous SIGKILL (a no-op once the server has exited).
+process.on('exit', () => {
+  if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(sig, () => {
+    console.error(`soak: ${sig}, stopping the server`);
+    void stopServer().then(() => process.exit(130));
+  });
+
+async function main(): Promise<void> {
+  const ws = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { ws: string }).ws);
+    });
+    server.once('exit', (code, signal) =>
+      reject(new Error(`serve exited (${code ?? signal}) before listening:\n${serverLog}`)),
+    );
+  });
+  server.once('exit', (code, signal) => {
+    if (!stopped) fail(new Error(`serve exited (${code ?? signal}) during the soak:\n${serverLog}`));
+  });
+
+  // The dashboard: reads every message, parses the JSON ones, decodes the previews' headers.
+  const counts = { track: 0, frames: 0, other: 0 };
+  const client = new WebSocket(ws);
+  client.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      decodeFrameMessage(data);
+      counts.frames++;
+    } else if ((JSON.parse(data.toString('utf8')) as ServerMessage).type === 'track') counts.track++;
+    else counts.other++;
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('open', () => resolve());
+    client.once('error', reject);
+  });
+  client.on('error', (e) => fail(new Error(`client: ${e.message}`)));
+  client.on('close', () => {
+    if (!stopped) fail(new Error(`the server closed the client's connection:\n${serverLog}`));
+  });
+
+  const t0 = performance.now();
+  const samples: Sample[] = [];
+  const sample = (): void => {
     const s: Sample = {
-      frames: tracks,
       seconds: (performance.now() - t0) / 1000,
-      rssMb: mem.rss / 2 ** 20,
-      heapMb: mem.heapUsed / 2 ** 20,
-      tensors: tf.memory().numTensors,
+      rssMb: rssMb(pid),
+      fds: readdirSync(`/proc/${pid}/fd`).length,
+      childRssMb: children(pid).reduce((a, c) => a + (rssMb(c) || 0), 0),
+      track: counts.track,
+      frames: counts.frames,
     };
     samples.push(s);
-    process.stdout.write(
-      `${String(s.frames).padStart(6)} frames  ${s.seconds.toFixed(0).padStart(5)} s  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  tensors ${s.tensors}\n`,
+    console.error(
+      `soak: ${(s.seconds / 60).toFixed(1)} min  rss ${s.rssMb.toFixed(1)} MB  fds ${s.fds}  ffmpeg ${s.childRssMb.toFixed(1)} MB  track ${s.track}  previews ${s.frames}`,
     );
-    if (tracks >= total) resolve();
-  });
-});
-client.close();
-await server.close();
+  };
+  sample();
+  const endAt = t0 + minutes * 60_000;
+  while (performance.now() < endAt) {
+    await new Promise((r) => setTimeout(r, Math.min(everyS * 1000, endAt - performance.now())));
+    sample();
+  }
+  stopped = true;
+  client.close();
+  await stopServer();
 
-const later = samples.slice(1);
-const xs = later.map((s) => s.frames / 10_000);
-const per10k = {
-  rssMb: slope(
-    xs,
+  const later = samples.filter((s) => s.seconds >= warmupMin * 60);
+  const perHour = slope(
+    later.map((s) => s.seconds / 3600),
     later.map((s) => s.rssMb),
-  ),
-  heapMb: slope(
-    xs,
-    later.map((s) => s.heapMb),
-  ),
-  tensors: slope(
-    xs,
-    later.map((s) => s.tensors),
-  ),
-};
-process.stdout.write(
-  `\nslope per 10,000 frames: rss ${per10k.rssMb.toFixed(2)} MB, heap ${per10k.heapMb.toFixed(2)} MB, tensors ${per10k.tensors.toFixed(2)}\n`,
-);
-if (args.json) writeFileSync(args.json, `${JSON.stringify({ samples, per10k }, null, 1)}\n`);
+  );
+  const first = samples[0] as Sample;
+  const last = samples.at(-1) as Sample;
+  console.log(
+    `soak: serve --source ${path.relative(ROOT, args.source)} --loop --box ${args.box}, one client reading everything, ${minutes} min, a sample every ${everyS} s`,
+  );
+  console.log(
+    `${'min'.padStart(6)} ${'RSS MB'.padStart(8)} ${'fds'.padStart(5)} ${'ffmpeg MB'.padStart(10)} ${'track'.padStart(8)} ${'previews'.padStart(9)}`,
+  );
+  for (const s of samples)
+    console.log(
+      `${(s.seconds / 60).toFixed(1).padStart(6)} ${s.rssMb.toFixed(1).padStart(8)} ${String(s.fds).padStart(5)} ${s.childRssMb.toFixed(1).padStart(10)} ${String(s.track).padStart(8)} ${String(s.frames).padStart(9)}`,
+    );
+  console.log(
+    `RSS slope after a ${warmupMin} min warm-up (${later.length} samples): ${perHour.toFixed(2)} MB/h; ` +
+      `RSS ${first.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (max ${Math.max(...samples.map((s) => s.rssMb)).toFixed(1)}); ` +
+      `fds ${first.fds} → ${last.fds} (max ${Math.max(...samples.map((s) => s.fds))})`,
+  );
+  if (args.json)
+    writeFileSync(
+      args.json,
+      `${JSON.stringify({ minutes, everyS, warmupMin, slopeMbPerHour: perHour, fds: { start: first.fds, end: last.fds }, samples }, null, 1)}\n`,
+    );
+}
+
+function fail(e: unknown): void {
+  console.error(`soak: ${e instanceof Error ? e.message : String(e)}`);
+  void stopServer().then(() => process.exit(1));
+}
+
+main().catch(fail);
