@@ -6,6 +6,10 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lastValueFrom, take, toArray } from 'rxjs';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 vi.mock('onnxruntime-node', () => {
   throw new Error("Cannot find module 'onnxruntime-node'");

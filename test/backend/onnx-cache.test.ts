@@ -13,6 +13,10 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cachedExport } from '../../src/backend/onnx/cache.js';
 import { OnnxTrunk } from '../../src/track/onnx-trunk.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 let root: string;
 const saved = process.env.SIAMSTREAM_CACHE_DIR;

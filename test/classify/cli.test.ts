@@ -3,7 +3,7 @@ import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/index.js';
 import { disposeClipModel, loadClipModel } from '../../src/classify/model.js';
@@ -12,6 +12,10 @@ import { decode, resolveFfmpeg } from '../../src/decode/index.js';
 import { lastValueFrom, toArray } from 'rxjs';
 import { movingSquareFrames } from '../helpers/clip-model.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const run = promisify(execFile);
 const SAMPLES = path.join(REPO_ROOT, 'samples/actions');

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
 import { appearanceShape, motionShape, DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
 import { fitHeads, predictClips, type PreparedClip } from '../../src/classify/fit.js';
@@ -6,6 +6,10 @@ import { arraysToWeights } from '../../src/classify/model.js';
 import { argmax } from '../../src/classify/scoring.js';
 import { buildModelConfig } from '../../src/classify/train.js';
 import { mulberry32 } from '../../src/util/prng.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const STREAM = { ...DEFAULT_STREAM_CONFIG, clipLength: 6 };
 

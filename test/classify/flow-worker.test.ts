@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/classifier.js';
 import { DEFAULT_STREAM_CONFIG } from '../../src/classify/config.js';
@@ -14,6 +14,10 @@ import { initHeadWeights } from '../../src/classify/head.js';
 import { disposeClipModel, type ClipModel } from '../../src/classify/model.js';
 import { buildModelConfig } from '../../src/classify/train.js';
 import type { Frame } from '../../src/types.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 /** A model with random (untrained) weights. */
 function randomModel(clipLength = 8): ClipModel {

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
 import path from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -8,6 +8,10 @@ import { opticalFlow, validateFlowOptions } from '../../src/classify/flow.js';
 import { decode } from '../../src/decode/index.js';
 import { opticalFlowTfjs, warpBilinear } from '../helpers/flow-tfjs.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 /** A smooth random texture (a sum of low-frequency sinusoids), so a sub-pixel shift is exact. */
 function texture(w: number, h: number, dx: number, dy: number, seed: number): Float32Array {

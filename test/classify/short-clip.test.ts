@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { createClipClassifier, type ClipClassifier } from '../../src/classify/classifier.js';
 import { classifyFile } from '../../src/classify/classify-file.js';
@@ -17,6 +17,10 @@ import { resolveFfmpeg } from '../../src/decode/index.js';
 import { movingSquareFrames, randomClipModel } from '../helpers/clip-model.js';
 import { SAMPLE } from '../decode/helpers.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 let dir: string;
 let model: ClipModel;

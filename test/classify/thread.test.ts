@@ -7,11 +7,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { createClipClassifier } from '../../src/classify/classifier.js';
 import { disposeClipModel, saveClipModel } from '../../src/classify/model.js';
 import { movingSquareFrames, randomClipModel } from '../helpers/clip-model.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 let dir: string;
 let folder: string;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, mkdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, tf } from '../../src/backend/backend.js';
 import { cropViews, flippedLabel, windowStarts, randomWindow } from '../../src/classify/augment.js';
 import { createClipClassifier } from '../../src/classify/classifier.js';
@@ -11,6 +11,10 @@ import { splitValidation, trainClassifier, validateTrainOptions } from '../../sr
 import { SiamError } from '../../src/errors.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { mulberry32 } from '../../src/util/prng.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const SAMPLES = path.join(REPO_ROOT, 'samples/actions');
 const LABELS = ['grow', 'move_down', 'move_left', 'move_right', 'move_up'];

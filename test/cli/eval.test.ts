@@ -5,10 +5,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { parseXml } from '../eval/svg.js';
 import { requireSample, makeShortSequence, runCli } from './cli-helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-cli-eval-'));
 const data = path.join(tmp, 'data');

@@ -1,6 +1,10 @@
 /** Usage errors and exit statuses of the `siamstream` command line (docs/errors.md, "Exit status"). */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli } from './cli-helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 describe('siamstream usage errors', () => {
   it('an unknown flag or command exits 2 with ERR_USAGE and a hint; --help exits 0', async () => {

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { partialPath } from '../../src/cli/output-path.js';
 import { QUEUE_PREFIX } from '../../src/queue/jobs.js';
 import { childNamed, isRunning, pollFor, silentTcpServer, waitStopped } from '../helpers/processes.js';
@@ -20,6 +20,10 @@ import { startRedis } from '../helpers/redis.js';
 import { startWorkerProcess } from '../helpers/worker-process.js';
 import { SAMPLE_GT, SAMPLE_VIDEO, collect, requireSample, spawnCli } from './cli-helpers.js';
 import { spawnServe } from '../stream/helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-lifetime-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -12,9 +12,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveFfmpeg } from '../../src/decode/index.js';
 import { SAMPLE_GT, SAMPLE_VIDEO, requireSample, runCli } from './cli-helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-track-inputs-'));
 const MKV = path.join(tmp, 'cut.mkv');

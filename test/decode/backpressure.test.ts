@@ -5,10 +5,14 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { concatMap, lastValueFrom, map, take, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFrameDemand, decode } from '../../src/decode/index.js';
 import type { Frame } from '../../src/types.js';
 import { SAMPLE, SAMPLE_FRAMES } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Resolves once `pred` holds (polled): a consumer that waits for ffmpeg, not for a clock. */

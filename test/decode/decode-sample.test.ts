@@ -4,9 +4,13 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { take } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decode, probeVideo, type VideoInfo } from '../../src/decode/index.js';
 import { SAMPLE, SAMPLE_FPS, SAMPLE_FRAMES, collect } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 describe('decode(samples/tracking/video.mp4)', () => {
   it('exists (npx tsx samples/make-tracking-sample.ts makes it)', () => {

@@ -1,8 +1,12 @@
 /** `siamstream doctor` and `--version` say which ffmpeg decode() would use (path, source, version line). */
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveFfmpeg } from '../../src/decode/index.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 function cli(args: string[], env: NodeJS.ProcessEnv = process.env): string {
   return execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {

@@ -15,6 +15,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decode, resolveFfmpeg, type DecodeOptions, type ReconnectEvent } from '../../src/decode/index.js';
 import type { Frame } from '../../src/types.js';
 import { SAMPLE, SAMPLE_FRAMES, collect, rejection, waitGone } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 let server: http.Server;
 let base = '';

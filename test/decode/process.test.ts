@@ -9,11 +9,15 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { firstValueFrom, take } from 'rxjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createFrameDemand, decode, type FfmpegChild } from '../../src/decode/index.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { isRunning, waitStopped } from '../helpers/processes.js';
 import { SAMPLE, collect, isAlive, rejection, waitGone } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-decode-proc-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

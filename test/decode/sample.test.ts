@@ -6,10 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decode } from '../../src/decode/index.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { SAMPLE, SAMPLE_FRAMES, collect } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const dir = path.join(REPO_ROOT, 'samples/tracking');
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-sample-'));

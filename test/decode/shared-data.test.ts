@@ -8,9 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lastValueFrom, reduce } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decode, probeVideo, resolveFfmpeg } from '../../src/decode/index.js';
 import { SHARED_DATA, hasSharedData, noteSharedDataSkip } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 noteSharedDataSkip('decode of shared clips and tracking videos');
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveFfmpeg } from '../../src/decode/index.js';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { runEval } from '../../src/eval/run-eval.js';
@@ -14,6 +14,10 @@ import type { Tracker } from '../../src/track/tracker.js';
 import { fakeTracker as trackerOf } from '../helpers/fake-tracker.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 import { parseXml } from './svg.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'siam-run-eval-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -15,13 +15,17 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jobCounts, submitJobs } from '../../src/queue/index.js';
 import { QUEUE_PREFIX } from '../../src/queue/jobs.js';
 import { connectRedis } from '../../src/queue/redis.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const run = promisify(execFile);
 const VIDEO = path.join(REPO_ROOT, 'samples/tracking/video.mp4');

@@ -19,7 +19,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { listCameras } from '../../src/queue/index.js';
 import { liveKeys, parseLiveState } from '../../src/queue/live-channels.js';
 import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
@@ -34,6 +34,10 @@ import {
 } from '../helpers/paced-camera.js';
 import { hasSharedData, noteSharedDataSkip, REPO_ROOT, SHARED_DATA } from '../helpers/shared-data.js';
 import { iou, readGroundTruth, RecordingClient, upgradeStatus } from '../stream/helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 noteSharedDataSkip('live camera sessions on the queue');
 

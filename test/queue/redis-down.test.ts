@@ -14,7 +14,7 @@ import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { saveClipModel } from '../../src/classify/model.js';
 import { Redis } from 'ioredis';
@@ -25,6 +25,10 @@ import { startWorkerProcess } from '../helpers/worker-process.js';
 import { randomClipModel } from '../helpers/clip-model.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const run = promisify(execFile);
 const ACTIONS = path.join(REPO_ROOT, 'samples/actions');

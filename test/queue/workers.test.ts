@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../src/backend/backend.js';
 import { saveClipModel } from '../../src/classify/model.js';
 import type { FileLabel } from '../../src/classify/classify-file.js';
@@ -24,6 +24,10 @@ import { randomClipModel } from '../helpers/clip-model.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const run = promisify(execFile);
 const ACTIONS = path.join(REPO_ROOT, 'samples/actions');

@@ -5,7 +5,7 @@
  * command's error goes back to the one client that sent it.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listCameras, submitJobs } from '../../src/queue/index.js';
 import { liveKeys, type LiveCommand, type LiveEvent } from '../../src/queue/live-channels.js';
 import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
@@ -13,6 +13,10 @@ import { encodeFrameMessage } from '../../src/stream/protocol.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
 import { RecordingClient, spawnServe, upgradeStatus } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 let redis: TestRedis;
 let server: CameraServer;

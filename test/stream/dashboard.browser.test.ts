@@ -14,7 +14,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { bufferCount, map } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { serve } from '../../src/stream/index.js';
 import { serveCameras, type CameraServer } from '../../src/stream/camera-server.js';
@@ -26,6 +26,10 @@ import { REPO_ROOT } from '../helpers/shared-data.js';
 import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
 import { defaultTrackerFactory } from '../../src/stream/defaults.js';
 import { iou, pacedFile, readGroundTruth } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 /**
  * Chromium: `CHROMIUM_PATH`, else the system's (Debian's /usr/bin/chromium, as CI installs), else

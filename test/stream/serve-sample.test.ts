@@ -6,11 +6,15 @@
  * tracked, so the boxes do not depend on how busy the machine is.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { serve } from '../../src/stream/index.js';
 import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
 import { defaultTrackerFactory } from '../../src/stream/defaults.js';
 import { iou, pacedFile, readGroundTruth, RecordingClient } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const VIDEO = SAMPLE_VIDEO;
 const GT = SAMPLE_GT;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { bufferCount, map, type OperatorFunction } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClipLabel, Frame } from '../../src/types.js';
 import { defaultDashboardDir } from '../../src/stream/static.js';
 import { serve, type LiveServer } from '../../src/stream/index.js';
@@ -23,6 +23,10 @@ import {
   syntheticSource,
   upgradeStatus,
 } from './helpers.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const W = 320;
 const H = 180;

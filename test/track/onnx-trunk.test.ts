@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { decode } from '../../src/decode/index.js';
 import { initBackend } from '../../src/backend/backend.js';
@@ -16,6 +16,10 @@ import { createTracker } from '../../src/track/index.js';
 import type { FeatureLayer } from '../../src/track/params.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const SAMPLE = path.join(REPO_ROOT, 'samples/tracking');
 const gt = parseGroundTruth(readFileSync(path.join(SAMPLE, 'groundtruth.txt'), 'utf8'));

@@ -5,7 +5,7 @@
  * rendered in memory by test/helpers/synthetic.ts (seeded, exact ground truth, 320×240), so no
  * video file is involved.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTracker, type Tracker } from '../../src/track/index.js';
 import { iou } from '../../src/eval/metrics.js';
 import type { Box, TrackResult } from '../../src/types.js';
@@ -15,6 +15,10 @@ import {
   exitReenterSequence,
   tinyTargetSequence,
 } from '../helpers/synthetic-scenarios.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 /** Mean IoU over every frame after the first for the 10×10 target. */
 const TINY_MIN_MEAN_IOU = 0.6;

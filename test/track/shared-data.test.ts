@@ -1,7 +1,7 @@
 /** The tracker on one real sequence of ../shared/data (skipped when the data is absent). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { lastValueFrom, toArray } from 'rxjs';
 import { decode } from '../../src/decode/index.js';
 import { createTracker } from '../../src/track/index.js';
@@ -9,6 +9,10 @@ import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { precisionAt, successAuc } from '../../src/eval/metrics.js';
 import type { Box } from '../../src/types.js';
 import { SHARED_DATA, hasSharedData, noteSharedDataSkip } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 noteSharedDataSkip('tracker accuracy on Couple');
 

@@ -5,12 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { decode } from '../../src/decode/index.js';
 import { parseGroundTruth } from '../../src/eval/groundtruth.js';
 import { createMultiTracker, createTracker, type Tracker } from '../../src/track/index.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 import { requireSample, SAMPLE_GT, SAMPLE_VIDEO } from '../helpers/sample.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const N = 12;
 let frames: Frame[];

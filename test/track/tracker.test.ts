@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { firstValueFrom, from, lastValueFrom, take, toArray } from 'rxjs';
 import { decode } from '../../src/decode/index.js';
 import { createTracker, track, type Tracker } from '../../src/track/index.js';
@@ -13,6 +13,10 @@ import { iou, isValidGt } from '../../src/eval/metrics.js';
 import { tf } from '../../src/backend/backend.js';
 import type { Box, Frame, TrackResult } from '../../src/types.js';
 import { REPO_ROOT } from '../helpers/shared-data.js';
+import { SLOW_TEST_TIMEOUT_MS } from '../helpers/timeouts.js';
+
+// Real processes, decoding or training: each test's deadlock guard is 10 min (test/helpers/timeouts.ts).
+vi.setConfig({ testTimeout: SLOW_TEST_TIMEOUT_MS });
 
 const SAMPLE = path.join(REPO_ROOT, 'samples/tracking');
 const gt = parseGroundTruth(readFileSync(path.join(SAMPLE, 'groundtruth.txt'), 'utf8'));
