@@ -1,7 +1,7 @@
 /**
  * The queue for real: a real redis-server, real worker processes (`siamstream worker`), real
  * classify and track jobs.
- * - Nothing lost, nothing twice: 60 classify jobs over 3 workers, one killed with SIGKILL while it
+ * - Nothing lost, nothing twice: 30 classify jobs over 3 workers, one killed with SIGKILL while it
  *   runs a job; every job completes, its result is the one for its file, no job is done twice,
  *   and the killed worker's job is run again by another.
  * - `submit --wait` through the CLI: results as `classify` prints them; a repeat adds nothing; a
@@ -66,12 +66,15 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
+/** Classify jobs of the first test (the second counts them too). */
+const CLASSIFY_JOBS = 30;
+
 describe('siamstream worker on a real Redis', () => {
   it('30 classify jobs over 3 workers, one killed mid-job: each completes exactly once', async () => {
     // 30 distinct inputs: the sample clips copied under new names (a job's id is its input).
     const clips = (await readdir(ACTIONS, { recursive: true })).filter((f) => f.endsWith('.mp4')).sort();
     const files: string[] = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < CLASSIFY_JOBS; i++) {
       const f = path.join(tmp, `clip-${String(i).padStart(2, '0')}.mp4`);
       await copyFile(path.join(ACTIONS, clips[i % clips.length]), f);
       files.push(f);
@@ -138,7 +141,9 @@ describe('siamstream worker on a real Redis', () => {
     }
     expect(rerun.length).toBeGreaterThanOrEqual(1);
     await events.close();
-    expect(await jobCounts(redis.url)).toMatchObject({ classify: { completed: 60, failed: 0, active: 0 } });
+    expect(await jobCounts(redis.url)).toMatchObject({
+      classify: { completed: CLASSIFY_JOBS, failed: 0, active: 0 },
+    });
     await queue.close();
   }, 180_000);
 
@@ -188,7 +193,7 @@ describe('siamstream worker on a real Redis', () => {
 
     const counts = JSON.parse((await cli('jobs', '--json')).stdout) as Record<string, Record<string, number>>;
     expect(counts.track).toMatchObject({ completed: 1, failed: 1 });
-    expect(counts.classify.completed).toBe(60);
+    expect(counts.classify.completed).toBe(CLASSIFY_JOBS);
     // The password never reaches a log line.
     for (const w of workers) expect(w.log()).not.toMatch(/pa55word/);
   }, 120_000);
