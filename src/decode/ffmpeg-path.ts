@@ -4,11 +4,11 @@
  * since the options we pass depend on its version.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SiamError } from '../errors.js';
 import { parentDeathCommand } from '../util/child-process.js';
+import { findOnPath, isExecutableFile } from '../util/executable.js';
 
 /** Where the ffmpeg binary was found. */
 export interface FfmpegLocation {
@@ -18,25 +18,6 @@ export interface FfmpegLocation {
   source: 'FFMPEG_PATH' | 'system' | 'packaged';
   /** ffprobe next to it (or `FFPROBE_PATH`, or on `PATH`), when there is one. */
   ffprobePath?: string;
-}
-
-function isExecutableFile(p: string): boolean {
-  try {
-    if (!statSync(p).isFile()) return false;
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 function findFfprobe(ffmpegPath: string, searchPath: boolean): string | undefined {

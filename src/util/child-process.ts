@@ -16,29 +16,9 @@
  * command is started: the exit and signal handlers of decode/child-reaper.ts are then all there is.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import path from 'node:path';
+import { findExecutable } from './executable.js';
 
 let setprivPath: string | null | undefined;
-
-/** The executable `file` resolves to on PATH (or itself, when it has a slash), if there is one. */
-function findExecutable(file: string, searchPath = process.env.PATH ?? ''): string | undefined {
-  const candidates = file.includes('/')
-    ? [file]
-    : searchPath
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map((dir) => path.join(dir, file));
-  for (const c of candidates) {
-    try {
-      accessSync(c, constants.X_OK);
-      if (statSync(c).isFile()) return c;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
 
 /** setpriv's path when it can set a parent-death signal on this machine (checked once), else null. */
 function parentDeathTool(): string | null {
