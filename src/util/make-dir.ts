@@ -4,10 +4,9 @@
  * exists — /proc does that (`SIAMSTREAM_CACHE_DIR=/proc/x` spun at thousands of calls a second;
  * the sync form blocks the thread, signal handlers included). Here the missing folders are found
  * once, walking up, and each is created once: at most as many calls as the path has parts, and the
- * first refusal is the error. Async and sync forms, the same steps.
+ * first refusal is the error.
  */
 import { mkdirSync, statSync, type Stats } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** The parent to look at next after `stat(at)` gave `error`, or throws it when it is not "missing". */
@@ -27,26 +26,7 @@ function rethrowUnlessExists(e: unknown): void {
   if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
 }
 
-/** Creates `dir` and its missing parents; rejects with the first `stat`/`mkdir` error that is not "it exists". */
-export async function makeDir(dir: string): Promise<void> {
-  const missing: string[] = [];
-  // Walk up to the nearest existing folder: bounded by the path's depth (dirname reaches the root).
-  for (let at = path.resolve(dir); ;) {
-    let st: Stats;
-    try {
-      st = await stat(at);
-    } catch (e) {
-      missing.push(at);
-      at = parentAfter(at, e);
-      continue;
-    }
-    checkFolder(at, st);
-    break;
-  }
-  for (const folder of missing.reverse()) await mkdir(folder).catch(rethrowUnlessExists);
-}
-
-/** {@link makeDir}, blocking: for the CLI's outputs, opened before any frame is read. */
+/** Creates `dir` and its missing parents; throws the first `stat`/`mkdir` error that is not "it exists". */
 export function makeDirSync(dir: string): void {
   const missing: string[] = [];
   for (let at = path.resolve(dir); ;) {
@@ -68,4 +48,12 @@ export function makeDirSync(dir: string): void {
       rethrowUnlessExists(e);
     }
   }
+}
+
+/**
+ * {@link makeDirSync} for async callers: the same steps (a few `stat`s and `mkdir`s, each of which
+ * returns at once), so one walk serves both.
+ */
+export async function makeDir(dir: string): Promise<void> {
+  makeDirSync(dir);
 }
